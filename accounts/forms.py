@@ -1,0 +1,36 @@
+from django import forms
+from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
+
+from .models import User
+
+
+class SignInForm(AuthenticationForm):
+    """Sign in with an email address. The error names no account, so it does not
+    reveal which addresses have one."""
+
+    error_messages = {
+        "invalid_login": (
+            "Enter a correct email address and password. The password is case sensitive."
+        ),
+        "inactive": "This account has been switched off. Ask your administrator.",
+    }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["username"] = forms.EmailField(
+            label="Email address",
+            widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        )
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+class UserCreationAdminForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "role", "school", "local_authority")
+
+
+class UserChangeAdminForm(UserChangeForm):  # type: ignore[type-arg]
+    class Meta:
+        model = User
+        fields = "__all__"

@@ -1,0 +1,51 @@
+"""What each role may do, as predicates (django-rules). Which records a user may
+see at all is decided separately, by core.scoping; these say what they may do
+with the records they can see."""
+
+import rules
+
+from .models import Role
+
+
+@rules.predicate
+def is_attendance_lead(user: object) -> bool:
+    return getattr(user, "role", None) == Role.ATTENDANCE_LEAD
+
+
+@rules.predicate
+def is_dsl(user: object) -> bool:
+    return getattr(user, "role", None) == Role.DSL
+
+
+@rules.predicate
+def is_school_staff(user: object) -> bool:
+    return getattr(user, "role", None) == Role.SCHOOL_STAFF
+
+
+@rules.predicate
+def is_la_officer(user: object) -> bool:
+    return getattr(user, "role", None) == Role.LA_OFFICER
+
+
+@rules.predicate
+def is_la_manager(user: object) -> bool:
+    return getattr(user, "role", None) == Role.LA_MANAGER
+
+
+@rules.predicate
+def is_system_admin(user: object) -> bool:
+    return getattr(user, "role", None) == Role.SYSTEM_ADMIN
+
+
+is_school_user = is_attendance_lead | is_dsl | is_school_staff
+is_la_user = is_la_officer | is_la_manager
+# School casework (pupils, families, cases) is written by the school's attendance
+# lead and DSL; school staff read it; the LA reads it when a referral reaches them.
+can_do_school_casework = is_attendance_lead | is_dsl
+
+rules.add_perm("cases.view_pupil", is_school_user | is_la_user | is_system_admin)
+rules.add_perm("cases.change_pupil", can_do_school_casework | is_system_admin)
+rules.add_perm("cases.import_attendance", is_attendance_lead | is_system_admin)
+rules.add_perm("cases.record_dsl_decision", is_dsl)
+rules.add_perm("notices.review_referral", is_la_user)
+rules.add_perm("notices.view_la_figures", is_la_manager | is_system_admin)

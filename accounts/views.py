@@ -1,0 +1,47 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.urls import reverse_lazy
+
+from .services.passwords import password_reset_record
+from .tasks import send_password_reset_email
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Queues the reset email for the worker instead of sending it in the request.
+
+    The same page follows whether or not the address has an account, so the form
+    cannot be used to find out who works where.
+    """
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def save(  # type: ignore[override]
+        self, domain_override: str | None = None, use_https: bool = False, request: Any = None,
+        **_: Any,
+    ) -> None:
+        domain = domain_override or (request.get_host() if request is not None else "localhost")
+        for user in self.get_users(self.cleaned_data["email"]):
+            send_password_reset_email.delay_on_commit(user.pk, domain, use_https)
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: Any) -> Any:
+        response = super().form_valid(form)
+        password_reset_record(user=form.user)
+        return response

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.gb import upn as upn_check
+
+from accounts.models import School
+from core.scoping import ScopedManager, ScopedQuerySet
+
+
+def validate_upn(value: str) -> None:
+    try:
+        upn_check.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            "Enter a valid UPN: 13 characters, a check letter then 12 digits, "
+            "for example D926215520105.",
+            code="invalid_upn",
+        ) from exc
+
+
+class Pupil(models.Model):
+    """A child, known across schools by their Unique Pupil Number."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        UNKNOWN = "U", "Not known"
+
+    upn = models.CharField("UPN", max_length=13, unique=True, validators=[validate_upn])
+    legal_forename = models.CharField(max_length=100)
+    legal_surname = models.CharField(max_length=100)
+    preferred_forename = models.CharField(max_length=100, blank=True)
+    preferred_surname = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    year_group = models.CharField(
+        "national curriculum year", max_length=3, blank=True, help_text="R, 1 to 14"
+    )
+
+    unscoped = ScopedQuerySet.as_manager()
+    objects: ClassVar[ScopedManager[Pupil]] = ScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        ordering = ["legal_surname", "legal_forename"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def forename(self) -> str:
+        return self.preferred_forename or self.legal_forename
+
+    @property
+    def surname(self) -> str:
+        return self.preferred_surname or self.legal_surname
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.forename} {self.surname}"
+
+    @classmethod
+    def scope_filter(cls, schools: models.QuerySet[School]) -> Q:
+        # A pupil belongs to every school they have been enrolled at. EXISTS
+        # rather than a join, so a pupil who moved school is listed once.
+        return Q(
+            Exists(
+                Enrolment.unscoped.filter(pupil=OuterRef("pk"), school__in=schools)
+            )
+        )
+
+
+class Enrolment(models.Model):
+    """A pupil on a school's admission register from `start` to `end` (open while on roll)."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="enrolments")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="enrolments")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+
+    scope_lookup = "school"
+    unscoped = ScopedQuerySet.as_manager()
+    objects: ClassVar[ScopedManager[Enrolment]] = ScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(
+                name="enrolment_ends_after_it_starts",
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+            ),
+            models.UniqueConstraint(
+                fields=["pupil", "school"],
+                condition=Q(end__isnull=True),
+                name="one_open_enrolment_per_pupil_per_school",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "end"])]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} at {self.school} from {self.start:%d %b %Y}"
+
+
+class Carer(models.Model):
+    """A parent or carer, who may be linked to several pupils (siblings share carers)."""
+
+    class ContactMethod(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        TEXT = "text", "Text message"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+        APP = "app", "School app message"
+        IN_PERSON = "in_person", "In person"
+
+    title = models.CharField(max_length=20, blank=True)
+    forename = models.CharField(max_length=100)
+    surname = models.CharField(max_length=100)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    mobile = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    preferred_language = models.CharField(max_length=50, default="English")
+    interpreter_needed = models.BooleanField(default=False)
+    literacy_support_needed = models.BooleanField(default=False)
+    preferred_contact_method = models.CharField(
+        max_length=16, choices=ContactMethod.choices, default=ContactMethod.PHONE
+    )
+
+    class Meta:
+        ordering = ["surname", "forename"]
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.title, self.forename, self.surname) if part)
+
+
+class PupilCarer(models.Model):
+    """How one carer stands to one pupil: relationship, responsibility, household."""
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", "Mother"
+        FATHER = "father", "Father"
+        STEP_MOTHER = "step_mother", "Step-mother"
+        STEP_FATHER = "step_father", "Step-father"
+        GRANDPARENT = "grandparent", "Grandparent"
+        FOSTER_CARER = "foster_carer", "Foster carer"
+        OTHER_RELATIVE = "other_relative", "Other relative"
+        SOCIAL_WORKER = "social_worker", "Social worker"
+        OTHER = "other", "Other"
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="carer_links")
+    carer = models.ForeignKey(Carer, on_delete=models.CASCADE, related_name="pupil_links")
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    parental_responsibility = models.BooleanField(default=True)
+    lives_with_pupil = models.BooleanField(default=True)
+    contact_priority = models.PositiveSmallIntegerField(default=1)
+
+    unscoped = ScopedQuerySet.as_manager()
+    objects: ClassVar[ScopedManager[PupilCarer]] = ScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        ordering = ["contact_priority", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "carer"], name="carer_linked_once_per_pupil")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carer} ({self.get_relationship_display()} of {self.pupil})"
+
+    @classmethod
+    def scope_filter(cls, schools: models.QuerySet[School]) -> Q:
+        return Q(pupil__in=Pupil.unscoped.filter(Pupil.scope_filter(schools)))

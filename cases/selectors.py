@@ -1,0 +1,62 @@
+"""Reads of pupils and families, always scoped to the user asking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from core.dates import today
+from core.scoping import get_for_user_or_404, visible_schools
+
+from .models import Enrolment, Pupil, PupilCarer
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+
+def _current(on: dt.date) -> Q:
+    return Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gte=on))
+
+
+def pupil_list(
+    *, user: User | AnonymousUser, search: str = "", on: dt.date | None = None
+) -> QuerySet[Pupil]:
+    """Pupils currently on roll at a school the user may see, with that enrolment."""
+    on = on or today()
+    current_visible_enrolments = Enrolment.unscoped.filter(
+        _current(on), school__in=visible_schools(user)
+    ).select_related("school")
+    pupils = (
+        Pupil.objects.for_user(user)
+        .filter(Exists(current_visible_enrolments.filter(pupil=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch("enrolments", queryset=current_visible_enrolments, to_attr="current_enrolments")
+        )
+        .order_by("legal_surname", "legal_forename", "pk")
+    )
+    search = search.strip()
+    if search:
+        pupils = pupils.filter(
+            Q(upn__iexact=search)
+            | Q(legal_surname__icontains=search)
+            | Q(legal_forename__icontains=search)
+            | Q(preferred_surname__icontains=search)
+            | Q(preferred_forename__icontains=search)
+        )
+    return pupils
+
+
+def pupil_detail(*, user: User | AnonymousUser, pupil_id: int) -> Pupil:
+    """The pupil with their enrolments and carers, or a 404 if outside the user's scope."""
+    queryset = Pupil.objects.for_user(user).prefetch_related(
+        Prefetch("enrolments", queryset=Enrolment.unscoped.select_related("school")),
+        Prefetch(
+            "carer_links",
+            queryset=PupilCarer.unscoped.select_related("carer").order_by("contact_priority"),
+        ),
+    )
+    return get_for_user_or_404(queryset, user, pk=pupil_id)

@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEvent(models.Model):
+    """One change (or sign-in) made by one person: who, when, what.
+
+    Rows are only ever added. `target_type`/`target_id` name the record changed
+    without a foreign key, so the trail outlives the record.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        UPDATE = "update", "Changed"
+        DELETE = "delete", "Deleted"
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_OUT = "sign_out", "Signed out"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        IMPORT = "import", "Imported"
+        VIEW_SENSITIVE = "view_sensitive", "Viewed sensitive record"
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=300, blank=True)
+    school = models.ForeignKey(
+        "accounts.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_label}"

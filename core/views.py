@@ -1,0 +1,55 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .dates import today
+from .health import health_report
+from .scoping import visible_schools
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    on = today()
+    schools = (
+        visible_schools(request.user)
+        .select_related("local_authority")
+        .annotate(
+            pupils_on_roll=Count(
+                "enrolments",
+                filter=Q(enrolments__start__lte=on)
+                & (Q(enrolments__end__isnull=True) | Q(enrolments__end__gte=on)),
+            )
+        )
+        .order_by("name")
+    )
+    return render(request, "core/home.html", {"schools": schools, "today": on})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    healthy, report = health_report()
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors or user: the failure may be in them.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)
