@@ -135,11 +135,21 @@ class Carer(models.Model):
         max_length=16, choices=ContactMethod.choices, default=ContactMethod.PHONE
     )
 
+    unscoped = ScopedQuerySet.as_manager()
+    objects: ClassVar[ScopedManager[Carer]] = ScopedManager()
+
     class Meta:
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
         ordering = ["surname", "forename"]
 
     def __str__(self) -> str:
         return " ".join(part for part in (self.title, self.forename, self.surname) if part)
+
+    @classmethod
+    def scope_filter(cls, schools: models.QuerySet[School]) -> Q:
+        # A carer is visible where one of their children is.
+        return Q(Exists(PupilCarer.unscoped.filter(PupilCarer.scope_filter(schools), carer=OuterRef("pk"))))
 
 
 class PupilCarer(models.Model):

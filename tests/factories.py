@@ -1,0 +1,141 @@
+"""Test data, one factory per model and traits per state. Faker speaks en_GB."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import factory
+from factory.django import DjangoModelFactory
+from stdnum.gb import upn as upn_check
+
+from accounts.models import LocalAuthority, Role, School, User
+from cases.models import Carer, Enrolment, Pupil, PupilCarer
+
+factory.Faker._DEFAULT_LOCALE = "en_GB"
+
+TEST_PASSWORD = "a-long-test-password"
+
+_la_codes = itertools.cycle(["926", "873", "881", "886", "919"])
+_serials = itertools.count(1)
+
+
+def make_upn(la_code: str = "926", establishment: str = "2155", serial: int | None = None) -> str:
+    """A valid UPN: check letter, LA number, establishment, year, serial."""
+    serial = next(_serials) if serial is None else serial
+    body = f"{la_code}{establishment}{serial // 1000 % 100:02d}{serial % 1000:03d}"
+    return upn_check.calc_check_digit(body) + body
+
+
+class ScopedModelFactory(DjangoModelFactory):
+    """Factories write through `unscoped`: `objects` only reads for a given user."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _get_manager(cls, model_class):
+        return model_class.unscoped
+
+
+class LocalAuthorityFactory(DjangoModelFactory[LocalAuthority]):
+    class Meta:
+        model = LocalAuthority
+        django_get_or_create = ("code",)
+
+    code = factory.LazyFunction(lambda: next(_la_codes))
+    name = factory.Faker("city", locale="en_GB")
+
+
+class SchoolFactory(DjangoModelFactory[School]):
+    class Meta:
+        model = School
+
+    urn = factory.Sequence(lambda n: f"{100000 + n}")
+    name = factory.Sequence(lambda n: f"School {n} Academy")
+    phase = School.Phase.PRIMARY
+    local_authority = factory.SubFactory(LocalAuthorityFactory)
+    establishment_number = factory.Sequence(lambda n: f"{2000 + n % 8000:04d}")
+
+
+class UserFactory(DjangoModelFactory[User]):
+    """An attendance lead by default; `role=` with `la_user=True` for LA roles."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name")
+    role = Role.ATTENDANCE_LEAD
+    school = factory.SubFactory(SchoolFactory)
+    local_authority = None
+    password = factory.django.Password(TEST_PASSWORD)
+
+    class Params:
+        la_user = factory.Trait(
+            role=Role.LA_OFFICER,
+            school=None,
+            local_authority=factory.SubFactory(LocalAuthorityFactory),
+        )
+        admin = factory.Trait(
+            role=Role.SYSTEM_ADMIN,
+            school=None,
+            local_authority=None,
+            is_staff=True,
+            is_superuser=True,
+        )
+
+
+class PupilFactory(ScopedModelFactory):
+    class Meta:
+        model = Pupil
+        skip_postgeneration_save = True
+
+    upn = factory.LazyFunction(make_upn)
+    legal_forename = factory.Faker("first_name")
+    legal_surname = factory.Faker("last_name")
+    date_of_birth = factory.Faker(
+        "date_between", start_date=dt.date(2012, 9, 1), end_date=dt.date(2019, 8, 31)
+    )
+    sex = factory.Iterator([Pupil.Sex.FEMALE, Pupil.Sex.MALE])
+    year_group = "5"
+
+    @factory.post_generation
+    def school(self, create: bool, extracted: School | None, **kwargs: object) -> None:
+        """`PupilFactory(school=s)` enrols the pupil at `s` from 1 Sept 2024."""
+        if create and extracted is not None:
+            EnrolmentFactory(pupil=self, school=extracted)
+
+
+class EnrolmentFactory(ScopedModelFactory):
+    class Meta:
+        model = Enrolment
+
+    pupil = factory.SubFactory(PupilFactory)
+    school = factory.SubFactory(SchoolFactory)
+    start = dt.date(2024, 9, 1)
+    end = None
+
+
+class CarerFactory(ScopedModelFactory):
+    class Meta:
+        model = Carer
+
+    forename = factory.Faker("first_name")
+    surname = factory.Faker("last_name")
+    address = factory.Faker("street_address")
+    postcode = factory.Faker("postcode")
+    mobile = factory.Sequence(lambda n: f"07700 900{n % 1000:03d}")
+    email = factory.Sequence(lambda n: f"carer{n}@example.com")
+
+
+class PupilCarerFactory(ScopedModelFactory):
+    class Meta:
+        model = PupilCarer
+
+    pupil = factory.SubFactory(PupilFactory)
+    carer = factory.SubFactory(CarerFactory)
+    relationship = PupilCarer.Relationship.MOTHER
+    parental_responsibility = True
+    lives_with_pupil = True
