@@ -19,7 +19,7 @@ class SchoolAdmin(admin.ModelAdmin[School]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(BaseUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ["full_name"]

@@ -30,7 +30,7 @@ class UserCreationAdminForm(AdminUserCreationForm):
         fields = ("email", "full_name", "role", "school", "local_authority")
 
 
-class UserChangeAdminForm(UserChangeForm):  # type: ignore[type-arg]
+class UserChangeAdminForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

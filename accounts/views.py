@@ -1,8 +1,10 @@
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
+from django.db import transaction
 from django.urls import reverse_lazy
 
 from .services.passwords import password_reset_record
@@ -23,12 +25,17 @@ class QueuedPasswordResetForm(PasswordResetForm):
     )
 
     def save(  # type: ignore[override]
-        self, domain_override: str | None = None, use_https: bool = False, request: Any = None,
+        self,
+        domain_override: str | None = None,
+        use_https: bool = False,
+        request: Any = None,
         **_: Any,
     ) -> None:
         domain = domain_override or (request.get_host() if request is not None else "localhost")
         for user in self.get_users(self.cleaned_data["email"]):
-            send_password_reset_email.delay_on_commit(user.pk, domain, use_https)
+            transaction.on_commit(
+                partial(send_password_reset_email.delay, user.pk, domain, use_https)
+            )
 
 
 class PasswordResetRequestView(auth_views.PasswordResetView):

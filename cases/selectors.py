@@ -34,7 +34,9 @@ def pupil_list(
         Pupil.objects.for_user(user)
         .filter(Exists(current_visible_enrolments.filter(pupil=OuterRef("pk"))))
         .prefetch_related(
-            Prefetch("enrolments", queryset=current_visible_enrolments, to_attr="current_enrolments")
+            Prefetch(
+                "enrolments", queryset=current_visible_enrolments, to_attr="current_enrolments"
+            )
         )
         .order_by("legal_surname", "legal_forename", "pk")
     )
@@ -52,7 +54,8 @@ def pupil_list(
 
 def pupil_detail(*, user: User | AnonymousUser, pupil_id: int) -> Pupil:
     """The pupil with their enrolments and carers, or a 404 if outside the user's scope."""
-    queryset = Pupil.objects.for_user(user).prefetch_related(
+    # django-stubs cannot unify two different Prefetch types in one call.
+    queryset = Pupil.objects.for_user(user).prefetch_related(  # type: ignore[type-var]
         Prefetch("enrolments", queryset=Enrolment.unscoped.select_related("school")),
         Prefetch(
             "carer_links",

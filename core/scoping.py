@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -62,7 +63,7 @@ def scope_q(model: type[models.Model], schools: models.QuerySet[School]) -> Q:
     """
     custom = getattr(model, "scope_filter", None)
     if custom is not None:
-        return custom(schools)  # type: ignore[no-any-return]
+        return custom(schools)
     lookup: str = model.scope_lookup  # type: ignore[attr-defined]
     return Q(**{f"{lookup}__in": schools})
 
@@ -93,13 +94,11 @@ def get_for_user_or_404(
     "Not yours" and "not there" give the same answer, so that a forged URL
     reveals nothing about which records exist.
     """
-    if isinstance(queryset, ScopedManager):
-        queryset = queryset.for_user(user)
-    elif isinstance(queryset, ScopedQuerySet):
+    if isinstance(queryset, (ScopedManager, ScopedQuerySet)):
         queryset = queryset.for_user(user)
     else:
         raise TypeError("get_for_user_or_404 takes a scoped manager or queryset.")
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such record.") from exc

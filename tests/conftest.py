@@ -125,5 +125,3 @@ def axe_source() -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Browser tests are the slowest: run them last so fast failures show first.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-
-

@@ -32,15 +32,21 @@ def real_worker():
     celery_app.conf.update(
         broker_url=os.environ["REDIS_URL"], task_always_eager=False, task_default_queue=queue
     )
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+    drop_broker_connections()
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         celery_app.conf.update(saved)
-        celery_app.pool.force_close_all()
-        celery_app._pool = None
+        drop_broker_connections()
+
+
+def drop_broker_connections():
+    # Pools made before the broker URL changed would still point at the
+    # in-memory broker. Forget them (as Celery does after a fork); closing them
+    # would break kombu's process-wide pool registry for later tests.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def wait_for(condition, seconds=20.0):

@@ -32,7 +32,8 @@ def test_web_worker_and_beat_share_the_image_and_reach_postgres_and_redis():
 def test_dockerfile_builds_assets_with_node_then_runs_python_with_weasyprint_libraries():
     dockerfile = (ROOT / "Dockerfile").read_text()
     stages = [line for line in dockerfile.splitlines() if line.startswith("FROM ")]
-    assert stages[0].startswith("FROM node:") and stages[0].endswith("AS assets")
+    assert stages[0].startswith("FROM node:")
+    assert stages[0].endswith("AS assets")
     assert stages[1].startswith("FROM python:3.11")
     assert "COPY --from=assets" in dockerfile
     assert "libpango-1.0-0" in dockerfile

@@ -85,9 +85,7 @@ def test_families_are_visible_only_where_one_of_their_children_is(two_las):
     assert set(Carer.objects.for_user(lead_c)) == {link.carer}
     assert set(Carer.objects.for_user(lead_a)) == set()
     assert set(PupilCarer.objects.for_user(lead_a)) == set()
-    assert set(Enrolment.objects.for_user(lead_a)) == set(
-        Enrolment.unscoped.filter(school=a)
-    )
+    assert set(Enrolment.objects.for_user(lead_a)) == set(Enrolment.unscoped.filter(school=a))
 
 
 @pytest.mark.parametrize("call", ["all", "filter", "get", "count", "exclude", "first"])

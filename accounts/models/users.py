@@ -18,8 +18,10 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", "System administrator"
 
 
-SCHOOL_ROLES = frozenset({Role.ATTENDANCE_LEAD, Role.DSL, Role.SCHOOL_STAFF})
-LA_ROLES = frozenset({Role.LA_OFFICER, Role.LA_MANAGER})
+# Tuples, not sets: the check constraint below lists them, and a set's order
+# changes between runs, which would make a new migration every time.
+SCHOOL_ROLES = (Role.ATTENDANCE_LEAD, Role.DSL, Role.SCHOOL_STAFF)
+LA_ROLES = (Role.LA_OFFICER, Role.LA_MANAGER)
 
 
 class UserManager(BaseUserManager["User"]):

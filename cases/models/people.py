@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -43,7 +41,7 @@ class Pupil(models.Model):
     )
 
     unscoped = ScopedQuerySet.as_manager()
-    objects: ClassVar[ScopedManager[Pupil]] = ScopedManager()
+    objects = ScopedManager["Pupil"]()
 
     class Meta:
         default_manager_name = "unscoped"
@@ -69,11 +67,7 @@ class Pupil(models.Model):
     def scope_filter(cls, schools: models.QuerySet[School]) -> Q:
         # A pupil belongs to every school they have been enrolled at. EXISTS
         # rather than a join, so a pupil who moved school is listed once.
-        return Q(
-            Exists(
-                Enrolment.unscoped.filter(pupil=OuterRef("pk"), school__in=schools)
-            )
-        )
+        return Q(Exists(Enrolment.unscoped.filter(pupil=OuterRef("pk"), school__in=schools)))
 
 
 class Enrolment(models.Model):
@@ -86,7 +80,7 @@ class Enrolment(models.Model):
 
     scope_lookup = "school"
     unscoped = ScopedQuerySet.as_manager()
-    objects: ClassVar[ScopedManager[Enrolment]] = ScopedManager()
+    objects = ScopedManager["Enrolment"]()
 
     class Meta:
         default_manager_name = "unscoped"
@@ -136,7 +130,7 @@ class Carer(models.Model):
     )
 
     unscoped = ScopedQuerySet.as_manager()
-    objects: ClassVar[ScopedManager[Carer]] = ScopedManager()
+    objects = ScopedManager["Carer"]()
 
     class Meta:
         default_manager_name = "unscoped"
@@ -149,7 +143,11 @@ class Carer(models.Model):
     @classmethod
     def scope_filter(cls, schools: models.QuerySet[School]) -> Q:
         # A carer is visible where one of their children is.
-        return Q(Exists(PupilCarer.unscoped.filter(PupilCarer.scope_filter(schools), carer=OuterRef("pk"))))
+        return Q(
+            Exists(
+                PupilCarer.unscoped.filter(PupilCarer.scope_filter(schools), carer=OuterRef("pk"))
+            )
+        )
 
 
 class PupilCarer(models.Model):
@@ -174,7 +172,7 @@ class PupilCarer(models.Model):
     contact_priority = models.PositiveSmallIntegerField(default=1)
 
     unscoped = ScopedQuerySet.as_manager()
-    objects: ClassVar[ScopedManager[PupilCarer]] = ScopedManager()
+    objects = ScopedManager["PupilCarer"]()
 
     class Meta:
         default_manager_name = "unscoped"
