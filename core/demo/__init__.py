@@ -1,0 +1,1 @@
+"""Demo data for trying the product: `manage.py seed_demo`."""
