@@ -20,8 +20,13 @@ class SignInForm(AuthenticationForm):
         self.fields["username"] = forms.EmailField(
             label="Email address",
             widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+            error_messages={
+                "required": "Enter your email address",
+                "invalid": "Enter an email address in the correct format, like name@example.org",
+            },
         )
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        self.fields["password"].error_messages["required"] = "Enter your password"
 
 
 class UserCreationAdminForm(AdminUserCreationForm):

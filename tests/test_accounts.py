@@ -111,3 +111,19 @@ def test_every_role_has_a_demo_friendly_label():
     assert UserFactory.build(role=Role.SCHOOL_STAFF).get_role_display() == (
         "School staff (read only)"
     )
+
+
+def test_an_empty_sign_in_form_says_what_to_enter(db):
+    response = Client().post(reverse("login"), {"username": "", "password": ""})
+    assert "Enter your email address" in response.text
+    assert "Enter your password" in response.text
+    assert 'class="govuk-error-summary' in response.text
+
+
+def test_a_stale_form_gets_a_page_that_says_nothing_was_changed(lead):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": lead.email, "password": TEST_PASSWORD})
+    assert response.status_code == 403
+    assert "Your form could not be sent" in response.text
+    assert "Nothing has been changed" in response.text
+    assert "_auth_user_id" not in client.session

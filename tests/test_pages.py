@@ -110,3 +110,11 @@ def test_a_page_that_does_not_exist_gets_the_services_own_404(lead):
 def test_sign_in_page_is_public_and_every_other_page_is_not():
     assert Client().get(reverse("login")).status_code == 200
     assert Client().get(reverse("password_reset")).status_code == 200
+
+
+def test_server_error_page_needs_nothing_that_might_have_failed(rf):
+    from core.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.content.decode()
