@@ -40,6 +40,28 @@ class Pupil(models.Model):
         "national curriculum year", max_length=3, blank=True, help_text="R, 1 to 14"
     )
 
+    class SenStatus(models.TextChoices):
+        NONE = "", "None recorded"
+        SEN_SUPPORT = "K", "SEN support"
+        EHCP = "E", "Education, health and care plan"
+
+    class SocialCare(models.TextChoices):
+        NONE = "", "None recorded"
+        CHILD_IN_NEED = "cin", "Child in need"
+        CHILD_PROTECTION = "cp", "Child protection plan"
+
+    # Special category data (UK GDPR art. 9 and safeguarding): shown to staff who
+    # may see the pupil, to plan support, and never exported beyond the LA.
+    sen_status = models.CharField(
+        "special educational needs", max_length=1, choices=SenStatus.choices, blank=True
+    )
+    free_school_meals = models.BooleanField("eligible for free school meals", default=False)
+    looked_after = models.BooleanField("looked-after child", default=False)
+    social_care = models.CharField(
+        "children's social care", max_length=3, choices=SocialCare.choices, blank=True
+    )
+    SPECIAL_CATEGORY_FIELDS = ("sen_status", "free_school_meals", "looked_after", "social_care")
+
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["Pupil"]()
 
@@ -171,6 +193,15 @@ class PupilCarer(models.Model):
     lives_with_pupil = models.BooleanField(default=True)
     contact_priority = models.PositiveSmallIntegerField(default=1)
 
+    # A parent who does not live with the child is written to only once the DSL
+    # has decided it is safe and appropriate (recorded: who, when, why).
+    included_in_correspondence = models.BooleanField(null=True, blank=True)
+    correspondence_decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    correspondence_decided_at = models.DateTimeField(null=True, blank=True)
+    correspondence_decision_reason = models.TextField(blank=True)
+
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["PupilCarer"]()
 
@@ -184,6 +215,16 @@ class PupilCarer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carer} ({self.get_relationship_display()} of {self.pupil})"
+
+    @property
+    def receives_correspondence(self) -> bool:
+        """Resident carers with parental responsibility by default; a non-resident
+        parent only after a DSL decision to include them."""
+        if not self.lives_with_pupil:
+            return bool(self.included_in_correspondence)
+        if self.included_in_correspondence is not None:
+            return self.included_in_correspondence
+        return self.parental_responsibility
 
     @classmethod
     def scope_filter(cls, schools: models.QuerySet[School]) -> Q:
