@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "crispy_forms",
     "crispy_forms_gds",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "core",
     "accounts",
     "cases",
@@ -152,6 +155,24 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 
 SERVICE_NAME = "Attendance Pathway"
+
+# The JSON API (/api/v1/): token authentication for other systems, session
+# authentication for the browser. Reads are scoped like every page.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Attendance Pathway API",
+    "DESCRIPTION": "Attendance figures and pathway verdicts, scoped to the caller's school or LA.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # Celery: with no REDIS_URL, tasks run in the calling process so nothing else
 # needs to be running. The beat schedule lives in attendance_site/schedule.py.

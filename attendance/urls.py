@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from .views import imports, pages
+
+app_name = "attendance"
+
+urlpatterns = [
+    path("", include(pages.urlpatterns)),
+    path("imports/", include(imports.urlpatterns)),
+]
