@@ -282,16 +282,53 @@ def pupil_figures(
     context: Context,
 ) -> Figures:
     """Every figure for one pupil as at `context.as_at`, across all their enrolments."""
-    counts = year_to_date(registers, context.as_at)
-    absence = counts.authorised + counts.unauthorised
-    absence_rate = rate(absence, counts.possible)
-    first_monday = window_start(context, spans)
-    recent_unauthorised = (
-        unauthorised_between(registers, first_monday, context.as_at) if first_monday else 0
-    )
-    return Figures(
+    return _figures(
         upn=upn,
         as_at=context.as_at,
+        counts=year_to_date(registers, context.as_at),
+        missing=missing_marks(context, registers, spans),
+        recent_unauthorised=recent_unauthorised(context, registers, spans),
+    )
+
+
+def school_figures(
+    *,
+    upn: str,
+    school_id: int,
+    registers: Sequence[Register],
+    spans: Sequence[Span],
+    context: Context,
+) -> Figures:
+    """A pupil's figures for one school: sessions and rates from that school's
+    enrolment only (rule A2), the national threshold from every enrolment (A3)."""
+    here = [r for r in registers if r.school_id == school_id]
+    spans_here = [s for s in spans if s.school_id == school_id]
+    return _figures(
+        upn=upn,
+        as_at=context.as_at,
+        counts=year_to_date(here, context.as_at),
+        missing=missing_marks(context, here, spans_here),
+        recent_unauthorised=recent_unauthorised(context, registers, spans),
+    )
+
+
+def recent_unauthorised(
+    context: Context, registers: Sequence[Register], spans: Sequence[Span]
+) -> int:
+    """Unauthorised sessions in the pupil's last 10 school weeks, up to as_at."""
+    first_monday = window_start(context, spans)
+    if first_monday is None:
+        return 0
+    return unauthorised_between(registers, first_monday, context.as_at)
+
+
+def _figures(
+    *, upn: str, as_at: dt.date, counts: Counts, missing: int, recent_unauthorised: int
+) -> Figures:
+    absence_rate = rate(counts.authorised + counts.unauthorised, counts.possible)
+    return Figures(
+        upn=upn,
+        as_at=as_at,
         possible_sessions=counts.possible,
         attended_sessions=counts.attended,
         authorised_absence_sessions=counts.authorised,
@@ -302,7 +339,7 @@ def pupil_figures(
         severe_absence=absence_rate is not None and absence_rate >= SEVERE_ABSENCE_RATE,
         unauthorised_last_10_school_weeks=recent_unauthorised,
         national_threshold_met=recent_unauthorised >= NATIONAL_THRESHOLD_SESSIONS,
-        missing_marks=missing_marks(context, registers, spans),
+        missing_marks=missing,
     )
 
 

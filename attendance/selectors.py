@@ -1,0 +1,265 @@
+"""Reads for the attendance pages and API, always scoped to the user asking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.http import Http404
+
+from accounts.models import School
+from cases.models import Pupil
+from core.scoping import get_for_user_or_404, visible_schools
+
+from . import figures as fig
+from .codes import BY_CHAR, NO_MARK
+from .loading import context_for, registers_by_pupil, spans_by_pupil
+from .models import PupilFigures, RegisterYear
+from .years import academic_year_of, day_index, year_start
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+@dataclass(frozen=True)
+class DayMarks:
+    date: dt.date
+    school: str
+    am: str
+    pm: str
+
+
+@dataclass(frozen=True)
+class PupilAttendance:
+    pupil: Pupil
+    figures: fig.Figures
+    pattern: dict[tuple[int, str], fig.PatternCell]
+    breakdown: dict[str, int]
+    recent: list[DayMarks]
+
+
+def pupil_attendance(
+    *, user: AnyUser, as_at: dt.date, pupil_id: int | None = None, upn: str | None = None
+) -> PupilAttendance:
+    """A pupil's live figures, pattern and recent marks; 404 outside the user's scope."""
+    lookup: dict[str, Any] = {"pk": pupil_id} if pupil_id is not None else {"upn": upn}
+    pupil = get_for_user_or_404(Pupil.objects.for_user(user), user, **lookup)
+    spans = spans_by_pupil([pupil.pk]).get(pupil.pk, [])
+    context = context_for(as_at, spans)
+    year = academic_year_of(as_at)
+    registers = registers_by_pupil([pupil.pk], years=range(year - 5, year + 1), up_to=as_at).get(
+        pupil.pk, []
+    )
+    return PupilAttendance(
+        pupil=pupil,
+        figures=fig.pupil_figures(upn=pupil.upn, registers=registers, spans=spans, context=context),
+        pattern=fig.weekday_pattern(registers, as_at),
+        breakdown=fig.code_breakdown(registers, as_at),
+        recent=_recent_days(registers, as_at, context),
+    )
+
+
+def figures_for_upn(*, user: AnyUser, upn: str, as_at: dt.date) -> fig.Figures:
+    return pupil_attendance(user=user, upn=upn, as_at=as_at).figures
+
+
+def _recent_days(
+    registers: list[fig.Register], as_at: dt.date, context: fig.Context, days: int = 10
+) -> list[DayMarks]:
+    """The last `days` dates with a mark, newest first, at each school."""
+    school_names = dict(
+        School.objects.filter(pk__in={r.school_id for r in registers}).values_list("pk", "name")
+    )
+    found: list[DayMarks] = []
+    for register in sorted(registers, key=lambda r: r.academic_year, reverse=True):
+        start = year_start(register.academic_year)
+        last = min(len(register.marks) // 2, day_index(as_at) + 1)
+        if register.academic_year != academic_year_of(as_at):
+            last = len(register.marks) // 2
+        for index in range(last - 1, -1, -1):
+            am, pm = register.marks[2 * index], register.marks[2 * index + 1]
+            if am == NO_MARK and pm == NO_MARK:
+                continue
+            if am == "#" and pm == "#":
+                continue
+            found.append(
+                DayMarks(
+                    date=start + dt.timedelta(days=index),
+                    school=school_names.get(register.school_id, ""),
+                    am=_code(am),
+                    pm=_code(pm),
+                )
+            )
+            if len(found) >= days * 2:
+                break
+    found.sort(key=lambda d: d.date, reverse=True)
+    return found[:days]
+
+
+def _code(char: str) -> str:
+    return "" if char == NO_MARK else BY_CHAR[char].code
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    year_group: str = ""
+    characteristic: str = ""
+
+    CHARACTERISTICS = {
+        "sen_support": ("SEN support", Q(pupil__sen_status=Pupil.SenStatus.SEN_SUPPORT)),
+        "ehcp": ("Education, health and care plan", Q(pupil__sen_status=Pupil.SenStatus.EHCP)),
+        "fsm": ("Free school meals", Q(pupil__free_school_meals=True)),
+        "looked_after": ("Looked after", Q(pupil__looked_after=True)),
+        "cin": ("Child in need", Q(pupil__social_care=Pupil.SocialCare.CHILD_IN_NEED)),
+        "cp": ("Child protection plan", Q(pupil__social_care=Pupil.SocialCare.CHILD_PROTECTION)),
+    }
+
+    def apply(self, rows: QuerySet[PupilFigures]) -> QuerySet[PupilFigures]:
+        if self.year_group:
+            rows = rows.filter(pupil__year_group=self.year_group)
+        if self.characteristic in self.CHARACTERISTICS:
+            rows = rows.filter(self.CHARACTERISTICS[self.characteristic][1])
+        return rows
+
+
+@dataclass
+class SchoolSummary:
+    school: School
+    pupils: int = 0
+    possible: int = 0
+    attended: int = 0
+    persistent: int = 0
+    severe: int = 0
+    threshold: int = 0
+    missing_marks: int = 0
+    as_at: dt.date | None = None
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return fig.rate(self.attended, self.possible)
+
+    @property
+    def absence_rate(self) -> float | None:
+        return fig.rate(self.possible - self.attended, self.possible)
+
+
+@dataclass
+class SchoolDashboard:
+    summary: SchoolSummary
+    persistent: list[PupilFigures] = field(default_factory=list)
+    severe: list[PupilFigures] = field(default_factory=list)
+    threshold: list[PupilFigures] = field(default_factory=list)
+    year_groups: list[str] = field(default_factory=list)
+
+
+def _summaries(rows: QuerySet[PupilFigures]) -> dict[int, dict[str, Any]]:
+    totals = rows.values("school_id").annotate(
+        pupils=Count("pk", filter=Q(on_roll=True)),
+        possible=Sum("possible_sessions"),
+        attended=Sum("attended_sessions"),
+        persistent=Count("pk", filter=Q(persistent_absence=True, on_roll=True)),
+        severe=Count("pk", filter=Q(severe_absence=True, on_roll=True)),
+        threshold=Count("pk", filter=Q(national_threshold_met=True, on_roll=True)),
+        missing=Sum("missing_marks"),
+    )
+    return {t["school_id"]: dict(t) for t in totals}
+
+
+def _summary(school: School, totals: dict[str, Any] | None, as_at: dt.date | None) -> SchoolSummary:
+    if not totals:
+        return SchoolSummary(school=school, as_at=as_at)
+    return SchoolSummary(
+        school=school,
+        pupils=totals["pupils"],
+        possible=totals["possible"] or 0,
+        attended=totals["attended"] or 0,
+        persistent=totals["persistent"],
+        severe=totals["severe"],
+        threshold=totals["threshold"],
+        missing_marks=totals["missing"] or 0,
+        as_at=as_at,
+    )
+
+
+def school_dashboard(
+    *, user: AnyUser, school_id: int, filters: DashboardFilters | None = None
+) -> SchoolDashboard:
+    """One school's measures from the latest figures, with the pupils behind them."""
+    school = visible_schools(user).filter(pk=school_id).first()
+    if school is None:
+        raise Http404("No such school.")
+    filters = filters or DashboardFilters()
+    base = PupilFigures.objects.for_user(user).filter(school=school)
+    rows = filters.apply(base).filter(on_roll=True)
+    as_at = base.values_list("as_at", flat=True).first()
+    listed = rows.select_related("pupil").order_by(
+        F("attended_sessions") * 1.0 / F("possible_sessions"), "pupil__legal_surname"
+    )
+    return SchoolDashboard(
+        summary=_summary(school, _summaries(filters.apply(base)).get(school.pk), as_at),
+        persistent=list(listed.filter(persistent_absence=True, possible_sessions__gt=0)),
+        severe=list(listed.filter(severe_absence=True, possible_sessions__gt=0)),
+        threshold=list(
+            rows.filter(national_threshold_met=True)
+            .select_related("pupil")
+            .order_by("-unauthorised_last_10_school_weeks", "pupil__legal_surname")
+        ),
+        year_groups=sorted(
+            set(base.values_list("pupil__year_group", flat=True)) - {""},
+            key=lambda y: (len(y), y),
+        ),
+    )
+
+
+def la_overview(*, user: AnyUser) -> list[SchoolSummary]:
+    """Every school the user may see, with the same measures as its dashboard."""
+    schools = list(visible_schools(user).select_related("local_authority").order_by("name"))
+    rows = PupilFigures.objects.for_user(user)
+    totals = _summaries(rows)
+    as_at = rows.values_list("as_at", flat=True).order_by("-as_at").first()
+    return [_summary(school, totals.get(school.pk), as_at) for school in schools]
+
+
+@dataclass(frozen=True)
+class WeekTotal:
+    monday: dt.date
+    possible: int
+    attended: int
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return fig.rate(self.attended, self.possible)
+
+
+def school_weekly_trend(*, user: AnyUser, school_id: int, as_at: dt.date) -> list[WeekTotal]:
+    """Attendance at the school week by week, this academic year up to as_at."""
+    school = visible_schools(user).filter(pk=school_id).first()
+    if school is None:
+        raise Http404("No such school.")
+    year = academic_year_of(as_at)
+    start = year_start(year)
+    cut = 2 * (day_index(as_at) + 1)
+    first_monday = start - dt.timedelta(days=start.weekday())
+    weeks: dict[dt.date, fig.Counts] = {}
+    marks_rows = RegisterYear.unscoped.filter(school=school, academic_year=year).values_list(
+        "marks", flat=True
+    )
+    for marks in marks_rows.iterator(chunk_size=2000):
+        monday = first_monday
+        while monday <= as_at:
+            lo = max(0, 2 * (monday - start).days)
+            hi = min(cut, 2 * ((monday - start).days + 7))
+            counts = fig.count_marks(marks[lo:hi])
+            if counts.possible:
+                weeks[monday] = weeks.get(monday, fig.Counts()) + counts
+            monday += dt.timedelta(days=7)
+    return [
+        WeekTotal(monday, counts.possible, counts.attended)
+        for monday, counts in sorted(weeks.items())
+    ]

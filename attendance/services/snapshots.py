@@ -1,0 +1,126 @@
+"""Refreshing `PupilFigures`, the per-school figures that dashboards list.
+
+Run nightly for the whole LA (attendance.tasks / `manage.py refresh_figures`)
+and after each import for the schools it touched. Idempotent: a school's rows
+are replaced in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import School
+from cases.models import Enrolment, Pupil
+
+from ..figures import school_figures
+from ..loading import context_for, registers_by_pupil, spans_by_pupil, year_overlap
+from ..models import PupilFigures
+from ..years import academic_year_of, year_start
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    as_at: dt.date
+    schools: int
+    rows: int
+
+
+def figures_refresh(*, as_at: dt.date, school_ids: Collection[int] | None = None) -> RefreshResult:
+    """Recompute every pupil's figures at these schools (all schools if None)."""
+    year = academic_year_of(as_at)
+    schools = (
+        School.objects.all() if school_ids is None else School.objects.filter(pk__in=school_ids)
+    )
+    target_school_ids = set(schools.values_list("pk", flat=True))
+    in_year = Enrolment.unscoped.filter(
+        Q(end__isnull=True) | Q(end__gte=year_start(year)),
+        school_id__in=target_school_ids,
+        start__lte=as_at,
+    )
+    pupil_ids = in_year.values("pupil_id")
+    spans = spans_by_pupil(pupil_ids)
+    context = context_for(as_at, (span for pupil_spans in spans.values() for span in pupil_spans))
+    registers = registers_by_pupil(pupil_ids, years={year, year - 1}, up_to=as_at)
+    upns = dict(Pupil.unscoped.filter(pk__in=pupil_ids).values_list("pk", "upn"))
+    now = timezone.now()
+    rows: list[PupilFigures] = []
+    for pupil_id, pupil_spans in spans.items():
+        schools_this_year = {
+            s.school_id
+            for s in pupil_spans
+            if s.school_id in target_school_ids and year_overlap(s.start, s.end, as_at)
+        }
+        for school_id in schools_this_year:
+            figures = school_figures(
+                upn=upns[pupil_id],
+                school_id=school_id,
+                registers=registers.get(pupil_id, []),
+                spans=pupil_spans,
+                context=context,
+            )
+            rows.append(
+                PupilFigures(
+                    pupil_id=pupil_id,
+                    school_id=school_id,
+                    as_at=as_at,
+                    on_roll=any(s.school_id == school_id and s.covers(as_at) for s in pupil_spans),
+                    possible_sessions=figures.possible_sessions,
+                    attended_sessions=figures.attended_sessions,
+                    authorised_absence_sessions=figures.authorised_absence_sessions,
+                    unauthorised_absence_sessions=figures.unauthorised_absence_sessions,
+                    missing_marks=figures.missing_marks,
+                    unauthorised_last_10_school_weeks=figures.unauthorised_last_10_school_weeks,
+                    national_threshold_met=figures.national_threshold_met,
+                    persistent_absence=figures.persistent_absence,
+                    severe_absence=figures.severe_absence,
+                    refreshed_at=now,
+                )
+            )
+    with transaction.atomic():
+        PupilFigures.unscoped.filter(school_id__in=target_school_ids).delete()
+        _write(rows)
+    logger.info(
+        "figures refreshed as at %s: %d schools, %d rows", as_at, len(target_school_ids), len(rows)
+    )
+    return RefreshResult(as_at=as_at, schools=len(target_school_ids), rows=len(rows))
+
+
+_COLUMNS = (
+    "pupil_id",
+    "school_id",
+    "as_at",
+    "on_roll",
+    "possible_sessions",
+    "attended_sessions",
+    "authorised_absence_sessions",
+    "unauthorised_absence_sessions",
+    "missing_marks",
+    "unauthorised_last_10_school_weeks",
+    "national_threshold_met",
+    "persistent_absence",
+    "severe_absence",
+    "refreshed_at",
+)
+
+
+def _write(rows: list[PupilFigures]) -> None:
+    if connection.vendor != "postgresql":
+        PupilFigures.unscoped.bulk_create(rows, batch_size=2000)
+        return
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY {PupilFigures._meta.db_table} ({', '.join(_COLUMNS)}) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row(tuple(getattr(row, column) for column in _COLUMNS))
