@@ -120,3 +120,24 @@ def test_refresh_command_reports_what_it_did(capsys):
     call_command("refresh_figures", "--on", "2025-09-12", "--dry-run")
     assert "Would refresh" in capsys.readouterr().out
     assert RegisterYear.unscoped.count() == 1
+
+
+def test_school_days_follow_new_marks_only_where_there_is_no_calendar():
+    from attendance.models import SchoolTerm, SchoolYearDays
+    from attendance.services.calendars import school_days_refresh
+
+    derived, with_calendar = SchoolFactory(), SchoolFactory()
+    SchoolTerm.unscoped.create(
+        school=with_calendar, name="Autumn", start=dt.date(2025, 9, 3), end=dt.date(2025, 12, 19)
+    )
+    pairs = {(derived.pk, YEAR), (with_calendar.pk, YEAR)}
+    school_days_refresh(pairs=pairs)
+    for school in (derived, with_calendar):
+        pupil = PupilFactory(school=school)
+        registers_merge(incoming=[register(pupil, school, {("2025-09-06", "AM"): "/"})])
+    school_days_refresh(pairs=pairs, after_marks_change=True)
+
+    saturday = (dt.date(2025, 9, 6) - dt.date(2025, 9, 1)).days
+    days = dict(SchoolYearDays.unscoped.values_list("school_id", "days"))
+    assert days[derived.pk][saturday] == "1"  # a Saturday with marks: a school day
+    assert days[with_calendar.pk][saturday] == "0"  # the calendar decides

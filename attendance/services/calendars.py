@@ -44,9 +44,24 @@ def school_days_compute(school_id: int, academic_year: int) -> tuple[str, str]:
     return days or "0" * days_in_year(academic_year), SchoolYearDays.Source.REGISTERS
 
 
-def school_days_refresh(*, pairs: Iterable[tuple[int, int]]) -> None:
-    """Recompute and store the school days of each (school id, academic year)."""
-    for school_id, academic_year in sorted(set(pairs)):
+def school_days_refresh(
+    *, pairs: Iterable[tuple[int, int]], after_marks_change: bool = False
+) -> None:
+    """Recompute and store the school days of each (school id, academic year).
+
+    After an import (`after_marks_change`), a school whose days come from its
+    calendar is left alone: new marks cannot change them.
+    """
+    pairs = set(pairs)
+    if after_marks_change:
+        from_calendar = set(
+            SchoolYearDays.unscoped.filter(
+                source=SchoolYearDays.Source.CALENDAR,
+                school_id__in={school for school, _ in pairs},
+            ).values_list("school_id", "academic_year")
+        )
+        pairs -= from_calendar
+    for school_id, academic_year in sorted(pairs):
         days, source = school_days_compute(school_id, academic_year)
         SchoolYearDays.unscoped.update_or_create(
             school_id=school_id,

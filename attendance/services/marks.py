@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from ..codes import BY_CHAR, NO_MARK
@@ -53,60 +54,40 @@ class MergeResult:
 def registers_merge(
     *, incoming: Sequence[IncomingRegister], batch: ImportBatch | None = None
 ) -> MergeResult:
-    """Store the incoming marks. Call inside the import's transaction."""
+    """Store the incoming marks. Call inside the import's transaction.
+
+    Only the stretch of each stored register that the incoming marks cover is
+    read and rewritten, so appending a day for a whole LA moves two characters
+    per pupil, not a year of marks.
+    """
     result = MergeResult()
-    existing = _existing_registers(incoming)
     new_rows: list[IncomingRegister] = []
-    updated: list[tuple[int, str, dict[str, str]]] = []
+    updates: list[_Update] = []
     changes: list[MarkChange] = []
-    for item in incoming:
-        marks_here = len(item.marks) - item.marks.count(NO_MARK)
-        result.marks_loaded += marks_here
-        result.touched.add((item.school_id, item.academic_year))
-        stored = existing.get(item.key)
-        if stored is None:
-            new_rows.append(item)
+    for year, items in _by_year(incoming).items():
+        lo, hi = _window(items)
+        if lo >= hi:
             continue
-        merged, item_changes = _merge(stored, item)
-        originals = {**stored.originals, **item.originals}
-        for position in item_changes:
-            changes.append(
-                MarkChange(
-                    register_id=stored.pk,
-                    position=position,
-                    date=date_at(stored.academic_year, position),
-                    session=session_at(position),
-                    old_code=_code_name(stored.marks[position], stored.originals, position),
-                    new_code=_code_name(item.marks[position], item.originals, position),
-                    batch=batch,
-                )
-            )
-        if merged != stored.marks or originals != stored.originals:
-            updated.append((stored.pk, merged, originals))
+        stored = _stored_parts(year, {item.school_id for item in items}, lo, hi)
+        for item in items:
+            result.marks_loaded += hi - lo - item.marks.count(NO_MARK, lo, hi)
+            result.touched.add((item.school_id, item.academic_year))
+            existing = stored.get((item.pupil_id, item.school_id))
+            if existing is None:
+                new_rows.append(item)
+                continue
+            update, item_changes = _merge(existing, item, lo, hi, batch)
+            changes.extend(item_changes)
+            if update is not None:
+                updates.append(update)
     result.registers_created = len(new_rows)
-    result.registers_updated = len(updated)
+    result.registers_updated = len(updates)
     result.marks_changed = len(changes)
     if connection.vendor == "postgresql":
         _copy_new(new_rows)
-        _update_via_temp_table(updated)
+        _update_via_temp_table(updates)
     else:
-        RegisterYear.unscoped.bulk_create(
-            [
-                RegisterYear(
-                    pupil_id=r.pupil_id,
-                    school_id=r.school_id,
-                    academic_year=r.academic_year,
-                    marks=r.marks,
-                    originals=r.originals,
-                )
-                for r in new_rows
-            ],
-            batch_size=500,
-        )
-        for pk, marks, originals in updated:
-            RegisterYear.unscoped.filter(pk=pk).update(
-                marks=marks, originals=originals, updated_at=timezone.now()
-            )
+        _write_with_orm(new_rows, updates)
     MarkChange.unscoped.bulk_create(changes, batch_size=2000)
     return result
 
@@ -115,52 +96,90 @@ def blank_register(pupil_id: int, school_id: int, academic_year: int) -> Incomin
     return IncomingRegister(pupil_id, school_id, academic_year, empty_marks(academic_year))
 
 
-def _existing_registers(
-    incoming: Iterable[IncomingRegister],
-) -> dict[tuple[int, int, int], RegisterYear]:
-    pupils_by_school_year: dict[tuple[int, int], set[int]] = defaultdict(set)
+@dataclass(frozen=True)
+class _Stored:
+    pk: int
+    academic_year: int
+    part: str  # the stored marks from `lo` to `hi`
+    originals: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Update:
+    pk: int
+    lo: int
+    part: str
+    originals: dict[str, str]
+
+
+def _by_year(incoming: Iterable[IncomingRegister]) -> dict[int, list[IncomingRegister]]:
+    years: dict[int, list[IncomingRegister]] = defaultdict(list)
     for item in incoming:
-        pupils_by_school_year[(item.school_id, item.academic_year)].add(item.pupil_id)
-    found: dict[tuple[int, int, int], RegisterYear] = {}
-    for (school_id, year), pupil_ids in pupils_by_school_year.items():
-        ids = sorted(pupil_ids)
-        for chunk_start in range(0, len(ids), 5000):
-            rows = RegisterYear.unscoped.filter(
-                school_id=school_id,
-                academic_year=year,
-                pupil_id__in=ids[chunk_start : chunk_start + 5000],
-            ).only("pk", "pupil_id", "school_id", "academic_year", "marks", "originals")
-            for row in rows:
-                found[(row.pupil_id, row.school_id, row.academic_year)] = row
-    return found
+        years[item.academic_year].append(item)
+    return years
 
 
-def _merge(stored: RegisterYear, item: IncomingRegister) -> tuple[str, list[int]]:
-    """Incoming marks replace stored ones session by session; "-" keeps the stored
-    mark. Returns the merged string and the positions of replaced real marks."""
-    first = _A_MARK.search(item.marks)
-    if first is None:
-        return stored.marks, []
-    last = len(item.marks.rstrip(NO_MARK))
-    lo = first.start()
-    old, new = stored.marks[lo:last], item.marks[lo:last]
-    merged_part = []
-    changed = []
-    for offset, (was, now) in enumerate(zip(old, new, strict=True)):
+def _window(items: Iterable[IncomingRegister]) -> tuple[int, int]:
+    """The smallest stretch of positions holding every incoming mark."""
+    lo, hi = 10**6, 0
+    for item in items:
+        first = _A_MARK.search(item.marks)
+        if first is not None:
+            lo = min(lo, first.start())
+            hi = max(hi, len(item.marks.rstrip(NO_MARK)))
+    return lo, hi
+
+
+def _stored_parts(
+    year: int, school_ids: set[int], lo: int, hi: int
+) -> dict[tuple[int, int], _Stored]:
+    rows = (
+        RegisterYear.unscoped.filter(academic_year=year, school_id__in=school_ids)
+        .annotate(part=Substr("marks", lo + 1, hi - lo))
+        .values_list("pk", "pupil_id", "school_id", "part", "originals")
+    )
+    return {
+        (pupil_id, school_id): _Stored(pk, year, part, originals or {})
+        for pk, pupil_id, school_id, part, originals in rows.iterator(chunk_size=10_000)
+    }
+
+
+def _merge(
+    stored: _Stored, item: IncomingRegister, lo: int, hi: int, batch: ImportBatch | None
+) -> tuple[_Update | None, list[MarkChange]]:
+    """Incoming marks replace stored ones session by session; "-" keeps what is
+    stored. A replaced real mark is recorded as a change."""
+    new = item.marks[lo:hi]
+    merged: list[str] = []
+    changes: list[MarkChange] = []
+    originals = dict(stored.originals)
+    for offset, (was, now) in enumerate(zip(stored.part, new, strict=True)):
         if now == NO_MARK:
-            merged_part.append(was)
+            merged.append(was)
             continue
-        merged_part.append(now)
-        position = lo + offset
-        if was != NO_MARK and (
-            was != now or stored.originals.get(str(position)) != item.originals.get(str(position))
-        ):
-            changed.append(position)
-    return stored.marks[:lo] + "".join(merged_part) + stored.marks[last:], changed
-
-
-def _code_name(char: str, originals: dict[str, str], position: int) -> str:
-    return originals.get(str(position)) or BY_CHAR[char].code
+        merged.append(now)
+        key = str(lo + offset)
+        old_original, new_original = stored.originals.get(key), item.originals.get(key)
+        if new_original is None:
+            originals.pop(key, None)
+        else:
+            originals[key] = new_original
+        if was != NO_MARK and (was != now or old_original != new_original):
+            changes.append(
+                MarkChange(
+                    register_id=stored.pk,
+                    position=lo + offset,
+                    date=date_at(stored.academic_year, lo + offset),
+                    session=session_at(lo + offset),
+                    old_code=old_original or BY_CHAR[was].code,
+                    new_code=new_original or BY_CHAR[now].code,
+                    batch=batch,
+                )
+            )
+    part = "".join(merged)
+    if part == stored.part and originals == stored.originals:
+        return None, changes
+    return _Update(stored.pk, lo, part, originals), changes
 
 
 def _copy_new(rows: Sequence[IncomingRegister]) -> None:
@@ -181,20 +200,48 @@ def _copy_new(rows: Sequence[IncomingRegister]) -> None:
             )
 
 
-def _update_via_temp_table(rows: Sequence[tuple[int, str, dict[str, str]]]) -> None:
-    if not rows:
+def _update_via_temp_table(updates: Sequence[_Update]) -> None:
+    if not updates:
         return
     # atomic: the temporary table never outlives a failed update.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE incoming_marks "
-            "(id bigint PRIMARY KEY, marks text, originals jsonb)"
+            "(id bigint PRIMARY KEY, lo integer, part text, originals jsonb)"
         )
-        with cursor.copy("COPY incoming_marks (id, marks, originals) FROM STDIN") as copy:
-            for pk, marks, originals in rows:
-                copy.write_row((pk, marks, json.dumps(originals)))
+        with cursor.copy("COPY incoming_marks (id, lo, part, originals) FROM STDIN") as copy:
+            for update in updates:
+                copy.write_row((update.pk, update.lo, update.part, json.dumps(update.originals)))
         cursor.execute(
-            "UPDATE attendance_registeryear AS r SET marks = i.marks, originals = i.originals, "
-            "updated_at = now() FROM incoming_marks AS i WHERE r.id = i.id"
+            "UPDATE attendance_registeryear AS r "
+            "SET marks = overlay(r.marks placing i.part from i.lo + 1 for length(i.part)), "
+            "originals = i.originals, updated_at = now() "
+            "FROM incoming_marks AS i WHERE r.id = i.id"
         )
         cursor.execute("DROP TABLE incoming_marks")
+
+
+def _write_with_orm(new_rows: Sequence[IncomingRegister], updates: Sequence[_Update]) -> None:
+    """The same writes for SQLite (development): slower, and fine at that size."""
+    RegisterYear.unscoped.bulk_create(
+        [
+            RegisterYear(
+                pupil_id=r.pupil_id,
+                school_id=r.school_id,
+                academic_year=r.academic_year,
+                marks=r.marks,
+                originals=r.originals,
+            )
+            for r in new_rows
+        ],
+        batch_size=500,
+    )
+    for update in updates:
+        register = RegisterYear.unscoped.get(pk=update.pk)
+        register.marks = (
+            register.marks[: update.lo]
+            + update.part
+            + register.marks[update.lo + len(update.part) :]
+        )
+        register.originals = update.originals
+        register.save(update_fields=["marks", "originals", "updated_at"])

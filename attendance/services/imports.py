@@ -1,0 +1,856 @@
+"""Imports of pupils, families and register marks: a Common Transfer File or a
+marks CSV.
+
+Each import runs in two phases. First the whole file is read and checked
+against the database, collecting every error and writing nothing; then, only
+when there are none, everything is written in one transaction. So a file with
+any error changes nothing, and importing the same file twice leaves the same
+state (marks through `registers_merge`, which keeps the history of a replaced
+mark; pupils, enrolments and carers matched before they are created).
+
+Progress (0-100) is reported only outside the write transaction: a write made
+inside it would not be seen by the page polling for progress until the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import LocalAuthority, School
+from cases.models import Carer, Enrolment, Pupil, PupilCarer
+from core.audit import audit_record
+from core.models import AuditEvent
+
+from ..imports.ctf import CtfContact, CtfFile, CtfPupil, SchoolRef, parse_ctf
+from ..imports.marks_csv import parse_marks_csv
+from ..imports.report import Counts, ErrorList, FileError, ImportReport
+from ..models import ImportBatch
+from ..years import empty_marks, mark_index, year_label
+from .calendars import school_days_refresh
+from .marks import IncomingRegister, MergeResult, registers_merge
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+Source = bytes | IO[bytes]
+ProgressCallback = Callable[[int], None]
+_T = TypeVar("_T")
+# Far below any database's limit on query parameters.
+_CHUNK = 2000
+
+
+class ImportRefused(Exception):
+    """An upload that cannot be accepted at all; the message is for the user."""
+
+
+# Running a batch --------------------------------------------------------------
+
+
+def import_batch_create(
+    *, acting_user: User, kind: str, upload: UploadedFile, academic_year: int | None = None
+) -> tuple[ImportBatch, bool]:
+    """Store an uploaded file as a batch for the user's school and queue its import.
+
+    Returns (batch, created). When the same file is already waiting or being
+    imported for the school (a form sent twice), returns that batch instead of
+    starting a second import.
+    """
+    school = acting_user.school
+    if school is None:
+        raise ImportRefused(
+            "Your account is not linked to a school, so you cannot import files here. "
+            "Ask for the import_ctf or import_marks command to be run instead."
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    sha256 = digest.hexdigest()
+    with transaction.atomic():
+        # Locks the school's row so that two copies of one form, sent at once,
+        # are checked one after the other (PostgreSQL; SQLite writes one at a time).
+        School.objects.select_for_update().filter(pk=school.pk).first()
+        running = ImportBatch.unscoped.filter(
+            school=school,
+            kind=kind,
+            sha256=sha256,
+            status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING],
+        ).first()
+        if running is not None:
+            return running, False
+        options: dict[str, Any] = {}
+        if academic_year is not None:
+            options["academic_year"] = academic_year
+        batch = ImportBatch(
+            kind=kind,
+            school=school,
+            uploaded_by=acting_user,
+            original_name=(upload.name or "upload")[:255],
+            sha256=sha256,
+            options=options,
+        )
+        upload.seek(0)
+        batch.file.save(upload.name or "upload", upload, save=False)
+        batch.save()
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.CREATE,
+            target=batch,
+            school=school,
+            note="File uploaded for import",
+        )
+        from ..tasks import run_import  # the task module imports this one
+
+        transaction.on_commit(partial(run_import.delay, batch.pk))
+    return batch, True
+
+
+def import_batch_run(*, batch_id: int) -> ImportReport:
+    """Run a queued batch (the Celery task). A batch already taken by another
+    worker, or finished, is left alone and its stored report returned."""
+    claimed = ImportBatch.unscoped.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
+        status=ImportBatch.Status.RUNNING, started_at=timezone.now(), progress=0
+    )
+    batch = ImportBatch.unscoped.select_related("school__local_authority", "uploaded_by").get(
+        pk=batch_id
+    )
+    if not claimed:
+        logger.info("Import batch %s is %s; not run again", batch_id, batch.status)
+        return ImportReport.from_json(batch.report)
+    try:
+        with batch.file.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        logger.exception("Import batch %s: the stored file cannot be read", batch_id)
+        return _batch_finish(batch, _service_failure("the uploaded file could not be read"))
+    return import_batch_execute(batch=batch, source=data, acting_user=batch.uploaded_by)
+
+
+def import_batch_execute(
+    *, batch: ImportBatch, source: Source, acting_user: User | None
+) -> ImportReport:
+    """Import `source` as `batch` says (its kind, school and options) and record
+    the outcome on the batch: status, progress, report, finish time."""
+
+    def on_progress(percent: int) -> None:
+        ImportBatch.unscoped.filter(pk=batch.pk).update(progress=percent)
+
+    try:
+        if batch.kind == ImportBatch.Kind.CTF:
+            report = ctf_import(
+                source=source, batch=batch, acting_user=acting_user, on_progress=on_progress
+            )
+        elif batch.school is None:
+            report = _service_failure("a marks file must be imported for a school")
+        else:
+            year = batch.options.get("academic_year")
+            report = marks_csv_import(
+                source=source,
+                school=batch.school,
+                academic_year=int(year) if year else None,
+                columns=batch.options.get("columns") or None,
+                batch=batch,
+                acting_user=acting_user,
+                on_progress=on_progress,
+            )
+    except Exception:
+        # Nothing was written (the write is one transaction); say so rather than
+        # leave the batch "importing" for ever.
+        logger.exception("Import batch %s stopped", batch.pk)
+        report = _service_failure("the import stopped because of a problem in the service")
+    return _batch_finish(batch, report)
+
+
+def _batch_finish(batch: ImportBatch, report: ImportReport) -> ImportReport:
+    batch.status = ImportBatch.Status.SUCCEEDED if report.succeeded else ImportBatch.Status.FAILED
+    batch.progress = 100
+    batch.report = report.as_json()
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "progress", "report", "finished_at"])
+    return report
+
+
+def _service_failure(reason: str) -> ImportReport:
+    errors = ErrorList()
+    errors.add("", f"Nothing was changed: {reason}. Try again, or ask for help if it happens again.")
+    return ImportReport.failed(errors)
+
+
+# Common Transfer File -------------------------------------------------------
+
+
+def ctf_import(
+    *,
+    source: Source,
+    batch: ImportBatch | None,
+    acting_user: User | None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import a CTF: pupils (by UPN), their parents and carers, enrolments and
+    day-by-day marks, creating any school or LA the product does not know yet."""
+    progress = _Progress(on_progress)
+    data = _read(source)
+    progress(5)
+    parsed = parse_ctf(data, on_pupil=lambda done, total: progress(5 + 45 * done // total))
+    warnings = list(parsed.warnings)
+    if parsed.errors or parsed.file is None:
+        return ImportReport.failed(parsed.errors, warnings)
+    ctf = parsed.file
+
+    errors = ErrorList()
+    batch_school = batch.school if batch is not None else None
+    if batch_school is not None:
+        _check_ctf_is_for(ctf, batch_school, errors)
+    schools = _SchoolPlan.build(ctf, errors, warnings)
+    if errors:
+        return ImportReport.failed(errors, warnings)
+    progress(60)
+
+    counts = Counts()
+    with transaction.atomic():
+        school_ids = schools.save(counts)
+        pupils = _pupils_save(ctf.pupils, counts)
+        _enrolments_save(ctf.pupils, pupils, school_ids, counts)
+        _carers_save(ctf.pupils, pupils, counts, warnings)
+        result = registers_merge(
+            incoming=[
+                IncomingRegister(
+                    pupil_id=pupils[pupil.upn].pk,
+                    school_id=school_ids[register.school.key],
+                    academic_year=register.academic_year,
+                    marks=register.marks,
+                    originals=register.originals,
+                )
+                for pupil in ctf.pupils
+                for register in pupil.registers
+            ],
+            batch=batch,
+        )
+        _merge_counts(counts, result)
+        school_days_refresh(pairs=result.touched)
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.IMPORT,
+            target=batch,
+            school=batch_school,
+            changes={"kind": ImportBatch.Kind.CTF.value, **asdict(counts)},
+        )
+    progress(100)
+    return ImportReport(counts=counts, warnings=warnings)
+
+
+def _check_ctf_is_for(ctf: CtfFile, school: School, errors: ErrorList) -> None:
+    """An upload for a school must be that school's file: its source, its
+    destination, or a school the pupils attended. Otherwise one school could
+    rewrite another's pupils and registers."""
+    if not school.establishment_number:
+        errors.add(
+            "/CTfile/Header",
+            f"{school.name} has no establishment number recorded, so a Common Transfer File "
+            "cannot be matched to it. Ask an administrator to add it.",
+        )
+        return
+    key = (school.local_authority.code, school.establishment_number)
+    named = {ref.key for ref in (ctf.source_school, ctf.dest_school) if ref is not None}
+    named |= {year.school.key for pupil in ctf.pupils for year in pupil.years}
+    if key not in named:
+        errors.add(
+            "/CTfile/Header/SourceSchool",
+            f"this file is not for {school.name} ({key[0]}/{key[1]}): neither its source or "
+            "destination school nor any pupil's attendance is at that school",
+        )
+
+
+@dataclass
+class _NewSchool:
+    ref: SchoolRef
+    urn: str
+    phase: str
+
+
+@dataclass
+class _SchoolPlan:
+    """The schools a CTF's marks are for: those the product knows, and those it
+    will add (with the LAs it does not know yet)."""
+
+    known: dict[tuple[str, str], School] = field(default_factory=dict)
+    new: dict[tuple[str, str], _NewSchool] = field(default_factory=dict)
+    known_las: dict[str, LocalAuthority] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, ctf: CtfFile, errors: ErrorList, warnings: list[str]) -> _SchoolPlan:
+        plan = cls()
+        first_path: dict[tuple[str, str], str] = {}
+        year_groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for pupil in ctf.pupils:
+            for year in pupil.years:
+                first_path.setdefault(year.school.key, year.path.rsplit("/", 1)[0])
+                year_groups[year.school.key].add(pupil.year_group)
+        leas = {lea for lea, _ in first_path}
+        plan.known_las = {la.code: la for la in LocalAuthority.objects.filter(code__in=leas)}
+        for school in School.objects.filter(
+            local_authority__code__in=leas,
+            establishment_number__in={estab for _, estab in first_path},
+        ).select_related("local_authority"):
+            key = (school.local_authority.code, school.establishment_number)
+            if key in first_path:
+                plan.known[key] = school
+        for key, path in sorted(first_path.items()):
+            if key in plan.known:
+                continue
+            ref = ctf.schools.get(key, SchoolRef(*key))
+            urn = f"{key[0]}{key[1]}"
+            clash = School.objects.filter(urn=urn).first()
+            if clash is not None:
+                errors.add(
+                    path,
+                    f"{ref.label} is not known, and cannot be added with the placeholder URN "
+                    f"{urn}: {clash.name} has that URN. Add the school with its real URN first.",
+                )
+                continue
+            plan.new[key] = _NewSchool(ref, urn, _phase_guess(year_groups[key]))
+            if key[0] not in plan.known_las:
+                warnings.append(
+                    f"Local authority {key[0]} was not known and has been added as "
+                    f"“LA {key[0]}”; check its name."
+                )
+                plan.known_las[key[0]] = LocalAuthority(code=key[0], name=f"LA {key[0]}")
+            warnings.append(
+                f"School {ref.name or 'with no name'} ({key[0]}/{key[1]}) was not known and has "
+                f"been added with the placeholder URN {urn} as a "
+                f"{School.Phase(plan.new[key].phase).label.lower()} school; check its URN "
+                "and details."
+            )
+        # A warning per LA, not per school: remove the duplicates, keep the order.
+        warnings[:] = list(dict.fromkeys(warnings))
+        return plan
+
+    def save(self, counts: Counts) -> dict[tuple[str, str], int]:
+        ids = {key: school.pk for key, school in self.known.items()}
+        for la in self.known_las.values():
+            if la.pk is None:
+                la.save()
+        for key, new in self.new.items():
+            school = School.objects.create(
+                urn=new.urn,
+                name=new.ref.name or f"School {key[0]}/{key[1]}",
+                phase=new.phase,
+                local_authority=self.known_las[key[0]],
+                establishment_number=key[1],
+            )
+            ids[key] = school.pk
+            counts.schools_created += 1
+        return ids
+
+
+def _phase_guess(year_groups: Iterable[str]) -> str:
+    """Secondary when every pupil is in year 7 or above; otherwise primary."""
+    numbers = [int(group) for group in year_groups if group.isdigit()]
+    if numbers and len(numbers) == len(list(year_groups)) and min(numbers) >= 7:
+        return School.Phase.SECONDARY
+    return School.Phase.PRIMARY
+
+
+_PUPIL_FIELDS = (
+    "legal_forename",
+    "legal_surname",
+    "preferred_forename",
+    "preferred_surname",
+    "date_of_birth",
+    "sex",
+    "year_group",
+    "sen_status",
+    "free_school_meals",
+    "looked_after",
+)
+
+
+def _pupil_values(pupil: CtfPupil, *, creating: bool) -> dict[str, Any]:
+    """The values the file gives. What it leaves out (a preferred name, SEN, free
+    school meals, looked after, an unknown sex) keeps what is stored."""
+    values: dict[str, Any] = {
+        "legal_forename": pupil.legal_forename,
+        "legal_surname": pupil.legal_surname,
+        "date_of_birth": pupil.date_of_birth,
+    }
+    optional: dict[str, Any] = {
+        "preferred_forename": pupil.preferred_forename or None,
+        "preferred_surname": pupil.preferred_surname or None,
+        "sex": pupil.sex if pupil.sex != Pupil.Sex.UNKNOWN else None,
+        "year_group": pupil.year_group or None,
+        "sen_status": pupil.sen_status,
+        "free_school_meals": pupil.free_school_meals,
+        "looked_after": pupil.looked_after,
+    }
+    values.update({name: value for name, value in optional.items() if value is not None})
+    if creating:
+        values.setdefault("sex", Pupil.Sex.UNKNOWN)
+    return values
+
+
+def _pupils_save(ctf_pupils: Sequence[CtfPupil], counts: Counts) -> dict[str, Pupil]:
+    upns = [pupil.upn for pupil in ctf_pupils]
+    stored = {
+        pupil.upn: pupil
+        for chunk in _chunks(upns)
+        for pupil in Pupil.unscoped.filter(upn__in=chunk)
+    }
+    new: list[Pupil] = []
+    changed: list[Pupil] = []
+    for ctf_pupil in ctf_pupils:
+        existing = stored.get(ctf_pupil.upn)
+        if existing is None:
+            new.append(Pupil(upn=ctf_pupil.upn, **_pupil_values(ctf_pupil, creating=True)))
+            continue
+        values = _pupil_values(ctf_pupil, creating=False)
+        if any(getattr(existing, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(existing, name, value)
+            changed.append(existing)
+    Pupil.unscoped.bulk_create(new, batch_size=500)
+    Pupil.unscoped.bulk_update(changed, _PUPIL_FIELDS, batch_size=500)
+    counts.pupils_created += len(new)
+    counts.pupils_updated += len(changed)
+    return {**stored, **{pupil.upn: pupil for pupil in new}}
+
+
+def _enrolments_save(
+    ctf_pupils: Sequence[CtfPupil],
+    pupils: Mapping[str, Pupil],
+    school_ids: Mapping[tuple[str, str], int],
+    counts: Counts,
+) -> None:
+    """Rule A3: with no entry or leaving date in the file, an enrolment spans
+    exactly the dates its marks cover. A span that overlaps or touches an
+    enrolment already held for the pupil at that school extends it, so a second
+    import of the same file adds nothing."""
+    spans: dict[tuple[int, int], list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for ctf_pupil in ctf_pupils:
+        for year in ctf_pupil.years:
+            key = (pupils[ctf_pupil.upn].pk, school_ids[year.school.key])
+            spans[key].append((year.first_date, year.last_date))
+    held: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
+    pupil_ids = sorted({pupil_id for pupil_id, _ in spans})
+    for chunk in _chunks(pupil_ids):
+        for enrolment in Enrolment.unscoped.filter(
+            pupil_id__in=chunk, school_id__in=set(school_ids.values())
+        ).order_by("start"):
+            held[(enrolment.pupil_id, enrolment.school_id)].append(enrolment)
+    new: list[Enrolment] = []
+    changed: dict[int, Enrolment] = {}
+    for (pupil_id, school_id), dates in spans.items():
+        for start, end in _spans_merge(dates):
+            enrolments = held[(pupil_id, school_id)]
+            match = next((e for e in enrolments if _meets(e, start, end)), None)
+            if match is None:
+                enrolment = Enrolment(pupil_id=pupil_id, school_id=school_id, start=start, end=end)
+                enrolments.append(enrolment)
+                new.append(enrolment)
+                continue
+            wider_start = min(match.start, start)
+            wider_end = None if match.end is None else max(match.end, end)
+            if (wider_start, wider_end) != (match.start, match.end):
+                match.start, match.end = wider_start, wider_end
+                if match.pk is not None:
+                    changed[match.pk] = match
+    Enrolment.unscoped.bulk_create(new, batch_size=500)
+    Enrolment.unscoped.bulk_update(list(changed.values()), ["start", "end"], batch_size=500)
+    counts.enrolments_created += len(new)
+    counts.enrolments_updated += len(changed)
+
+
+def _spans_merge(spans: Iterable[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    merged: list[tuple[dt.date, dt.date]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + dt.timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _meets(enrolment: Enrolment, start: dt.date, end: dt.date) -> bool:
+    """The enrolment overlaps the span or touches it (ends the day before, or
+    starts the day after)."""
+    day = dt.timedelta(days=1)
+    return enrolment.start <= end + day and (enrolment.end is None or enrolment.end >= start - day)
+
+
+# Parents and carers -----------------------------------------------------------
+
+_PARENT = {"F": PupilCarer.Relationship.MOTHER, "M": PupilCarer.Relationship.FATHER}
+_STEP_PARENT = {"F": PupilCarer.Relationship.STEP_MOTHER, "M": PupilCarer.Relationship.STEP_FATHER}
+# CTF contact relationship codes (CBDS). The specification was not available to
+# us (domain.md B8), so words some MIS write instead of codes are accepted too.
+_RELATIONSHIPS: dict[str, str] = {
+    "FOS": PupilCarer.Relationship.FOSTER_CARER,
+    "FOSTER PARENT": PupilCarer.Relationship.FOSTER_CARER,
+    "FOSTER CARER": PupilCarer.Relationship.FOSTER_CARER,
+    "GRP": PupilCarer.Relationship.GRANDPARENT,
+    "GRANDPARENT": PupilCarer.Relationship.GRANDPARENT,
+    "REL": PupilCarer.Relationship.OTHER_RELATIVE,
+    "FAM": PupilCarer.Relationship.OTHER_RELATIVE,
+    "SWR": PupilCarer.Relationship.SOCIAL_WORKER,
+    "SOCIAL WORKER": PupilCarer.Relationship.SOCIAL_WORKER,
+    "MOTHER": PupilCarer.Relationship.MOTHER,
+    "FATHER": PupilCarer.Relationship.FATHER,
+}
+_WOMEN_TITLES = {"MRS", "MS", "MISS"}
+
+
+def _relationship(contact: CtfContact) -> str:
+    gender = contact.gender
+    if gender not in {"M", "F"}:
+        title = contact.title.upper().rstrip(".")
+        gender = "F" if title in _WOMEN_TITLES else "M" if title == "MR" else ""
+    if contact.relationship in {"PAR", "PARENT"}:
+        return _PARENT.get(gender, PupilCarer.Relationship.OTHER)
+    if contact.relationship in {"STP", "STEP-PARENT", "STEP PARENT"}:
+        return _STEP_PARENT.get(gender, PupilCarer.Relationship.OTHER)
+    return _RELATIONSHIPS.get(contact.relationship, PupilCarer.Relationship.OTHER)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+def _name_key(contact: CtfContact) -> tuple[str, str]:
+    return (contact.forename.casefold().strip(), contact.surname.casefold().strip())
+
+
+@dataclass
+class _ContactRef:
+    pupil: CtfPupil
+    contact: CtfContact
+
+    @property
+    def handles(self) -> set[str]:
+        """Email and phone numbers, normalised: a sibling's contact with the same
+        name and one of these is the same person."""
+        found = {f"@{self.contact.email.casefold()}"} if self.contact.email else set()
+        found |= {f"#{_squash(n)}" for n in (self.contact.phone, self.contact.mobile) if n}
+        return found
+
+
+def _sibling_groups(ctf_pupils: Sequence[CtfPupil]) -> list[list[_ContactRef]]:
+    """Contacts of different pupils in the file who are one person: the same name
+    and the same email or phone number. Each group becomes one carer."""
+    by_name: dict[tuple[str, str], list[_ContactRef]] = defaultdict(list)
+    for pupil in ctf_pupils:
+        for contact in pupil.contacts:
+            by_name[_name_key(contact)].append(_ContactRef(pupil, contact))
+    groups: list[list[_ContactRef]] = []
+    for refs in by_name.values():
+        # Union-find over the contacts with this name, joined by a shared handle.
+        parent = list(range(len(refs)))
+
+        def root(i: int, parent: list[int] = parent) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        owner: dict[str, int] = {}
+        for i, ref in enumerate(refs):
+            for handle in ref.handles:
+                if handle in owner:
+                    parent[root(i)] = root(owner[handle])
+                else:
+                    owner[handle] = i
+        grouped: dict[int, list[_ContactRef]] = defaultdict(list)
+        for i, ref in enumerate(refs):
+            grouped[root(i)].append(ref)
+        groups.extend(grouped.values())
+    return groups
+
+
+def _carer_values(ref: _ContactRef) -> dict[str, str]:
+    contact = ref.contact
+    if contact.address_as_pupil:
+        address, postcode = ref.pupil.address, ref.pupil.postcode
+    else:
+        address, postcode = contact.address, contact.postcode
+    values = {
+        "title": contact.title,
+        "forename": contact.forename,
+        "surname": contact.surname,
+        "address": address,
+        "postcode": postcode,
+        "phone": contact.phone,
+        "mobile": contact.mobile,
+        "email": contact.email,
+    }
+    # Blank in the file means "not given", never "remove what we hold".
+    return {name: value for name, value in values.items() if value}
+
+
+def _lives_with_pupil(ref: _ContactRef) -> bool | None:
+    contact = ref.contact
+    if contact.address_as_pupil:
+        return True
+    if not contact.address:
+        return None
+    same_lines = _squash(contact.address) == _squash(ref.pupil.address)
+    same_postcode = not (contact.postcode and ref.pupil.postcode) or (
+        _squash(contact.postcode) == _squash(ref.pupil.postcode)
+    )
+    return same_lines and same_postcode
+
+
+def _carers_save(
+    ctf_pupils: Sequence[CtfPupil],
+    pupils: Mapping[str, Pupil],
+    counts: Counts,
+    warnings: list[str],
+) -> None:
+    """Match each contact to a carer this pupil already has (same name), else to
+    the carer shared with a sibling in the file, else add one; then link them.
+
+    A DSL's decision about correspondence is never touched: it is theirs."""
+    pupil_ids = [pupils[p.upn].pk for p in ctf_pupils]
+    links: dict[int, list[PupilCarer]] = defaultdict(list)
+    for chunk in _chunks(pupil_ids):
+        for link in PupilCarer.unscoped.filter(pupil_id__in=chunk).select_related("carer"):
+            links[link.pupil_id].append(link)
+
+    def own_carer(ref: _ContactRef) -> Carer | None:
+        wanted = _name_key(ref.contact)
+        for link in links[pupils[ref.pupil.upn].pk]:
+            if (link.carer.forename.casefold(), link.carer.surname.casefold()) == wanted:
+                return link.carer
+        return None
+
+    new_carers: list[Carer] = []
+    changed_carers: dict[int, Carer] = {}
+    chosen: list[tuple[_ContactRef, Carer]] = []
+    for group in _sibling_groups(ctf_pupils):
+        owned = [own_carer(ref) for ref in group]
+        shared = next((carer for carer in owned if carer is not None), None)
+        if shared is None:
+            shared = Carer(**_carer_values(group[0]))
+            new_carers.append(shared)
+        for ref, carer in zip(group, owned, strict=True):
+            chosen.append((ref, carer or shared))
+    for ref, carer in chosen:
+        values = _carer_values(ref)
+        if carer.pk is None:
+            # A new carer shared by siblings: fill what the first contact left blank.
+            for name, value in values.items():
+                if not getattr(carer, name):
+                    setattr(carer, name, value)
+            continue
+        if any(getattr(carer, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(carer, name, value)
+            changed_carers[carer.pk] = carer
+    Carer.unscoped.bulk_create(new_carers, batch_size=500)
+    Carer.unscoped.bulk_update(
+        list(changed_carers.values()),
+        ["title", "forename", "surname", "address", "postcode", "phone", "mobile", "email"],
+        batch_size=500,
+    )
+    counts.carers_created += len(new_carers)
+    counts.carers_updated += len(changed_carers)
+
+    new_links: list[PupilCarer] = []
+    changed_links: dict[int, PupilCarer] = {}
+    linked: set[tuple[int, int]] = set()
+    for ref, carer in sorted(chosen, key=lambda item: item[0].contact.path):
+        pupil_id = pupils[ref.pupil.upn].pk
+        if (pupil_id, carer.pk) in linked:
+            warnings.append(
+                f"Pupil {ref.pupil.upn}: {ref.contact.forename} {ref.contact.surname} is listed "
+                f"twice as a contact; only the first was imported ({ref.contact.path})."
+            )
+            continue
+        linked.add((pupil_id, carer.pk))
+        link = next((x for x in links[pupil_id] if x.carer_id == carer.pk), None)
+        values: dict[str, Any] = {
+            "relationship": _relationship(ref.contact),
+            "contact_priority": ref.contact.order,
+        }
+        responsibility = ref.contact.parental_responsibility
+        lives_with = _lives_with_pupil(ref)
+        if link is None:
+            # Unknown parental responsibility: assumed for a parent only. Unknown
+            # household: not living with the pupil, so no letter goes to an address
+            # that may be unsafe until someone checks (PupilCarer.receives_correspondence).
+            values["parental_responsibility"] = (
+                responsibility
+                if responsibility is not None
+                else values["relationship"] in _PARENT.values()
+            )
+            values["lives_with_pupil"] = bool(lives_with)
+            new_links.append(PupilCarer(pupil_id=pupil_id, carer=carer, **values))
+            continue
+        if responsibility is not None:
+            values["parental_responsibility"] = responsibility
+        if lives_with is not None:
+            values["lives_with_pupil"] = lives_with
+        if any(getattr(link, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(link, name, value)
+            changed_links[link.pk] = link
+    PupilCarer.unscoped.bulk_create(new_links, batch_size=500)
+    PupilCarer.unscoped.bulk_update(
+        list(changed_links.values()),
+        ["relationship", "contact_priority", "parental_responsibility", "lives_with_pupil"],
+        batch_size=500,
+    )
+    if changed_links and not changed_carers:
+        # A changed relationship or household is a change to the family record.
+        counts.carers_updated += len({link.carer_id for link in changed_links.values()})
+
+
+# Marks CSV ----------------------------------------------------------------------
+
+
+def marks_csv_import(
+    *,
+    source: Source,
+    school: School,
+    academic_year: int | None = None,
+    columns: Mapping[str, str] | None = None,
+    batch: ImportBatch | None,
+    acting_user: User | None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import register marks for one school: one row per pupil, date and session.
+    Every pupil must already be known (by UPN) and on the school's roll on the
+    date of each mark."""
+    progress = _Progress(on_progress)
+    data = _read(source)
+    progress(5)
+    parsed = parse_marks_csv(
+        data,
+        columns=columns,
+        academic_year=academic_year,
+        on_row=lambda line, lines: progress(5 + 45 * line // max(lines, 1)),
+    )
+    if parsed.errors or parsed.academic_year is None:
+        return ImportReport.failed(parsed.errors)
+    year = parsed.academic_year
+
+    errors = ErrorList()
+    upns = sorted({mark.upn for mark in parsed.marks})
+    pupil_ids = {
+        upn: pk
+        for chunk in _chunks(upns)
+        for upn, pk in Pupil.unscoped.filter(upn__in=chunk).values_list("upn", "pk")
+    }
+    enrolments: dict[int, list[Enrolment]] = defaultdict(list)
+    for chunk in _chunks(sorted(pupil_ids.values())):
+        for enrolment in Enrolment.unscoped.filter(pupil_id__in=chunk, school=school):
+            enrolments[enrolment.pupil_id].append(enrolment)
+    incoming: dict[int, tuple[list[str], dict[str, str]]] = {}
+    for mark in parsed.marks:
+        place = f"Line {mark.line}"
+        pupil_id = pupil_ids.get(mark.upn)
+        if pupil_id is None:
+            errors.add(
+                place,
+                "no pupil with this UPN is known: import the pupil's Common Transfer File first",
+                upn=mark.upn,
+                date=mark.date,
+                session=mark.session,
+            )
+            continue
+        if not any(_covers(e, mark.date) for e in enrolments[pupil_id]):
+            errors.add(
+                place,
+                f"pupil {mark.upn} is not on roll at {school.name} on {mark.date.isoformat()}",
+                upn=mark.upn,
+                date=mark.date,
+                session=mark.session,
+            )
+            continue
+        chars, originals = incoming.setdefault(pupil_id, (list(empty_marks(year)), {}))
+        position = mark_index(mark.date, mark.session)
+        chars[position] = mark.char
+        if mark.original:
+            originals[str(position)] = mark.original
+    if errors:
+        return ImportReport.failed(errors)
+    progress(60)
+
+    counts = Counts()
+    with transaction.atomic():
+        result = registers_merge(
+            incoming=[
+                IncomingRegister(pupil_id, school.pk, year, "".join(chars), originals)
+                for pupil_id, (chars, originals) in incoming.items()
+            ],
+            batch=batch,
+        )
+        _merge_counts(counts, result)
+        school_days_refresh(pairs=result.touched)
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.IMPORT,
+            target=batch,
+            school=school,
+            changes={
+                "kind": ImportBatch.Kind.MARKS_CSV.value,
+                "academic_year": year_label(year),
+                **asdict(counts),
+            },
+        )
+    progress(100)
+    return ImportReport(counts=counts)
+
+
+def _covers(enrolment: Enrolment, day: dt.date) -> bool:
+    return enrolment.start <= day and (enrolment.end is None or day <= enrolment.end)
+
+
+# Helpers ------------------------------------------------------------------------
+
+
+class _Progress:
+    """Passes on whole percentages, each once and never going backwards."""
+
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self.callback = callback
+        self.last = -1
+
+    def __call__(self, percent: int) -> None:
+        percent = max(0, min(100, percent))
+        if self.callback is not None and percent > self.last:
+            self.last = percent
+            self.callback(percent)
+
+
+def _read(source: Source) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    data = source.read()
+    return data if isinstance(data, bytes) else str(data).encode()
+
+
+def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _merge_counts(counts: Counts, result: MergeResult) -> None:
+    counts.registers_created += result.registers_created
+    counts.registers_updated += result.registers_updated
+    counts.marks_loaded += result.marks_loaded
+    counts.marks_changed += result.marks_changed
+
+
+def report_errors(report: ImportReport) -> list[FileError]:
+    return list(report.errors)
