@@ -16,6 +16,11 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_site.settings_test")
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
+# A database of its own, so a benchmark never meets a test run's database.
+settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_scoping"
+
 from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402

@@ -338,3 +338,10 @@ def test_academic_year_boundaries():
     assert academic_year_of(d("2025-08-31")) == 2024
     assert academic_year_of(d("2025-09-01")) == 2025
     assert days_in_year(2027) == 366  # 2028 is a leap year
+
+
+def test_unknown_characters_in_a_mark_string_are_found():
+    assert codes.unknown_mark_chars("/\\##--<>?$%`:|_H") == ""
+    assert codes.unknown_mark_chars("/\\^9") == "9^"  # '^' is only our stored Y2
+    assert codes.unknown_mark_chars("/\\^", stored=True) == ""
+    assert codes.unknown_mark_chars("/é") == "é"

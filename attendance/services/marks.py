@@ -10,7 +10,6 @@ mark is kept in `MarkChange`.
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +21,6 @@ from django.utils import timezone
 from ..codes import BY_CHAR, NO_MARK
 from ..models import ImportBatch, MarkChange, RegisterYear
 from ..years import date_at, empty_marks, session_at
-
-_A_MARK = re.compile(r"[^-]")
 
 
 @dataclass
@@ -123,10 +120,10 @@ def _window(items: Iterable[IncomingRegister]) -> tuple[int, int]:
     """The smallest stretch of positions holding every incoming mark."""
     lo, hi = 10**6, 0
     for item in items:
-        first = _A_MARK.search(item.marks)
-        if first is not None:
-            lo = min(lo, first.start())
-            hi = max(hi, len(item.marks.rstrip(NO_MARK)))
+        end = len(item.marks.rstrip(NO_MARK))
+        if end:
+            lo = min(lo, len(item.marks) - len(item.marks.lstrip(NO_MARK)))
+            hi = max(hi, end)
     return lo, hi
 
 
@@ -195,9 +192,8 @@ def _copy_new(rows: Sequence[IncomingRegister]) -> None:
         ) as copy,
     ):
         for r in rows:
-            copy.write_row(
-                (r.pupil_id, r.school_id, r.academic_year, r.marks, json.dumps(r.originals), now)
-            )
+            originals = json.dumps(r.originals) if r.originals else "{}"
+            copy.write_row((r.pupil_id, r.school_id, r.academic_year, r.marks, originals, now))
 
 
 def _update_via_temp_table(updates: Sequence[_Update]) -> None:
