@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -67,6 +68,24 @@ def context_for(as_at: dt.date, spans: Iterable[Span]) -> Context:
     school_ids = {span.school_id for span in spans}
     years = {year, year - 1}
     return Context(as_at=as_at, calendars=calendars_for(school_ids=school_ids, years=years))
+
+
+@dataclass(frozen=True)
+class PupilData:
+    """Everything the figures need for one pupil as at a date."""
+
+    registers: list[Register]
+    spans: list[Span]
+    context: Context
+
+
+def pupil_data(pupil_id: int, as_at: dt.date) -> PupilData:
+    """One pupil's registers (every year to date, so the 10-week window can reach
+    back across years), enrolments and school calendars."""
+    spans = spans_by_pupil([pupil_id]).get(pupil_id, [])
+    year = academic_year_of(as_at)
+    registers = registers_by_pupil([pupil_id], years=range(year - 5, year + 1), up_to=as_at)
+    return PupilData(registers.get(pupil_id, []), spans, context_for(as_at, spans))
 
 
 def year_overlap(span_start: dt.date, span_end: dt.date | None, as_at: dt.date) -> bool:

@@ -15,7 +15,7 @@ from core.scoping import get_for_user_or_404, visible_schools
 
 from . import figures as fig
 from .codes import BY_CHAR, NO_MARK
-from .loading import context_for, registers_by_pupil, spans_by_pupil
+from .loading import pupil_data
 from .models import PupilFigures, RegisterYear
 from .years import academic_year_of, day_index, year_start
 
@@ -50,28 +50,28 @@ def pupil_attendance(
     """A pupil's live figures, pattern and recent marks; 404 outside the user's scope."""
     lookup: dict[str, Any] = {"pk": pupil_id} if pupil_id is not None else {"upn": upn}
     pupil = get_for_user_or_404(Pupil.objects.for_user(user), user, **lookup)
-    spans = spans_by_pupil([pupil.pk]).get(pupil.pk, [])
-    context = context_for(as_at, spans)
-    year = academic_year_of(as_at)
-    registers = registers_by_pupil([pupil.pk], years=range(year - 5, year + 1), up_to=as_at).get(
-        pupil.pk, []
-    )
+    data = pupil_data(pupil.pk, as_at)
     return PupilAttendance(
         pupil=pupil,
-        figures=fig.pupil_figures(upn=pupil.upn, registers=registers, spans=spans, context=context),
-        pattern=fig.weekday_pattern(registers, as_at),
-        breakdown=fig.code_breakdown(registers, as_at),
-        recent=_recent_days(registers, as_at, context),
+        figures=fig.pupil_figures(
+            upn=pupil.upn, registers=data.registers, spans=data.spans, context=data.context
+        ),
+        pattern=fig.weekday_pattern(data.registers, as_at),
+        breakdown=fig.code_breakdown(data.registers, as_at),
+        recent=_recent_days(data.registers, as_at),
     )
 
 
 def figures_for_upn(*, user: AnyUser, upn: str, as_at: dt.date) -> fig.Figures:
-    return pupil_attendance(user=user, upn=upn, as_at=as_at).figures
+    """Only the figures (the API): the same loading, without the page's extras."""
+    pupil = get_for_user_or_404(Pupil.objects.for_user(user), user, upn=upn)
+    data = pupil_data(pupil.pk, as_at)
+    return fig.pupil_figures(
+        upn=pupil.upn, registers=data.registers, spans=data.spans, context=data.context
+    )
 
 
-def _recent_days(
-    registers: list[fig.Register], as_at: dt.date, context: fig.Context, days: int = 10
-) -> list[DayMarks]:
+def _recent_days(registers: list[fig.Register], as_at: dt.date, days: int = 10) -> list[DayMarks]:
     """The last `days` dates with a mark, newest first, at each school."""
     school_names = dict(
         School.objects.filter(pk__in={r.school_id for r in registers}).values_list("pk", "name")

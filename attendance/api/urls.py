@@ -1,3 +1,14 @@
-from django.urls import URLPattern, URLResolver
+"""/api/v1/: DRF views only, so that DRF authenticates every route (a token or the
+browser's session) and LoginRequiredMiddleware leaves them alone."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from . import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "pupils/<str:upn>/attendance/",
+        views.PupilAttendanceView.as_view(),
+        name="pupil-attendance",
+    ),
+]
