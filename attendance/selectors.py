@@ -211,7 +211,7 @@ def school_dashboard(
             .order_by("-unauthorised_last_10_school_weeks", "pupil__legal_surname")
         ),
         year_groups=sorted(
-            set(base.values_list("pupil__year_group", flat=True)) - {""},
+            set(base.values_list("pupil__year_group", flat=True).distinct()) - {""},
             key=lambda y: (len(y), y),
         ),
     )

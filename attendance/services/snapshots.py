@@ -21,8 +21,9 @@ from cases.models import Enrolment, Pupil
 
 from ..figures import school_figures
 from ..loading import context_for, registers_by_pupil, spans_by_pupil, year_overlap
-from ..models import PupilFigures
+from ..models import PupilFigures, SchoolYearDays
 from ..years import academic_year_of, year_start
+from .calendars import school_days_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ def figures_refresh(*, as_at: dt.date, school_ids: Collection[int] | None = None
     )
     pupil_ids = in_year.values("pupil_id")
     spans = spans_by_pupil(pupil_ids)
+    _store_missing_school_days(
+        {span.school_id for pupil_spans in spans.values() for span in pupil_spans}, year
+    )
     context = context_for(as_at, (span for pupil_spans in spans.values() for span in pupil_spans))
     registers = registers_by_pupil(pupil_ids, years={year, year - 1}, up_to=as_at)
     upns = dict(Pupil.unscoped.filter(pk__in=pupil_ids).values_list("pk", "upn"))
@@ -92,6 +96,18 @@ def figures_refresh(*, as_at: dt.date, school_ids: Collection[int] | None = None
         "figures refreshed as at %s: %d schools, %d rows", as_at, len(target_school_ids), len(rows)
     )
     return RefreshResult(as_at=as_at, schools=len(target_school_ids), rows=len(rows))
+
+
+def _store_missing_school_days(school_ids: set[int], year: int) -> None:
+    """Pages read stored school days; store any year the 10-week window reaches
+    that nothing has stored yet (last year's, for a school new to the service)."""
+    wanted = {(school_id, y) for school_id in school_ids for y in (year - 1, year)}
+    stored = set(
+        SchoolYearDays.unscoped.filter(
+            school_id__in=school_ids, academic_year__in=(year - 1, year)
+        ).values_list("school_id", "academic_year")
+    )
+    school_days_refresh(pairs=wanted - stored)
 
 
 _COLUMNS = (
