@@ -144,7 +144,7 @@ def test_la_officer_opens_the_overview_and_sorts_it(live_server, page, axe_sourc
     screenshot(page, "la_overview")
     assert axe_violations(page, axe_source) == []
 
-    page.get_by_role("link", name="Attendance", exact=True).click()
+    page.locator("#main-content").get_by_role("link", name="Attendance", exact=True).click()
     page.wait_for_url("**/attendance/schools/?sort=attendance")
     header = page.get_by_role("columnheader", name="Attendance")
     assert header.get_attribute("aria-sort") == "ascending"
