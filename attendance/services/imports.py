@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
@@ -35,7 +36,7 @@ from core.models import AuditEvent
 
 from ..imports.ctf import CtfContact, CtfFile, CtfPupil, SchoolRef, parse_ctf
 from ..imports.marks_csv import parse_marks_csv
-from ..imports.report import Counts, ErrorList, FileError, ImportReport
+from ..imports.report import Counts, ErrorList, ImportReport
 from ..models import ImportBatch
 from ..years import empty_marks, mark_index, year_label
 from .calendars import school_days_refresh
@@ -118,6 +119,26 @@ def import_batch_create(
     return batch, True
 
 
+def import_file_run(
+    *, kind: str, path: Path, school: School | None, options: Mapping[str, Any] | None = None
+) -> tuple[ImportBatch, ImportReport]:
+    """Import a file from disk (the import_ctf and import_marks commands), recorded
+    as a batch like an upload so that its report and the history of replaced
+    marks say where they came from. The file itself is not copied."""
+    data = path.read_bytes()
+    batch = ImportBatch.unscoped.create(
+        kind=kind,
+        school=school,
+        uploaded_by=None,
+        original_name=path.name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        options=dict(options or {}),
+        status=ImportBatch.Status.RUNNING,
+        started_at=timezone.now(),
+    )
+    return batch, import_batch_execute(batch=batch, source=data, acting_user=None)
+
+
 def import_batch_run(*, batch_id: int) -> ImportReport:
     """Run a queued batch (the Celery task). A batch already taken by another
     worker, or finished, is left alone and its stored report returned."""
@@ -185,7 +206,9 @@ def _batch_finish(batch: ImportBatch, report: ImportReport) -> ImportReport:
 
 def _service_failure(reason: str) -> ImportReport:
     errors = ErrorList()
-    errors.add("", f"Nothing was changed: {reason}. Try again, or ask for help if it happens again.")
+    errors.add(
+        "", f"Nothing was changed: {reason}. Try again, or ask for help if it happens again."
+    )
     return ImportReport.failed(errors)
 
 
@@ -240,7 +263,7 @@ def ctf_import(
             batch=batch,
         )
         _merge_counts(counts, result)
-        school_days_refresh(pairs=result.touched)
+        school_days_refresh(pairs=result.touched, after_marks_change=True)
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.IMPORT,
@@ -321,7 +344,7 @@ class _SchoolPlan:
                     f"{urn}: {clash.name} has that URN. Add the school with its real URN first.",
                 )
                 continue
-            plan.new[key] = _NewSchool(ref, urn, _phase_guess(year_groups[key]))
+            plan.new[key] = _NewSchool(ref, urn, _phase_guess(ref.name, year_groups[key]))
             if key[0] not in plan.known_las:
                 warnings.append(
                     f"Local authority {key[0]} was not known and has been added as "
@@ -334,8 +357,6 @@ class _SchoolPlan:
                 f"{School.Phase(plan.new[key].phase).label.lower()} school; check its URN "
                 "and details."
             )
-        # A warning per LA, not per school: remove the duplicates, keep the order.
-        warnings[:] = list(dict.fromkeys(warnings))
         return plan
 
     def save(self, counts: Counts) -> dict[tuple[str, str], int]:
@@ -356,10 +377,20 @@ class _SchoolPlan:
         return ids
 
 
-def _phase_guess(year_groups: Iterable[str]) -> str:
-    """Secondary when every pupil is in year 7 or above; otherwise primary."""
-    numbers = [int(group) for group in year_groups if group.isdigit()]
-    if numbers and len(numbers) == len(list(year_groups)) and min(numbers) >= 7:
+_PRIMARY_WORDS = re.compile(r"\b(primary|infant|junior|first)\b", re.IGNORECASE)
+_SECONDARY_WORDS = re.compile(r"\b(secondary|high|college|grammar)\b", re.IGNORECASE)
+
+
+def _phase_guess(name: str, year_groups: Iterable[str]) -> str:
+    """A first guess, for someone to check (the warning says so): from the
+    school's name, else secondary when every pupil is in year 7 or above."""
+    if _PRIMARY_WORDS.search(name):
+        return School.Phase.PRIMARY
+    if _SECONDARY_WORDS.search(name):
+        return School.Phase.SECONDARY
+    groups = list(year_groups)
+    numbers = [int(group) for group in groups if group.isdigit()]
+    if numbers and len(numbers) == len(groups) and min(numbers) >= 7:
         return School.Phase.SECONDARY
     return School.Phase.PRIMARY
 
@@ -635,7 +666,7 @@ def _carers_save(
 
     new_carers: list[Carer] = []
     changed_carers: dict[int, Carer] = {}
-    chosen: list[tuple[_ContactRef, Carer]] = []
+    carer_of: dict[int, Carer] = {}  # by id() of the contact
     for group in _sibling_groups(ctf_pupils):
         owned = [own_carer(ref) for ref in group]
         shared = next((carer for carer in owned if carer is not None), None)
@@ -643,7 +674,13 @@ def _carers_save(
             shared = Carer(**_carer_values(group[0]))
             new_carers.append(shared)
         for ref, carer in zip(group, owned, strict=True):
-            chosen.append((ref, carer or shared))
+            carer_of[id(ref.contact)] = carer or shared
+    # In the file's order, so that "the first" in a warning is the first in the file.
+    chosen = [
+        (_ContactRef(pupil, contact), carer_of[id(contact)])
+        for pupil in ctf_pupils
+        for contact in pupil.contacts
+    ]
     for ref, carer in chosen:
         values = _carer_values(ref)
         if carer.pk is None:
@@ -668,7 +705,7 @@ def _carers_save(
     new_links: list[PupilCarer] = []
     changed_links: dict[int, PupilCarer] = {}
     linked: set[tuple[int, int]] = set()
-    for ref, carer in sorted(chosen, key=lambda item: item[0].contact.path):
+    for ref, carer in chosen:
         pupil_id = pupils[ref.pupil.upn].pk
         if (pupil_id, carer.pk) in linked:
             warnings.append(
@@ -677,42 +714,39 @@ def _carers_save(
             )
             continue
         linked.add((pupil_id, carer.pk))
-        link = next((x for x in links[pupil_id] if x.carer_id == carer.pk), None)
-        values: dict[str, Any] = {
+        held = next((x for x in links[pupil_id] if x.carer_id == carer.pk), None)
+        link_values: dict[str, Any] = {
             "relationship": _relationship(ref.contact),
             "contact_priority": ref.contact.order,
         }
         responsibility = ref.contact.parental_responsibility
         lives_with = _lives_with_pupil(ref)
-        if link is None:
+        if held is None:
             # Unknown parental responsibility: assumed for a parent only. Unknown
             # household: not living with the pupil, so no letter goes to an address
             # that may be unsafe until someone checks (PupilCarer.receives_correspondence).
-            values["parental_responsibility"] = (
+            link_values["parental_responsibility"] = (
                 responsibility
                 if responsibility is not None
-                else values["relationship"] in _PARENT.values()
+                else link_values["relationship"] in _PARENT.values()
             )
-            values["lives_with_pupil"] = bool(lives_with)
-            new_links.append(PupilCarer(pupil_id=pupil_id, carer=carer, **values))
+            link_values["lives_with_pupil"] = bool(lives_with)
+            new_links.append(PupilCarer(pupil_id=pupil_id, carer=carer, **link_values))
             continue
         if responsibility is not None:
-            values["parental_responsibility"] = responsibility
+            link_values["parental_responsibility"] = responsibility
         if lives_with is not None:
-            values["lives_with_pupil"] = lives_with
-        if any(getattr(link, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(link, name, value)
-            changed_links[link.pk] = link
+            link_values["lives_with_pupil"] = lives_with
+        if any(getattr(held, name) != value for name, value in link_values.items()):
+            for name, value in link_values.items():
+                setattr(held, name, value)
+            changed_links[held.pk] = held
     PupilCarer.unscoped.bulk_create(new_links, batch_size=500)
     PupilCarer.unscoped.bulk_update(
         list(changed_links.values()),
         ["relationship", "contact_priority", "parental_responsibility", "lives_with_pupil"],
         batch_size=500,
     )
-    if changed_links and not changed_carers:
-        # A changed relationship or household is a change to the family record.
-        counts.carers_updated += len({link.carer_id for link in changed_links.values()})
 
 
 # Marks CSV ----------------------------------------------------------------------
@@ -796,7 +830,7 @@ def marks_csv_import(
             batch=batch,
         )
         _merge_counts(counts, result)
-        school_days_refresh(pairs=result.touched)
+        school_days_refresh(pairs=result.touched, after_marks_change=True)
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.IMPORT,
@@ -834,10 +868,7 @@ class _Progress:
 
 
 def _read(source: Source) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    data = source.read()
-    return data if isinstance(data, bytes) else str(data).encode()
+    return source if isinstance(source, bytes) else source.read()
 
 
 def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
@@ -850,7 +881,3 @@ def _merge_counts(counts: Counts, result: MergeResult) -> None:
     counts.registers_updated += result.registers_updated
     counts.marks_loaded += result.marks_loaded
     counts.marks_changed += result.marks_changed
-
-
-def report_errors(report: ImportReport) -> list[FileError]:
-    return list(report.errors)
