@@ -16,17 +16,29 @@ from django.test import Client
 from stdnum.gb import upn
 
 from accounts.models import LocalAuthority, Role, School, User
+from attendance import codes
+from attendance import figures as fig
+from attendance.models import MarkChange, RegisterYear, SchoolClosure, SchoolTerm, SchoolYearDays
+from attendance.services.calendars import calendars_for
+from attendance.years import date_at, year_start
 from cases.models import Carer, Enrolment, Pupil, PupilCarer
+from core.demo.calendars import easter_sunday, half_terms
 
 pytestmark = pytest.mark.django_db
 
 SMALL = "20"  # pupils per school: enough for families, movers and siblings, and quick
+TODAY = dt.date(2026, 11, 20)  # a Friday in the autumn term
+LAST_REGISTER_DAY = dt.date(2026, 11, 19)
+
+
+def travel(day: dt.date) -> time_machine.travel:
+    return time_machine.travel(dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC), tick=False)
 
 
 @pytest.fixture(autouse=True)
 def _autumn_term() -> Iterator[None]:
-    # Dates of birth follow the academic year containing today.
-    with time_machine.travel(dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.UTC), tick=False):
+    # Dates of birth follow the academic year containing today; registers run to yesterday.
+    with travel(TODAY):
         yield
 
 
@@ -57,7 +69,74 @@ def counts() -> dict[str, int]:
         "enrolments": Enrolment.unscoped.count(),
         "carers": Carer.unscoped.count(),
         "links": PupilCarer.unscoped.count(),
+        "registers": RegisterYear.unscoped.count(),
+        "mark changes": MarkChange.unscoped.count(),
+        "terms": SchoolTerm.unscoped.count(),
+        "closures": SchoolClosure.unscoped.count(),
+        "school days": SchoolYearDays.unscoped.count(),
     }
+
+
+def all_marks() -> dict[tuple[str, str, int], str]:
+    return {
+        (pupil, school, year): marks
+        for pupil, school, year, marks in RegisterYear.unscoped.values_list(
+            "pupil__upn", "school__urn", "academic_year", "marks"
+        )
+    }
+
+
+def figures_as_at(as_at: dt.date) -> dict[str, fig.Figures]:
+    """Every demo pupil's figures, as the product computes them (rules A2 and A3)."""
+    year = as_at.year if as_at.month >= 9 else as_at.year - 1
+    registers = defaultdict(list)
+    for pupil, school, academic_year, marks in RegisterYear.unscoped.values_list(
+        "pupil__upn", "school_id", "academic_year", "marks"
+    ):
+        registers[pupil].append(fig.Register(school, academic_year, marks))
+    spans = defaultdict(list)
+    for pupil, school, start, end in Enrolment.unscoped.values_list(
+        "pupil__upn", "school_id", "start", "end"
+    ):
+        spans[pupil].append(fig.Span(school, start, end))
+    school_ids = list(School.objects.values_list("pk", flat=True))
+    context = fig.Context(
+        as_at=as_at, calendars=calendars_for(school_ids=school_ids, years={year, year - 1})
+    )
+    return {
+        pupil: fig.pupil_figures(
+            upn=pupil, registers=registers[pupil], spans=spans[pupil], context=context
+        )
+        for pupil in registers
+    }
+
+
+def registers_of(pupil_upn: str) -> list[fig.Register]:
+    return [
+        fig.Register(school, year, marks)
+        for school, year, marks in RegisterYear.unscoped.filter(pupil__upn=pupil_upn).values_list(
+            "school_id", "academic_year", "marks"
+        )
+    ]
+
+
+def marked_dates(marks: str, year: int, chars: str) -> list[dt.date]:
+    return sorted({date_at(year, i) for i, char in enumerate(marks) if char in chars})
+
+
+def listed_pupils(output: str) -> dict[str, str]:
+    """ "Pupils to look at", by UPN: the heading line and its notes as one text."""
+    listed: dict[str, str] = {}
+    upn_now = None
+    section = output.split("Pupils to look at", 1)[1].split("\n\n", 1)[0]
+    for line in section.splitlines()[1:]:
+        match = re.match(r"^  \S.*UPN (\w+): attendance ([\d.]+)%$", line)
+        if match:
+            upn_now = match.group(1)
+            listed[upn_now] = line
+        elif upn_now:
+            listed[upn_now] += " " + line.strip()
+    return listed
 
 
 def sibling_groups() -> list[set[int]]:
@@ -268,3 +347,263 @@ def test_leaves_a_real_authority_with_the_demo_la_number_alone():
 def test_refuses_a_pupil_count_out_of_range():
     with pytest.raises(CommandError, match="between 1 and"):
         seed("--pupils-per-school", "0")
+
+
+# --- Calendars and registers -------------------------------------------------------------
+
+
+def test_term_dates_follow_the_english_pattern():
+    terms = {t.name: t for t in half_terms(2026)}
+
+    assert terms["Autumn 1"].start == dt.date(2026, 9, 1)
+    assert terms["Autumn 1"].end == dt.date(2026, 10, 23)  # half term 26 to 30 October
+    assert terms["Autumn 2"].start == dt.date(2026, 11, 2)
+    assert terms["Autumn 2"].end == dt.date(2026, 12, 18)
+    assert terms["Spring 1"].start == dt.date(2027, 1, 4)
+    assert terms["Spring 1"].end == dt.date(2027, 2, 12)  # half term 15 to 19 February
+    assert terms["Spring 2"].end == dt.date(2027, 3, 19)  # Easter Sunday is 28 March
+    assert terms["Summer 1"].start == dt.date(2027, 4, 5)
+    assert terms["Summer 1"].end == dt.date(2027, 5, 28)  # late-May bank holiday week
+    assert terms["Summer 2"].end == dt.date(2027, 7, 22)
+    assert [easter_sunday(y) for y in (2025, 2026, 2027, 2038)] == [
+        dt.date(2025, 4, 20),
+        dt.date(2026, 4, 5),
+        dt.date(2027, 3, 28),
+        dt.date(2038, 4, 25),
+    ]
+
+
+def test_two_schools_have_calendars_and_one_derives_its_school_days_from_its_registers():
+    output = seed("--pupils-per-school", SMALL)
+
+    sources = dict(
+        SchoolYearDays.unscoped.filter(academic_year=2026).values_list("school__name", "source")
+    )
+    assert sorted(sources.values()) == ["calendar", "calendar", "registers"]
+    (derived,) = [name for name, source in sources.items() if source == "registers"]
+    assert f"{derived} has none, so its school days come from its registers." in output
+    assert not SchoolTerm.unscoped.filter(school__name=derived).exists()
+
+    insets = {}
+    for school in School.objects.exclude(name=derived):
+        this_year = SchoolTerm.unscoped.filter(school=school, start__gte=dt.date(2026, 9, 1))
+        assert this_year.count() == 6
+        # Last year's summer term, so the 10-week window can reach back over the summer.
+        assert list(
+            SchoolTerm.unscoped.filter(school=school, end__lt=dt.date(2026, 9, 1)).values_list(
+                "name", flat=True
+            )
+        ) == ["Summer 1", "Summer 2"]
+        closures = SchoolClosure.unscoped.filter(school=school, date__gte=dt.date(2026, 9, 1))
+        insets[school.name] = set(closures.filter(kind="inset").values_list("date", flat=True))
+        assert len(insets[school.name]) == 5
+        assert closures.filter(kind="bank_holiday", date=dt.date(2027, 5, 3)).exists()
+        days = SchoolYearDays.unscoped.get(school=school, academic_year=2026).days
+        assert 188 <= days.count("1") <= 192
+        assert days[(dt.date(2026, 9, 3) - dt.date(2026, 9, 1)).days] == "1"
+    first, second = insets.values()
+    assert first != second
+    assert dt.date(2026, 9, 2) in first & second  # both start the year with training
+
+
+def test_every_pupil_has_a_register_for_the_term_with_marks_on_school_days_only():
+    seed("--pupils-per-school", SMALL)
+
+    registers = list(RegisterYear.unscoped.select_related("pupil", "school"))
+    assert {r.pupil_id for r in registers} == set(Pupil.unscoped.values_list("pk", flat=True))
+    assert {r.academic_year for r in registers} == {2026}
+    days = {row.school_id: row.days for row in SchoolYearDays.unscoped.filter(academic_year=2026)}
+    closures = set(SchoolClosure.unscoped.values_list("school_id", "date"))
+    for register in registers:
+        assert set(register.marks) <= codes.STORAGE_CHARS
+        for i, char in enumerate(register.marks):
+            if char == codes.NO_MARK:
+                continue
+            day = date_at(2026, i)
+            assert day <= LAST_REGISTER_DAY, register
+            if char == codes.NO_SESSION:
+                assert day.weekday() < 5
+                if register.school.name != "Elm Tree Academy":
+                    assert (register.school_id, day) in closures
+            else:
+                assert days[register.school_id][(day - year_start(2026)).days] == "1", (
+                    register,
+                    day,
+                )
+
+
+def test_the_registers_use_the_codes_a_real_term_has():
+    seed("--pupils-per-school", SMALL)
+
+    used = Counter()
+    not_yet_known = set()
+    for year, marks in RegisterYear.unscoped.values_list("academic_year", "marks"):
+        used.update(marks)
+        not_yet_known.update(marked_dates(marks, year, "N"))
+    assert set(used) >= set("/\\LMICVUONG>-#")
+    assert used["/"] + used["\\"] > 0.8 * sum(n for char, n in used.items() if char not in "-#")
+    # N waits for a reason from home: only on the most recent school days.
+    assert not_yet_known
+    assert not_yet_known <= {dt.date(2026, 11, 18), LAST_REGISTER_DAY}
+
+
+def test_figures_show_good_attenders_absence_and_pupils_at_the_national_threshold():
+    seed()
+
+    figures = figures_as_at(TODAY)
+
+    rates = [f.attendance_rate for f in figures.values()]
+    assert all(rate is not None for rate in rates)
+    assert sum(rate >= 96 for rate in rates) >= 0.8 * len(rates)
+    persistent = sum(f.persistent_absence for f in figures.values())
+    assert 0.05 * len(rates) <= persistent <= 0.2 * len(rates)
+    assert 1 <= sum(f.severe_absence for f in figures.values()) <= 5
+    threshold = [f for f in figures.values() if f.national_threshold_met]
+    assert len(threshold) >= 3
+    # One exactly at it, which is what "at the threshold" means on a dashboard.
+    assert any(f.unauthorised_last_10_school_weeks == 10 for f in threshold)
+    # As at today every pupil lacks today's marks, which have not been sent yet; the gaps
+    # planted in the demo show as at the last day in the registers.
+    gaps = figures_as_at(LAST_REGISTER_DAY).values()
+    assert 2 <= sum(f.missing_marks > 0 for f in gaps) <= 3
+
+
+def test_a_brother_and_sister_miss_the_same_monday_mornings_and_friday_afternoons():
+    seed()
+
+    figures = figures_as_at(TODAY)
+    patterned = {}
+    for pupil, f in figures.items():
+        cells = fig.weekday_pattern(registers_of(pupil), TODAY)
+        if f.national_threshold_met and all(
+            cells[cell].absent * 2 > cells[cell].possible for cell in ((0, "AM"), (4, "PM"))
+        ):
+            patterned[pupil] = cells
+    siblings = [
+        group
+        for group in {frozenset(g) for g in sibling_groups()}
+        if {p.upn for p in Pupil.unscoped.filter(pk__in=group)} <= set(patterned)
+    ]
+    assert len(siblings) == 1
+    first, second = (
+        {
+            (date_at(register.academic_year, i), i % 2)
+            for register in registers_of(pupil)
+            for i, char in enumerate(register.marks)
+            if char in codes.UNAUTHORISED_CHARS
+        }
+        for pupil in Pupil.unscoped.filter(pk__in=siblings[0]).values_list("upn", flat=True)
+    )
+    # The same sessions, give or take the odd day one of them was off ill anyway.
+    assert len(first & second) >= 0.8 * len(first | second)
+
+
+def test_a_pupil_who_moved_school_mid_term_has_registers_at_both_counted_together():
+    seed()
+
+    (mover,) = [
+        pupil
+        for pupil in Pupil.unscoped.all()
+        if RegisterYear.unscoped.filter(pupil=pupil, academic_year=2026).count() == 2
+    ]
+    left, joined = Enrolment.unscoped.filter(pupil=mover).order_by("start")[
+        Enrolment.unscoped.filter(pupil=mover).count() - 2 :
+    ]
+    assert left.school != joined.school
+    assert dt.date(2026, 9, 3) < left.end < joined.start <= LAST_REGISTER_DAY
+    assert 7 <= (joined.start - left.end).days <= 10
+    registers = {r.school_id: r for r in RegisterYear.unscoped.filter(pupil=mover)}
+    assert set(registers) == {left.school_id, joined.school_id}
+    assert max(marked_dates(registers[left.school_id].marks, 2026, "/\\")) <= left.end
+    assert min(marked_dates(registers[joined.school_id].marks, 2026, "/\\")) >= joined.start
+
+    figures = figures_as_at(TODAY)[mover.upn]
+    both = fig.count_marks(registers[left.school_id].marks) + fig.count_marks(
+        registers[joined.school_id].marks
+    )
+    assert figures.possible_sessions == both.possible
+
+
+def test_the_printed_pupils_to_look_at_are_true_to_the_figures():
+    output = seed()
+
+    figures = figures_as_at(LAST_REGISTER_DAY)
+    listed = listed_pupils(output)
+    assert "Pupils to look at (figures as at Thursday 19 November 2026):" in output
+    assert 8 <= len(listed) <= 20
+    for pupil, text in listed.items():
+        f = figures[pupil]
+        assert f"attendance {f.attendance_rate:.1f}%" in text
+        match = re.search(r"(at|over) the national threshold: (\d+) unauthorised", text)
+        assert bool(match) == f.national_threshold_met, text
+        if match:
+            assert int(match.group(2)) == f.unauthorised_last_10_school_weeks
+            assert (match.group(1) == "at") == (f.unauthorised_last_10_school_weeks == 10)
+        assert ("severe absence" in text) == f.severe_absence, text
+    notes = " ".join(listed.values())
+    for notable in (
+        "misses most Monday mornings and Friday afternoons; same pattern as",
+        "holiday in term time",
+        "part-time timetable",
+        "moved school",
+        "with no mark",
+    ):
+        assert notable in notes
+
+
+def test_running_again_changes_no_registers():
+    seed("--pupils-per-school", SMALL)
+    before, marks = counts(), all_marks()
+
+    output = seed("--pupils-per-school", SMALL)
+
+    assert "Demo data is already present" in output
+    assert "Pupils to look at" in output
+    assert counts() == before
+    assert all_marks() == marks
+
+
+def test_reset_rebuilds_the_same_registers_and_calendars():
+    seed()
+    before, marks = counts(), all_marks()
+    terms = set(SchoolTerm.unscoped.values_list("school__urn", "name", "start", "end"))
+
+    seed("--reset")
+
+    assert counts() == before
+    assert all_marks() == marks
+    assert set(SchoolTerm.unscoped.values_list("school__urn", "name", "start", "end")) == terms
+
+
+def test_before_the_first_school_day_the_demo_shows_last_years_autumn_term():
+    with travel(dt.date(2026, 9, 2)):
+        output = seed("--pupils-per-school", SMALL)
+
+    assert "These are 2025/26 registers" in output
+    assert "Registers: Wednesday 3 September 2025 to Friday 19 December 2025" in output
+    assert set(RegisterYear.unscoped.values_list("academic_year", flat=True)) == {2025}
+    on_roll_then = set(
+        Enrolment.unscoped.filter(start__lte=dt.date(2025, 12, 19))
+        .exclude(end__lt=dt.date(2025, 9, 3))
+        .values_list("pupil_id", flat=True)
+    )
+    assert set(RegisterYear.unscoped.values_list("pupil_id", flat=True)) == on_roll_then
+    # This year's calendar is there too, ready for the term about to start.
+    assert SchoolTerm.unscoped.filter(name="Autumn 1", start__year=2026).count() == 2
+    figures = figures_as_at(dt.date(2025, 12, 19))
+    assert sum(f.national_threshold_met for f in figures.values()) >= 3
+
+
+def test_early_in_the_autumn_the_ten_week_window_reaches_back_into_the_summer_term():
+    with travel(dt.date(2026, 9, 15)):
+        seed("--pupils-per-school", SMALL)
+        figures = figures_as_at(dt.date(2026, 9, 14))
+
+    brookfield = School.objects.get(name="Brookfield Primary School")
+    calendars = calendars_for(school_ids=[brookfield.pk], years={2025, 2026})
+    context = fig.Context(as_at=dt.date(2026, 9, 14), calendars=calendars)
+    start = fig.window_start(context, [fig.Span(brookfield.pk, dt.date(2020, 9, 1), None)])
+    # Three school weeks this September (the first of them just Thursday and Friday) and
+    # the last seven of the summer term before.
+    assert start == dt.date(2026, 6, 8)
+    assert all(f.possible_sessions for f in figures.values())

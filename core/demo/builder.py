@@ -1,9 +1,11 @@
 """The demo local authority: Northmoor Council, three schools, a few hundred pupils with
-their families, and one account per role, all sharing one printed password.
+their families and a term of registers, and one account per role, all sharing one printed
+password.
 
 Everything random comes from one `random.Random(seed)`, consumed in a fixed order, so a
-seed always gives the same pupils. The only outside input is the academic year containing
-today: pupils' dates of birth must match their year groups, so they move with it.
+seed always gives the same pupils. The only outside input is today: pupils' dates of birth
+must match their year groups, so they move with the academic year, and the registers run
+up to yesterday (core.demo.registers).
 """
 
 from __future__ import annotations
@@ -20,10 +22,29 @@ from django.db.models import Exists, OuterRef, ProtectedError, QuerySet
 from stdnum.gb import upn as upn_check
 
 from accounts.models import LocalAuthority, Role, School, User
+from attendance.years import academic_year_of
 from cases.models import Carer, Enrolment, Pupil, PupilCarer
 from core import dates
 from core.audit import audit_record
 from core.models import AuditEvent
+
+from .calendars import (
+    AUTUMN_1,
+    AUTUMN_2,
+    SPRING_1,
+    SPRING_2,
+    SUMMER_1,
+    SUMMER_2,
+    CalendarStyle,
+    InsetDay,
+)
+from .registers import (
+    DemoAttendance,
+    DemoSchool,
+    demo_attendance,
+    demo_registers_build,
+    demo_registers_delete,
+)
 
 # stdnum checks a UPN's LA part against the DfE list, so the fictional authority needs a
 # real number: 836 was Poole's, retired in the 2019 Dorset reorganisation, so it cannot
@@ -51,12 +72,61 @@ class _SchoolSpec:
     name: str
     phase: School.Phase
     establishment_number: str
+    # Each school's own five INSET days around the local authority's term dates.
+    calendar: CalendarStyle
+    # One school has not given the product its calendar, so its school days come from
+    # its registers (rule A3), as they would for a school that only sends registers.
+    calendar_in_product: bool = True
 
 
 # URNs beginning 99 are far above any the DfE has issued.
-BROOKFIELD = _SchoolSpec("990101", "Brookfield Primary School", School.Phase.PRIMARY, "2014")
-NORTHMOOR_HIGH = _SchoolSpec("990102", "Northmoor High School", School.Phase.SECONDARY, "4021")
-ELM_TREE = _SchoolSpec("990103", "Elm Tree Academy", School.Phase.PRIMARY, "2047")
+BROOKFIELD = _SchoolSpec(
+    "990101",
+    "Brookfield Primary School",
+    School.Phase.PRIMARY,
+    "2014",
+    CalendarStyle(
+        insets=(
+            InsetDay(AUTUMN_1, 0),
+            InsetDay(AUTUMN_1, 1),
+            InsetDay(AUTUMN_2, 0),
+            InsetDay(SPRING_1, 0),
+            InsetDay(SUMMER_2, -1),
+        )
+    ),
+)
+NORTHMOOR_HIGH = _SchoolSpec(
+    "990102",
+    "Northmoor High School",
+    School.Phase.SECONDARY,
+    "4021",
+    CalendarStyle(
+        insets=(
+            InsetDay(AUTUMN_1, 0),
+            InsetDay(SPRING_1, 0),
+            InsetDay(SPRING_1, -1),
+            InsetDay(SUMMER_1, 0),
+            InsetDay(SUMMER_2, -1),
+        ),
+        autumn_starts_on_weekday=1,
+    ),
+)
+ELM_TREE = _SchoolSpec(
+    "990103",
+    "Elm Tree Academy",
+    School.Phase.PRIMARY,
+    "2047",
+    CalendarStyle(
+        insets=(
+            InsetDay(AUTUMN_1, 0),
+            InsetDay(AUTUMN_1, 1),
+            InsetDay(AUTUMN_1, -1),
+            InsetDay(SPRING_2, -1),
+            InsetDay(SUMMER_2, -1),
+        )
+    ),
+    calendar_in_product=False,
+)
 DEMO_SCHOOLS: tuple[_SchoolSpec, ...] = (BROOKFIELD, NORTHMOOR_HIGH, ELM_TREE)
 _PRIMARIES = (BROOKFIELD, ELM_TREE)
 # Other Northmoor primaries, not in the demo: most secondary pupils got their UPN at one.
@@ -147,6 +217,8 @@ class DemoSummary:
     accounts: tuple[DemoAccount, ...]
     # Accounts someone has deleted since the demo was built: only --reset brings them back.
     missing_accounts: tuple[str, ...] = ()
+    # None when the demo has no registers (built before seed_demo made them).
+    attendance: DemoAttendance | None = None
     password: str = DEMO_PASSWORD
     sign_in_url: str = SIGN_IN_URL
 
@@ -172,29 +244,34 @@ def demo_build(
                 f"LA number {DEMO_LA_CODE} already belongs to {la.name}, which is not the "
                 "demo authority; the demo leaves it alone."
             )
+        today = today or dates.today()
         if la is not None and not reset:
-            return _summary(la, created=False)
+            return _summary(la, created=False, today=today)
         deleted = _demo_people_delete(la) if la is not None else 0
         la, schools = _organisations_save()
         _accounts_save(la, schools)
-        academic_year = _academic_year_start(today or dates.today())
         rng = random.Random(seed)
-        plan = _Generator(rng, academic_year, schools).build(pupils_per_school)
+        plan = _Generator(rng, academic_year_of(today), schools).build(pupils_per_school)
         _plan_save(plan)
+        term = demo_registers_build(
+            rng=rng,
+            schools=[
+                DemoSchool(schools[spec], spec.calendar, spec.calendar_in_product)
+                for spec in DEMO_SCHOOLS
+            ],
+            today=today,
+        )
         audit_record(
             actor=None,
             action=AuditEvent.Action.IMPORT,
             target=la,
             note=(
-                f"Demo data built by seed_demo: seed {seed}, {len(plan.pupils)} pupils"
+                f"Demo data built by seed_demo: seed {seed}, {len(plan.pupils)} pupils, "
+                f"registers from {term.first:%d %b %Y} to {term.last:%d %b %Y}"
                 + (f", replacing {deleted} demo pupils" if deleted else "")
             ),
         )
-        return _summary(la, created=True)
-
-
-def _academic_year_start(day: dt.date) -> int:
-    return day.year if day.month >= 9 else day.year - 1
+        return _summary(la, created=True, today=today)
 
 
 def _demo_pupils(la: LocalAuthority) -> QuerySet[Pupil]:
@@ -212,6 +289,7 @@ def _demo_people_delete(la: LocalAuthority) -> int:
         school__local_authority=la
     )
     doomed = _demo_pupils(la).exclude(Exists(enrolled_elsewhere))
+    demo_registers_delete(School.objects.filter(local_authority=la), doomed)
     carer_ids = list(
         PupilCarer.unscoped.filter(pupil__in=doomed)
         .order_by()
@@ -288,7 +366,7 @@ def _belongs_to_demo(user: User, la: LocalAuthority) -> bool:
     return True
 
 
-def _summary(la: LocalAuthority, *, created: bool) -> DemoSummary:
+def _summary(la: LocalAuthority, *, created: bool, today: dt.date) -> DemoSummary:
     pupils = _demo_pupils(la)
     ended_here = Enrolment.unscoped.filter(
         pupil=OuterRef("pk"), school__local_authority=la, end__isnull=False
@@ -308,6 +386,7 @@ def _summary(la: LocalAuthority, *, created: bool) -> DemoSummary:
         pupils_who_moved_school=pupils.filter(Exists(ended_here)).count(),
         accounts=tuple(_account(spec) for spec in _ACCOUNTS),
         missing_accounts=tuple(email for email in emails if email not in present),
+        attendance=demo_attendance(la, today),
     )
 
 

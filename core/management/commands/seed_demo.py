@@ -1,8 +1,11 @@
+import datetime as dt
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from attendance.years import year_label
 from core.demo.builder import (
     DEFAULT_PUPILS_PER_SCHOOL,
     DEFAULT_SEED,
@@ -10,13 +13,15 @@ from core.demo.builder import (
     DemoSummary,
     demo_build,
 )
+from core.demo.registers import DemoAttendance
 
 
 class Command(BaseCommand):
     help = (
-        "Build the Northmoor Council demo: three schools, a few hundred pupils with their "
-        "families, and one account per role, then print how to sign in. Does nothing if the "
-        "demo is already there, unless --reset."
+        "Build the Northmoor Council demo: three schools with their calendars, a few hundred "
+        "pupils with their families and a term of registers, and one account per role, then "
+        "print the pupils worth a look and how to sign in. Does nothing if the demo is "
+        "already there, unless --reset."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,8 +40,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Delete the demo pupils and families and build them again; put the demo "
-            "schools and accounts, passwords included, back as they were built.",
+            help="Delete the demo pupils, families, registers and school calendars and build "
+            "them again; put the demo schools and accounts, passwords included, back as they "
+            "were built.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -55,7 +61,8 @@ def _report(summary: DemoSummary, *, style: Callable[[str], str]) -> str:
     where = f"{summary.local_authority} (LA {summary.la_code})"
     counts = (
         f"{summary.schools} schools, {summary.pupils} pupils, {summary.carers} parents and "
-        f"carers, {summary.pupils_who_moved_school} pupils who moved school"
+        f"carers, {summary.pupils_who_moved_school} "
+        f"{'pupil' if summary.pupils_who_moved_school == 1 else 'pupils'} who moved school"
     )
     if summary.created:
         lines = [style(f"Built the demo local authority {where}: {counts}.")]
@@ -69,6 +76,12 @@ def _report(summary: DemoSummary, *, style: Callable[[str], str]) -> str:
             "These demo accounts have been deleted; --reset brings them back: "
             + ", ".join(summary.missing_accounts)
         )
+    if summary.attendance is None:
+        lines.append(
+            "The demo has no registers yet (an older seed_demo built it): run with --reset."
+        )
+    else:
+        lines += _attendance_report(summary.attendance)
     header = ("Role", "Email", "School or LA", "Password")
     rows = [
         (account.role, account.email, account.organisation, summary.password)
@@ -81,3 +94,55 @@ def _report(summary: DemoSummary, *, style: Callable[[str], str]) -> str:
     lines += ["", f"Every account's password is {summary.password}"]
     lines.append(f"Sign in at {summary.sign_in_url}")
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _attendance_report(attendance: DemoAttendance) -> list[str]:
+    lines = [
+        f"Registers: {_day(attendance.first_day)} to {_day(attendance.as_at)}, "
+        f"{attendance.registers} registers for {attendance.pupils} pupils."
+    ]
+    if attendance.before_this_year:
+        lines.append(
+            f"These are {year_label(attendance.academic_year)} registers: until this year's "
+            "first school day the demo shows last year's autumn term; --reset after that "
+            "day builds this year's."
+        )
+    with_calendar, without = attendance.schools_with_calendar, attendance.schools_without_calendar
+    if with_calendar:
+        has = "has" if len(with_calendar) == 1 else "have"
+        lines.append(f"{_and(with_calendar)} {has} calendars: terms, INSET days, bank holidays.")
+    if without:
+        its = "its" if len(without) == 1 else "their"
+        has = "has" if len(without) == 1 else "have"
+        lines.append(f"{_and(without)} {has} none, so {its} school days come from {its} registers.")
+    lines.append(
+        f"Attendance {attendance.attendance_rate or 0:.1f}%: {attendance.good_attenders} of "
+        f"{attendance.pupils} pupils at 96% or more, {attendance.persistent_absence} "
+        f"persistently absent, {attendance.severe_absence} severely absent, "
+        f"{attendance.national_threshold} at or over the national threshold, "
+        f"{attendance.with_missing_marks} with missing marks."
+    )
+    lines = [wrapped for line in lines for wrapped in textwrap.wrap(line, _WIDTH)]
+    if attendance.notable:
+        lines += ["", f"Pupils to look at (figures as at {_day(attendance.as_at)}):"]
+    for pupil in attendance.notable:
+        year = "Reception" if pupil.year_group == "R" else f"Year {pupil.year_group}"
+        lines.append(
+            f"  {pupil.name}, {year}, {pupil.school}, UPN {pupil.upn}: "
+            f"attendance {pupil.attendance_rate or 0:.1f}%"
+        )
+        lines += textwrap.wrap(
+            "; ".join(pupil.notes), _WIDTH, initial_indent="    ", subsequent_indent="    "
+        )
+    return ["", *lines]
+
+
+_WIDTH = 96
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _and(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
