@@ -607,3 +607,17 @@ def test_early_in_the_autumn_the_ten_week_window_reaches_back_into_the_summer_te
     # the last seven of the summer term before.
     assert start == dt.date(2026, 6, 8)
     assert all(f.possible_sessions for f in figures.values())
+
+
+def test_the_dashboards_have_figures_as_soon_as_the_demo_is_built():
+    from attendance.models import PupilFigures
+
+    seed("--pupils-per-school", SMALL)
+
+    rows = PupilFigures.unscoped.filter(on_roll=True)
+    assert rows.values("pupil").distinct().count() == Pupil.unscoped.filter(
+        enrolments__end__isnull=True
+    ).distinct().count()
+    assert rows.filter(national_threshold_met=True).exists()
+    # As at the last day with registers, as the nightly job after it would be.
+    assert len(set(rows.values_list("as_at", flat=True))) == 1

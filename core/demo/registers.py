@@ -34,6 +34,7 @@ from attendance.loading import context_for, registers_by_pupil, spans_by_pupil
 from attendance.models import MarkChange, RegisterYear, SchoolTerm
 from attendance.services.calendars import school_days_refresh
 from attendance.services.marks import IncomingRegister, registers_merge
+from attendance.services.snapshots import figures_refresh
 from attendance.years import academic_year_of, date_at, day_index, empty_marks, year_start
 from cases.models import Enrolment, Pupil, PupilCarer
 
@@ -134,6 +135,8 @@ def demo_registers_build(
         for year in term.plans[demo.school.pk]
     }
     school_days_refresh(pairs=result.touched | calendar_pairs)
+    # The dashboards list stored figures: fill them, as the nightly job would.
+    figures_refresh(as_at=term.last, school_ids=[demo.school.pk for demo in schools])
     return term
 
 
