@@ -8,6 +8,12 @@ again by hand with the matching management command.
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Figures as at yesterday for every pupil, for the dashboards (about 7 s for
+    # 130,000 pupils: docs/benchmarks.md).
+    "refresh-figures": {
+        "task": "attendance.tasks.refresh_figures",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=2, minute=15),

@@ -11,3 +11,10 @@ def today() -> dt.date:
 
 def now() -> dt.datetime:
     return timezone.now()
+
+
+def last_full_day() -> dt.date:
+    """Yesterday in England: the latest day whose registers are complete. The
+    dashboards' figures are as at this day, so today's open registers do not
+    show as missing marks."""
+    return today() - dt.timedelta(days=1)

@@ -141,3 +141,23 @@ def test_school_days_follow_new_marks_only_where_there_is_no_calendar():
     days = dict(SchoolYearDays.unscoped.values_list("school_id", "days"))
     assert days[derived.pk][saturday] == "1"  # a Saturday with marks: a school day
     assert days[with_calendar.pk][saturday] == "0"  # the calendar decides
+
+
+def test_an_import_refreshes_its_schools_figures_as_at_yesterday(
+    django_capture_on_commit_callbacks,
+):
+    import time_machine
+
+    from attendance.services.snapshots import figures_refresh_after_commit
+
+    school = SchoolFactory()
+    pupil = PupilFactory(school=school)
+    registers_merge(incoming=[register(pupil, school, week_of("2025-09-08", "/", "O"))])
+
+    with time_machine.travel(dt.datetime(2025, 9, 13, 9, 0, tzinfo=dt.UTC), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            figures_refresh_after_commit(school_ids={school.pk})
+
+    row = PupilFigures.unscoped.get(pupil=pupil)
+    assert row.as_at == dt.date(2025, 9, 12)
+    assert (row.possible_sessions, row.unauthorised_absence_sessions) == (10, 5)

@@ -41,6 +41,7 @@ from ..models import ImportBatch
 from ..years import empty_marks, mark_index, year_label
 from .calendars import school_days_refresh
 from .marks import IncomingRegister, MergeResult, registers_merge
+from .snapshots import figures_refresh_after_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -264,6 +265,7 @@ def ctf_import(
         )
         _merge_counts(counts, result)
         school_days_refresh(pairs=result.touched, after_marks_change=True)
+        figures_refresh_after_commit(school_ids={school for school, _ in result.touched})
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.IMPORT,
@@ -831,6 +833,7 @@ def marks_csv_import(
         )
         _merge_counts(counts, result)
         school_days_refresh(pairs=result.touched, after_marks_change=True)
+        figures_refresh_after_commit(school_ids={school for school, _ in result.touched})
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.IMPORT,

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -96,6 +97,14 @@ def figures_refresh(*, as_at: dt.date, school_ids: Collection[int] | None = None
         "figures refreshed as at %s: %d schools, %d rows", as_at, len(target_school_ids), len(rows)
     )
     return RefreshResult(as_at=as_at, schools=len(target_school_ids), rows=len(rows))
+
+
+def figures_refresh_after_commit(*, school_ids: Collection[int]) -> None:
+    """Queue a refresh of these schools' figures once the current transaction
+    (an import) has committed, so the dashboards show its marks."""
+    from ..tasks import refresh_figures
+
+    transaction.on_commit(partial(refresh_figures.delay, sorted(school_ids)))
 
 
 def _store_missing_school_days(school_ids: set[int], year: int) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import School
-from core.dates import today
+from core.dates import last_full_day
 from core.locks import JobAlreadyRunning, advisory_lock
 
 from ...services.snapshots import figures_refresh
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--on", type=dt.date.fromisoformat, default=None, help="As at (YYYY-MM-DD); today."
+            "--on", type=dt.date.fromisoformat, default=None, help="As at (YYYY-MM-DD); yesterday."
         )
         parser.add_argument(
             "--school", action="append", default=[], help="URN; repeat for several. All if none."
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        as_at = options["on"] or today()
+        as_at = options["on"] or last_full_day()
         school_ids = None
         if options["school"]:
             found = dict(School.objects.filter(urn__in=options["school"]).values_list("urn", "pk"))
