@@ -154,9 +154,11 @@ def test_an_import_refreshes_its_schools_figures_as_at_yesterday(
     pupil = PupilFactory(school=school)
     registers_merge(incoming=[register(pupil, school, week_of("2025-09-08", "/", "O"))])
 
-    with time_machine.travel(dt.datetime(2025, 9, 13, 9, 0, tzinfo=dt.UTC), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            figures_refresh_after_commit(school_ids={school.pk})
+    with (
+        time_machine.travel(dt.datetime(2025, 9, 13, 9, 0, tzinfo=dt.UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        figures_refresh_after_commit(school_ids={school.pk})
 
     row = PupilFigures.unscoped.get(pupil=pupil)
     assert row.as_at == dt.date(2025, 9, 12)
