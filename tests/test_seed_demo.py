@@ -615,9 +615,10 @@ def test_the_dashboards_have_figures_as_soon_as_the_demo_is_built():
     seed("--pupils-per-school", SMALL)
 
     rows = PupilFigures.unscoped.filter(on_roll=True)
-    assert rows.values("pupil").distinct().count() == Pupil.unscoped.filter(
-        enrolments__end__isnull=True
-    ).distinct().count()
+    assert (
+        rows.values("pupil").distinct().count()
+        == Pupil.unscoped.filter(enrolments__end__isnull=True).distinct().count()
+    )
     assert rows.filter(national_threshold_met=True).exists()
     # As at the last day with registers, as the nightly job after it would be.
     assert len(set(rows.values_list("as_at", flat=True))) == 1
