@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.http import require_GET, require_http_methods
@@ -69,7 +69,17 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     )
 
 
+@require_GET
+@permission_required("cases.import_attendance", raise_exception=True)
+def import_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
+    """What the progress page polls (with JavaScript) to move its bar in place."""
+    batch = get_for_user_or_404(ImportBatch.objects, request.user, pk=batch_id)
+    finished = batch.status in (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.FAILED)
+    return JsonResponse({"status": batch.status, "progress": batch.progress, "finished": finished})
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", import_start, name="import_start"),
     path("<int:batch_id>/", import_detail, name="import_detail"),
+    path("<int:batch_id>/progress/", import_progress, name="import_progress"),
 ]

@@ -40,6 +40,7 @@ const copies = [
   [path.join(govuk, "govuk-frontend.min.js"), "js/govuk-frontend.min.js"],
   [path.join(govuk, "govuk-frontend.min.js.map"), "js/govuk-frontend.min.js.map"],
   [path.join(src, "js/init.mjs"), "js/init.mjs"],
+  [path.join(src, "js/import-progress.mjs"), "js/import-progress.mjs"],
   [path.join(src, "images/favicon.svg"), "images/favicon.svg"],
 ];
 for (const [from, to] of copies) {

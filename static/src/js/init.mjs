@@ -2,3 +2,7 @@
 import { initAll } from "./govuk-frontend.min.js";
 
 initAll();
+
+if (document.querySelector('[data-module="app-import-progress"]')) {
+  import("./import-progress.mjs");
+}
