@@ -78,7 +78,13 @@ def build_la() -> tuple[list[int], list[int], list[int]]:
     """Schools with calendars, pupils and their enrolments; returns ids."""
     la = LocalAuthority.objects.create(code="926", name="Bench LA")
     schools = School.objects.bulk_create(
-        School(urn=f"{300000 + i}", name=f"School {i:03d}", phase="primary", local_authority=la)
+        School(
+            urn=f"{300000 + i}",
+            name=f"School {i:03d}",
+            phase="primary",
+            local_authority=la,
+            establishment_number=f"{2000 + i:04d}",
+        )
         for i in range(SCHOOLS)
     )
     SchoolTerm.unscoped.bulk_create(
@@ -234,6 +240,48 @@ def one_day(pupil_ids: list[int], pupil_schools: list[int]) -> list[IncomingRegi
     return incoming
 
 
+def ctf_files(school_ids: list[int], incoming: list[IncomingRegister]) -> list[bytes]:
+    """The same year as CTF files, one per school, as an MIS would send them at
+    the end of the year: the pupils' details as held (so they are found, not
+    changed) and their AttendanceMarks; no contacts."""
+    from attendance.years import date_at
+
+    schools = dict(School.objects.values_list("pk", "establishment_number"))
+    details = {
+        pk: (
+            f"<UPN>{upn}</UPN><Surname>{surname}</Surname><Forename>{forename}</Forename>"
+            f"<DOB>{dob.isoformat()}</DOB><Sex>{sex}</Sex>"
+        )
+        for pk, upn, surname, forename, dob, sex in Pupil.unscoped.values_list(
+            "pk", "upn", "legal_surname", "legal_forename", "date_of_birth", "sex"
+        )
+    }
+    by_school: dict[int, list[str]] = {school_id: [] for school_id in school_ids}
+    for register in incoming:
+        first = len(register.marks) - len(register.marks.lstrip("-"))
+        first -= first % 2
+        marks = register.marks[first:].rstrip("-")
+        marks += "-" * (len(marks) % 2)
+        by_school[register.school_id].append(
+            f"<Pupil>{details[register.pupil_id]}<Attendance><YearData><Year>{YEAR}</Year><LEA>926</LEA>"
+            f"<Estab>{schools[register.school_id]}</Estab><AttendSessions>"
+            f"<AttendanceStartDate>{date_at(YEAR, first).isoformat()}</AttendanceStartDate>"
+            f"<AttendanceMarks>{marks}</AttendanceMarks></AttendSessions></YearData>"
+            f"</Attendance></Pupil>"
+        )
+    files = []
+    for school_id, pupils in by_school.items():
+        files.append(
+            (
+                "<?xml version='1.0' encoding='UTF-8'?><CTfile><Header>"
+                "<DocumentName>Common Transfer File</DocumentName><CTFversion>25.0</CTFversion>"
+                f"<SourceSchool><LEA>926</LEA><Estab>{schools[school_id]}</Estab></SourceSchool>"
+                f"</Header><CTFpupilData>{''.join(pupils)}</CTFpupilData></CTfile>"
+            ).encode()
+        )
+    return files
+
+
 def main() -> None:
     if connection.vendor != "postgresql":
         print("bench_attendance needs PostgreSQL: set DATABASE_URL.")
@@ -284,6 +332,23 @@ def run() -> None:
 
     appended, _ = timed("append one school day for every pupil", append)
     print(f"  one school day: {appended:.1f} s (target 15 s)")
+
+    print("    whole year through the CTF import (parse, pupils, enrolments, marks)")
+    _, files = timed("write one CTF per school", lambda: ctf_files(school_ids, incoming))
+    print(f"  {len(files)} files, {sum(map(len, files)) / 1e6:.0f} MB")
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE attendance_registeryear CASCADE")
+
+    def ctf_year() -> None:
+        from attendance.services.imports import ctf_import
+
+        for data in files:
+            report = ctf_import(source=data, batch=None, acting_user=None)
+            if not report.succeeded:
+                raise RuntimeError(report.errors[:3])
+
+    through_ctf, _ = timed("whole year through the CTF import", ctf_year)
+    print(f"  whole year from CTF files: {through_ctf:.1f} s (target 5 minutes; stretch 60 s)")
 
     print("(c) figures for every pupil")
     with connection.cursor() as cursor:
