@@ -1,11 +1,13 @@
-"""Runs every bench/bench_*.py in turn; each prints its own figures.
+"""Runs every bench/bench_*.py in turn, each in a process of its own; each prints
+its own figures.
 
 Benchmarks use whatever DATABASE_URL says (PostgreSQL for figures worth
 recording in docs/benchmarks.md) and build their own data in a throwaway
-database, never the one `make run` uses.
+database of their own, never the one `make run` uses.
 """
 
-import runpy
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,15 +15,18 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    sys.path.insert(0, str(HERE.parent))
     benches = sorted(HERE.glob("bench_*.py"))
     if not benches:
         print("No benchmarks yet.")
         return 0
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    failed = 0
     for bench in benches:
-        print(f"== {bench.stem}")
-        runpy.run_path(str(bench), run_name="__main__")
-    return 0
+        print(f"== {bench.stem}", flush=True)
+        # Our own benchmark files, run with our own interpreter.
+        result = subprocess.run([sys.executable, str(bench)], env=env, check=False)  # noqa: S603
+        failed += result.returncode != 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

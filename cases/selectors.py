@@ -59,7 +59,9 @@ def pupil_detail(*, user: User | AnonymousUser, pupil_id: int) -> Pupil:
         Prefetch("enrolments", queryset=Enrolment.unscoped.select_related("school")),
         Prefetch(
             "carer_links",
-            queryset=PupilCarer.unscoped.select_related("carer").order_by("contact_priority"),
+            queryset=PupilCarer.unscoped.select_related(
+                "carer", "correspondence_decided_by"
+            ).order_by("contact_priority"),
         ),
     )
     return get_for_user_or_404(queryset, user, pk=pupil_id)

@@ -1,10 +1,14 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors
+from .forms import CorrespondenceDecisionForm
+from .services.families import carer_correspondence_decide
 
 PUPILS_PER_PAGE = 50
 
@@ -23,3 +27,27 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = selectors.pupil_detail(user=request.user, pupil_id=pupil_id)
     return render(request, "cases/pupil_detail.html", {"pupil": pupil})
+
+
+@require_POST
+def carer_correspondence(request: HttpRequest, pupil_id: int, link_id: int) -> HttpResponse:
+    """The DSL's decision on writing to a parent who does not live with the pupil."""
+    form = CorrespondenceDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("cases:pupil_detail", pupil_id=pupil_id)
+    try:
+        link = carer_correspondence_decide(
+            acting_user=request.user,  # type: ignore[arg-type]
+            link_id=link_id,
+            include=form.cleaned_data["include"] == "yes",
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("cases:pupil_detail", pupil_id=pupil_id)
+    if link.pupil_id != pupil_id:
+        raise Http404("No such record.")
+    verb = "will" if link.included_in_correspondence else "will not"
+    messages.success(request, f"{link.carer} {verb} get letters and messages about attendance.")
+    return redirect("cases:pupil_detail", pupil_id=pupil_id)

@@ -62,18 +62,23 @@ def registers_merge(
     updates: list[_Update] = []
     changes: list[MarkChange] = []
     for year, items in _by_year(incoming).items():
-        lo, hi = _window(items)
+        held = _held(year, {item.school_id for item in items})
+        known: list[IncomingRegister] = []
+        for item in items:
+            result.marks_loaded += len(item.marks) - item.marks.count(NO_MARK)
+            result.touched.add((item.school_id, item.academic_year))
+            if (item.pupil_id, item.school_id) in held:
+                known.append(item)
+            else:
+                new_rows.append(item)
+        lo, hi = _window(known)
         if lo >= hi:
             continue
-        stored = _stored_parts(year, {item.school_id for item in items}, lo, hi)
-        for item in items:
-            result.marks_loaded += hi - lo - item.marks.count(NO_MARK, lo, hi)
-            result.touched.add((item.school_id, item.academic_year))
-            existing = stored.get((item.pupil_id, item.school_id))
-            if existing is None:
-                new_rows.append(item)
-                continue
-            update, item_changes = _merge(existing, item, lo, hi, batch)
+        stored = _stored_parts(year, {item.school_id for item in known}, lo, hi)
+        for item in known:
+            update, item_changes = _merge(
+                stored[(item.pupil_id, item.school_id)], item, lo, hi, batch
+            )
             changes.extend(item_changes)
             if update is not None:
                 updates.append(update)
@@ -125,6 +130,16 @@ def _window(items: Iterable[IncomingRegister]) -> tuple[int, int]:
             lo = min(lo, len(item.marks) - len(item.marks.lstrip(NO_MARK)))
             hi = max(hi, end)
     return lo, hi
+
+
+def _held(year: int, school_ids: set[int]) -> set[tuple[int, int]]:
+    """(pupil, school) of the registers already stored for this year: a new one
+    goes straight into the COPY, with nothing to read or merge."""
+    return set(
+        RegisterYear.unscoped.filter(academic_year=year, school_id__in=school_ids).values_list(
+            "pupil_id", "school_id"
+        )
+    )
 
 
 def _stored_parts(
