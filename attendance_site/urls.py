@@ -7,7 +7,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("accounts.urls")),
-    path("pupils/", include("cases.urls")),
+    path("", include("cases.urls")),
     path("attendance/", include("attendance.urls")),
     path("api/", include("attendance_site.api_urls")),
     path("admin/", admin.site.urls),

@@ -1,15 +1,33 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from .views import (
+    cases,
+    chronology,
+    contacts,
+    meetings,
+    plans,
+    pupils,
+    support,
+    timetables,
+    voice,
+)
 
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.pupil_list, name="pupil_list"),
-    path("<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
+    path("pupils/", pupils.pupil_list, name="pupil_list"),
+    path("pupils/<int:pupil_id>/", pupils.pupil_detail, name="pupil_detail"),
     path(
-        "<int:pupil_id>/carers/<int:link_id>/correspondence/",
-        views.carer_correspondence,
+        "pupils/<int:pupil_id>/carers/<int:link_id>/correspondence/",
+        pupils.carer_correspondence,
         name="carer_correspondence",
     ),
+    path("", include(cases.urlpatterns)),
+    path("", include(contacts.urlpatterns)),
+    path("", include(meetings.urlpatterns)),
+    path("", include(voice.urlpatterns)),
+    path("", include(support.urlpatterns)),
+    path("", include(plans.urlpatterns)),
+    path("", include(timetables.urlpatterns)),
+    path("", include(chronology.urlpatterns)),
 ]

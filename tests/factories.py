@@ -139,3 +139,30 @@ class PupilCarerFactory(ScopedModelFactory):
     relationship = PupilCarer.Relationship.MOTHER
     parental_responsibility = True
     lives_with_pupil = True
+
+
+class AttendanceCaseFactory(ScopedModelFactory):
+    """An open case, led by an attendance lead of the pupil's school."""
+
+    class Meta:
+        model = "cases.AttendanceCase"
+
+    school = factory.SubFactory(SchoolFactory)
+    pupil = factory.LazyAttribute(lambda o: PupilFactory(school=o.school))
+    lead_professional = factory.LazyAttribute(
+        lambda o: UserFactory(role=Role.ATTENDANCE_LEAD, school=o.school)
+    )
+    opened_by = factory.SelfAttribute("lead_professional")
+    opened_at = factory.LazyFunction(lambda: dt.datetime(2025, 9, 15, 9, 0, tzinfo=dt.UTC))
+    opening_reason = "Attendance has fallen to 85% this half term."
+    stage = "targeted"
+    status = "open"
+
+    class Params:
+        closed = factory.Trait(
+            status="closed",
+            stage="closed",
+            closing_reason="improved",
+            closed_at=factory.LazyFunction(lambda: dt.datetime(2025, 12, 1, 9, 0, tzinfo=dt.UTC)),
+            closed_by=factory.SelfAttribute("lead_professional"),
+        )

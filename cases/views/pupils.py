@@ -6,9 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors
-from .forms import CorrespondenceDecisionForm
-from .services.families import carer_correspondence_decide
+from .. import selectors
+from ..forms import CorrespondenceDecisionForm
+from ..services.families import carer_correspondence_decide
 
 PUPILS_PER_PAGE = 50
 

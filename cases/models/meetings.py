@@ -1,0 +1,51 @@
+"""Support First meetings with the family."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from core.scoping import ScopedManager, ScopedQuerySet
+
+from .case import AttendanceCase, CaseRecord
+from .people import PupilCarer
+
+
+class SupportMeeting(CaseRecord):
+    """A Support First meeting with the family (a minimum of three, rule A4)."""
+
+    class Method(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        PHONE = "phone", "Phone"
+        VIDEO = "video", "Video call"
+
+    case = models.ForeignKey(AttendanceCase, on_delete=models.CASCADE, related_name="meetings")
+    sequence = models.PositiveSmallIntegerField("meeting number")
+    scheduled_for = models.DateTimeField()
+    method = models.CharField(max_length=16, choices=Method.choices)
+    invited = models.ManyToManyField(PupilCarer, related_name="meetings_invited", blank=True)
+    attended = models.ManyToManyField(PupilCarer, related_name="meetings_attended", blank=True)
+    other_professionals = models.TextField(blank=True)
+    interpreter = models.BooleanField("interpreter arranged", default=False)
+    adjustments = models.TextField("accessibility adjustments (timing, venue, other)", blank=True)
+    held_on = models.DateField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    barriers_discussed = models.TextField(blank=True)
+    parent_voice = models.TextField("the parents' views", blank=True)
+    going_well = models.TextField("what is going well", blank=True)
+    agreed_actions = models.TextField(blank=True)
+    next_review_date = models.DateField(null=True, blank=True)
+    cancelled = models.BooleanField(default=False)
+
+    unscoped = ScopedQuerySet.as_manager()
+    objects = ScopedManager["SupportMeeting"]()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        ordering = ["case", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sequence"], name="meeting_numbers_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Support First meeting {self.sequence}"

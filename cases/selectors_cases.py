@@ -1,0 +1,222 @@
+"""Reads of attendance cases: the caseload and the case file, scoped to the user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from core.dates import today as today_in_england
+from core.scoping import get_for_user_or_404
+from pathway.models import PathwaySettings, settings_for
+
+from .flags import PlanState, next_contact_due, plan_state
+from .models import (
+    ActionPlan,
+    ActionProgress,
+    AttendanceCase,
+    Contact,
+    PlanAction,
+    PlanReview,
+    PupilCarer,
+    SupportMeeting,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+def _held_meetings(day: dt.date) -> Q:
+    return (
+        Q(meetings__cancelled=False)
+        & Q(meetings__held_on__lte=day)
+        & ~Q(meetings__outcome="")
+        & Q(meetings__invited__isnull=False)
+    )
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the caseload."""
+
+    case: AttendanceCase
+    meetings_held: int
+    minimum_meetings: int
+    next_contact_due: dt.date
+    contact_overdue: bool
+    plan_review_due: dt.date | None
+    plan_review_overdue: bool
+    voice_recorded: bool
+    is_mine: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.contact_overdue or self.plan_review_overdue
+
+
+def caseload(
+    *, user: AnyUser, status: str = AttendanceCase.Status.OPEN, day: dt.date | None = None
+) -> list[CaseRow]:
+    """Cases the user may see: their own first, then anything overdue, then by
+    what falls due soonest."""
+    day = day or today_in_england()
+    rows = _rows(
+        user=user, cases=AttendanceCase.objects.for_user(user).filter(status=status), day=day
+    )
+    rows.sort(
+        key=lambda r: (
+            not r.is_mine,
+            not r.overdue,
+            min(d for d in (r.next_contact_due, r.plan_review_due) if d is not None),
+            r.case.pupil.legal_surname,
+        )
+    )
+    return rows
+
+
+def _rows(*, user: AnyUser, cases: QuerySet[AttendanceCase], day: dt.date) -> list[CaseRow]:
+    cases = cases.select_related("pupil", "school__local_authority", "lead_professional").annotate(
+        meetings_held=Count("meetings", filter=_held_meetings(day), distinct=True),
+        last_contact=Max("contacts__occurred_at"),
+        last_meeting=Max(
+            "meetings__held_on", filter=Q(meetings__cancelled=False, meetings__held_on__lte=day)
+        ),
+        plan_review_due=Max("plan__next_review_due"),
+        voice_recorded=Exists(
+            AttendanceCase.unscoped.filter(pk=OuterRef("pk"), voices__isnull=False)
+        ),
+    )
+    rows = []
+    rules_by_la: dict[int, PathwaySettings] = {}
+    for case in cases:
+        la_id = case.school.local_authority_id
+        if la_id not in rules_by_la:
+            rules_by_la[la_id] = settings_for(la_id)
+        rules = rules_by_la[la_id]
+        due = next_contact_due(
+            opened_on=case.opened_at.date(),
+            last_contacts=[
+                case.last_contact.date() if case.last_contact else None,
+                case.last_meeting,
+            ],
+            interval_days=rules.contact_interval_days,
+        )
+        review_due = case.plan_review_due
+        rows.append(
+            CaseRow(
+                case=case,
+                meetings_held=case.meetings_held,
+                minimum_meetings=rules.minimum_meetings,
+                next_contact_due=due,
+                contact_overdue=case.is_open and due < day,
+                plan_review_due=review_due,
+                plan_review_overdue=case.is_open and review_due is not None and review_due < day,
+                voice_recorded=case.voice_recorded,
+                is_mine=getattr(user, "pk", None) == case.lead_professional_id,
+            )
+        )
+    return rows
+
+
+@dataclass
+class CaseFile:
+    """Everything on the case page, loaded in a fixed number of queries."""
+
+    case: AttendanceCase
+    row: CaseRow
+    meetings: list[SupportMeeting]
+    plan: ActionPlan | None
+    plan_state: PlanState
+    carers: list[PupilCarer]
+    sibling_cases: list[AttendanceCase] = field(default_factory=list)
+    sibling_cases_elsewhere: int = 0
+
+
+def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> CaseFile:
+    day = day or today_in_england()
+    rows = _rows(user=user, cases=AttendanceCase.objects.for_user(user).filter(pk=case_id), day=day)
+    if not rows:
+        raise Http404("No such record.")
+    row = rows[0]
+    case = get_for_user_or_404(
+        AttendanceCase.objects.for_user(user)
+        .select_related("pupil", "school", "lead_professional", "opened_by", "closed_by")
+        .prefetch_related(
+            Prefetch(
+                "contacts",
+                queryset=Contact.unscoped.select_related("made_by", "carer__carer"),
+            ),
+            "voices__gathered_by",
+            "barriers",
+            "adjustments",
+            "offers__barrier",
+            "engagement_assessments__created_by",
+            "timetables",
+        ),
+        user,
+        pk=case_id,
+    )
+    meetings = list(
+        SupportMeeting.unscoped.filter(case=case)
+        .prefetch_related("invited__carer", "attended__carer")
+        .order_by("sequence")
+    )
+    plan = (
+        ActionPlan.unscoped.filter(case=case)
+        # django-stubs cannot unify the different Prefetch types in one call.
+        .prefetch_related(  # type: ignore[type-var]
+            Prefetch("actions", queryset=PlanAction.unscoped.select_related("barrier")),
+            Prefetch(
+                "reviews",
+                queryset=PlanReview.unscoped.prefetch_related(
+                    Prefetch("progress", queryset=ActionProgress.unscoped.select_related("action"))
+                ).order_by("reviewed_on", "pk"),
+            ),
+        )
+        .first()
+    )
+    if plan is not None:
+        reviews = list(plan.reviews.all())
+        state = plan_state(
+            next_review_due=plan.next_review_due,
+            reviews=reviews,
+            progress_by_review={r.pk: list(r.progress.all()) for r in reviews},
+            today=day,
+        )
+    else:
+        state = PlanState(None, False, False)
+    carers = list(
+        PupilCarer.unscoped.filter(pupil=case.pupil)
+        .select_related("carer")
+        .order_by("contact_priority", "pk")
+    )
+    siblings_cases = (
+        AttendanceCase.unscoped.filter(
+            status=AttendanceCase.Status.OPEN,
+            pupil__carer_links__carer__in=[c.carer_id for c in carers],
+        )
+        .exclude(pupil=case.pupil)
+        .distinct()
+    )
+    visible = list(
+        siblings_cases.filter(pk__in=AttendanceCase.objects.for_user(user).values("pk"))
+        .select_related("pupil", "school", "lead_professional")
+        .order_by("pupil__legal_surname")
+    )
+    return CaseFile(
+        case=case,
+        row=row,
+        meetings=meetings,
+        plan=plan,
+        plan_state=state,
+        carers=carers,
+        sibling_cases=visible,
+        sibling_cases_elsewhere=siblings_cases.count() - len(visible),
+    )

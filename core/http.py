@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from accounts.models import User
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user. Every view but sign-in and /healthz requires one
+    (LoginRequiredMiddleware), so here it is a User, never anonymous."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionError("A signed-in user is required.")
+    return user
