@@ -263,6 +263,19 @@ def missing_marks(context: Context, registers: Sequence[Register], spans: Sequen
     return total
 
 
+def counts_between(registers: Sequence[Register], first: dt.date, last: dt.date) -> Counts:
+    """Attended, authorised and unauthorised sessions from `first` to `last`
+    inclusive, across every register (and academic year) given."""
+    total = Counts()
+    for register in registers:
+        start = year_start(register.academic_year)
+        lo = max(0, 2 * (first - start).days)
+        hi = min(len(register.marks), 2 * ((last - start).days + 1))
+        if lo < hi:
+            total += count_marks(register.marks[lo:hi])
+    return total
+
+
 def year_to_date(registers: Sequence[Register], as_at: dt.date) -> Counts:
     """Attended, authorised and unauthorised sessions from 1 September to `as_at`."""
     year = academic_year_of(as_at)

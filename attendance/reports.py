@@ -106,3 +106,10 @@ def figures_summary(figures: fig.Figures) -> str:
 
 def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
+
+
+def attendance_between(*, pupil_id: int, first: dt.date, last: dt.date) -> fig.Counts:
+    """A pupil's sessions between two dates (a plan review's "since last time"),
+    from every school, loaded as the pupil page loads them."""
+    data = pupil_data(pupil_id, last)
+    return fig.counts_between(data.registers, first, last)

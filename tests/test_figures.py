@@ -345,3 +345,14 @@ def test_unknown_characters_in_a_mark_string_are_found():
     assert codes.unknown_mark_chars("/\\^9") == "9^"  # '^' is only our stored Y2
     assert codes.unknown_mark_chars("/\\^", stored=True) == ""
     assert codes.unknown_mark_chars("/é") == "é"
+
+
+def test_counts_between_two_dates_cross_the_year_boundary():
+    summer = fig.Register(
+        SCHOOL, 2024, marks(2024, {("2025-07-21", "AM"): "/", ("2025-07-22", "AM"): "O"})
+    )
+    autumn = fig.Register(
+        SCHOOL, 2025, marks(2025, {("2025-09-03", "AM"): "I", ("2025-09-04", "AM"): "/"})
+    )
+    counts = fig.counts_between([summer, autumn], d("2025-07-22"), d("2025-09-03"))
+    assert (counts.attended, counts.authorised, counts.unauthorised) == (0, 1, 1)
