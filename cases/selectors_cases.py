@@ -220,3 +220,13 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
         sibling_cases=visible,
         sibling_cases_elsewhere=siblings_cases.count() - len(visible),
     )
+
+
+def open_case_for(*, user: AnyUser, pupil_id: int) -> AttendanceCase | None:
+    """The pupil's open case that this user can see (their school's, for staff)."""
+    return (
+        AttendanceCase.objects.for_user(user)
+        .filter(pupil_id=pupil_id, status=AttendanceCase.Status.OPEN)
+        .order_by("-opened_at")
+        .first()
+    )

@@ -6,3 +6,21 @@ from django.http import HttpRequest
 
 def service(request: HttpRequest) -> dict[str, Any]:
     return {"service_name": settings.SERVICE_NAME}
+
+
+# Which service-navigation item a page sits under, by the start of its path.
+_SECTIONS = (
+    ("/pupils/", "pupils"),
+    ("/cases/", "cases"),
+    ("/first-day/", "cases"),
+    ("/timetables/", "cases"),
+    ("/attendance/", "attendance"),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    path = request.path
+    section = next((name for prefix, name in _SECTIONS if path.startswith(prefix)), "")
+    if path == "/":
+        section = "home"
+    return {"nav_section": section}

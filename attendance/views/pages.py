@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cases.selectors_cases import open_case_for
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -120,6 +121,7 @@ def pupil_attendance(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 pattern, period=f"{page.academic_year} to {as_at.day} {as_at:%B %Y}"
             ),
             "herringbone_rows": charts.herringbone_rows(pattern),
+            "open_case": open_case_for(user=request.user, pupil_id=page.pupil.pk),
         },
     )
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors
+from ..selectors_cases import open_case_for
 from ..forms import CorrespondenceDecisionForm
 from ..services.families import carer_correspondence_decide
 
@@ -26,7 +27,8 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 @permission_required("cases.view_pupil", raise_exception=True)
 def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = selectors.pupil_detail(user=request.user, pupil_id=pupil_id)
-    return render(request, "cases/pupil_detail.html", {"pupil": pupil})
+    open_case = open_case_for(user=request.user, pupil_id=pupil.pk)
+    return render(request, "cases/pupil_detail.html", {"pupil": pupil, "open_case": open_case})
 
 
 @require_POST
