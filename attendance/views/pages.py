@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cases.selectors_cases import open_case_for
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.http import require_GET
 
+from cases.selectors_cases import open_case_for
 from core.dates import today
 
 from .. import charts, selectors_pages

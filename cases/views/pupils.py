@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors
-from ..selectors_cases import open_case_for
 from ..forms import CorrespondenceDecisionForm
+from ..selectors_cases import open_case_for
 from ..services.families import carer_correspondence_decide
 
 PUPILS_PER_PAGE = 50
