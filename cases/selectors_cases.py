@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from core.dates import today as today_in_england
 from core.scoping import get_for_user_or_404
@@ -24,6 +25,8 @@ from .models import (
     PupilCarer,
     SupportMeeting,
 )
+from .services.meetings import MeetingCard, meeting_cards
+from .services.support import support_exhausted
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -37,7 +40,7 @@ def _held_meetings(day: dt.date) -> Q:
     return (
         Q(meetings__cancelled=False)
         & Q(meetings__held_on__lte=day)
-        & ~Q(meetings__outcome="")
+        & Q(meetings__outcome__regex=r"\S")
         & Q(meetings__invited__isnull=False)
     )
 
@@ -101,9 +104,9 @@ def _rows(*, user: AnyUser, cases: QuerySet[AttendanceCase], day: dt.date) -> li
             rules_by_la[la_id] = settings_for(la_id)
         rules = rules_by_la[la_id]
         due = next_contact_due(
-            opened_on=case.opened_at.date(),
+            opened_on=timezone.localdate(case.opened_at),
             last_contacts=[
-                case.last_contact.date() if case.last_contact else None,
+                timezone.localdate(case.last_contact) if case.last_contact else None,
                 case.last_meeting,
             ],
             interval_days=rules.contact_interval_days,
@@ -137,6 +140,8 @@ class CaseFile:
     carers: list[PupilCarer]
     sibling_cases: list[AttendanceCase] = field(default_factory=list)
     sibling_cases_elsewhere: int = 0
+    meeting_cards: list[MeetingCard] = field(default_factory=list)
+    support_exhausted: bool = False
 
 
 def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> CaseFile:
@@ -155,7 +160,7 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
             ),
             "voices__gathered_by",
             "barriers",
-            "adjustments",
+            "adjustments__barrier",
             "offers__barrier",
             "engagement_assessments__created_by",
             "timetables",
@@ -219,6 +224,8 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
         carers=carers,
         sibling_cases=visible,
         sibling_cases_elsewhere=siblings_cases.count() - len(visible),
+        meeting_cards=meeting_cards(meetings, today=day),
+        support_exhausted=support_exhausted(case.offers.all()),
     )
 
 

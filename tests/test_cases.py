@@ -164,3 +164,33 @@ def test_caseload_and_case_page_query_counts_do_not_grow(cases, django_assert_ma
         client.get(reverse("cases:caseload"))
     with django_assert_max_num_queries(30):
         client.get(reverse("cases:case_detail", args=[made[0].pk]))
+
+
+def test_error_summary_links_go_to_the_first_radio_of_a_group(lead, school):
+    pupil = PupilFactory(school=school)
+    response = signed_in_client(lead).post(
+        reverse("cases:case_open", args=[pupil.pk]), {"reason": "", "lead_professional": lead.pk}
+    )
+    assert 'href="#id_stage_1"' in response.text
+    assert 'id="id_stage_1"' in response.text
+    assert 'href="#id_reason"' in response.text
+
+
+def test_opening_a_case_brings_in_this_years_first_day_calls(lead, school):
+    from cases.models import Contact
+
+    pupil = PupilFactory(school=school)
+    call = Contact.unscoped.create(
+        pupil=pupil,
+        school=school,
+        made_by=lead,
+        reached=False,
+        method="phone",
+        occurred_at=dt.datetime(2025, 9, 22, 8, 45, tzinfo=dt.UTC),
+    )
+    signed_in_client(lead).post(
+        reverse("cases:case_open", args=[pupil.pk]),
+        {"reason": "Three Mondays missed.", "stage": "targeted", "lead_professional": lead.pk},
+    )
+    call.refresh_from_db()
+    assert call.case == AttendanceCase.unscoped.get(pupil=pupil)

@@ -16,12 +16,13 @@ from django.db import IntegrityError, models, transaction
 from django.utils.formats import date_format
 
 from accounts.models import User
+from attendance.years import academic_year_of, year_start
 from core.audit import audit_record, field_changes
 from core.dates import now, today
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
 
-from ..models import AttendanceCase, CaseRecord, Enrolment, Pupil
+from ..models import AttendanceCase, CaseRecord, Contact, Enrolment, Pupil
 
 R = TypeVar("R", bound=CaseRecord)
 
@@ -112,12 +113,25 @@ def case_open(
             raise ValidationError(
                 f"{pupil} already has an open case at {school}: add to that case instead."
             ) from exc
+        # First-day calls are often made before there is a case: bring this
+        # year's into it, so the case's history starts where the concern did.
+        earlier = Contact.unscoped.filter(
+            pupil=pupil,
+            school=school,
+            case__isnull=True,
+            occurred_at__date__gte=year_start(academic_year_of(today())),
+        ).update(case=case)
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.CREATE,
             target=case,
             school=school,
-            changes={"stage": stage, "lead_professional": str(lead), "reason": reason.strip()},
+            changes={
+                "stage": stage,
+                "lead_professional": str(lead),
+                "reason": reason.strip(),
+                "earlier_contacts_attached": earlier,
+            },
         )
     return case
 
