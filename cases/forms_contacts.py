@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from core.forms import GovDateField
 
 from .models import Contact, PupilCarer
 
@@ -53,35 +53,14 @@ def yes_no_field(label: str, *, required: str, help_text: str = "") -> forms.Typ
     )
 
 
-class GovDateField(DateInputField):
-    """A GOV.UK date input whose every error names the date and the missing part,
-    as the Design System asks ("Date of the contact must include a month")."""
-
-    def __init__(self, *, label: str, what: str, required: bool, help_text: str = "") -> None:
-        # Each part checked on its own, so the message says which one is missing.
-        super().__init__(
-            label=label, help_text=help_text, required=required, require_all_fields=False
-        )
-        self.what = what
-        self.error_messages["required"] = f"Enter the {what.lower()}"
-        for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
-            part.error_messages["incomplete"] = f"{what} must include a {name}"
-            part.validators = []
-
-    def compress(self, data_list: Any) -> dt.date | None:
-        day, month, year = data_list
-        if not (day and month and year):
-            return None
-        try:
-            if len(str(year).strip()) != 4:
-                raise ValueError("year")
-            return dt.date(int(year), int(month), int(day))
-        except ValueError as exc:
-            raise ValidationError(f"{self.what} must be a real date") from exc
-
-
 def date_field(label: str, *, what: str, required: bool, help_text: str = "") -> GovDateField:
-    return GovDateField(label=label, what=what, required=required, help_text=help_text)
+    return GovDateField(
+        label=label,
+        what=what[0].lower() + what[1:],
+        missing=f"Enter the {what.lower()}",
+        required=required,
+        help_text=help_text,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,48 +10,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.fields import DateInputField
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.utils import timezone
+
+from core.forms import GovDateField
 
 from .models import PupilCarer, SupportMeeting
 from .services.meetings import awaiting_dsl_decision, default_invitees, needing_interpreter
 
 TEXT_LIMIT = 4000
-
-
-class GovDateField(DateInputField):
-    """The GOV.UK date input, with messages that say which date is wrong.
-
-    Each part is checked on its own (`require_all_fields=False`), so a
-    half-filled optional date is an error instead of being quietly dropped.
-    """
-
-    def __init__(self, *, what: str, **kwargs: Any) -> None:
-        kwargs.setdefault("require_all_fields", False)
-        super().__init__(**kwargs)
-        self.what = what
-        what_ = what[0].upper() + what[1:]
-        self.error_messages["required"] = f"Enter {what}"
-        self.error_messages["incomplete"] = f"{what_} must include a day, month and year"
-        for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
-            part.error_messages["incomplete"] = f"{what_} must include a {name}"
-            part.validators = [RegexValidator(r"^[0-9]+$", f"{what_} must be a real date")]
-
-    def compress(self, data_list: Sequence[str | None]) -> dt.date | None:
-        day, month, year = data_list
-        if not (day and month and year):
-            return None
-        if len(year) != 4:
-            raise ValidationError(f"The year of {self.what} must include 4 numbers")
-        try:
-            return dt.date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValidationError(
-                f"{self.what[0].upper()}{self.what[1:]} must be a real date"
-            ) from None
 
 
 def format_time(value: dt.time) -> str:

@@ -8,48 +8,13 @@ are the services' and come back as errors on the same fields.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from django import forms
-from django.core.exceptions import ValidationError
+
+from core.forms import GovDateField
 
 from .models import ActionProgress
-
-
-class GovDateField(DateInputField):
-    """The GOV.UK date input, with messages that name the date asked for.
-
-    crispy-forms-gds's field says "Enter the day, month and year" for every
-    date and passes Python's own wording ("day is out of range for month") for
-    an impossible one; the Design System asks for messages that say which date.
-    """
-
-    def __init__(
-        self,
-        *,
-        label: str,
-        missing: str,
-        help_text: str = "For example, 27 3 2026",
-        required: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(label=label, help_text=help_text, required=required, **kwargs)
-        self.error_messages["required"] = missing
-        self.error_messages["incomplete"] = missing
-        self.real_date_message = f"{label} must be a real date"
-
-    def compress(self, data_list: Any) -> dt.date | None:
-        day, month, year = data_list
-        if not (day and month and year):
-            return None
-        if len(str(year)) != 4:
-            raise ValidationError("Enter the year as 4 digits, for example 2026")
-        try:
-            return dt.date(int(year), int(month), int(day))
-        except ValueError as exc:
-            raise ValidationError(self.real_date_message) from exc
 
 
 def text_area(label: str, *, help_text: str = "", required: bool = True, missing: str = "") -> Any:

@@ -12,7 +12,9 @@ from typing import Any
 from crispy_forms_gds.choices import Choice
 from django import forms
 
-from .forms_meetings import TEXT_LIMIT, GovDateField
+from core.forms import GovDateField
+
+from .forms_meetings import TEXT_LIMIT
 from .models import Barrier, EngagementAssessment, SupportOffer
 
 Kind = Barrier.Kind

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from .forms_plans import GovDateField, text_area
+from core.forms import GovDateField
+
+from .forms_plans import text_area
 
 
 class TimetableForm(forms.Form):
