@@ -27,6 +27,7 @@ from .models import (
 )
 from .services.meetings import MeetingCard, meeting_cards
 from .services.support import support_exhausted
+from .services.timetables import TimetableRow, timetable_flags, timetable_status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -142,6 +143,7 @@ class CaseFile:
     sibling_cases_elsewhere: int = 0
     meeting_cards: list[MeetingCard] = field(default_factory=list)
     support_exhausted: bool = False
+    timetables: list[TimetableRow] = field(default_factory=list)
 
 
 def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> CaseFile:
@@ -226,6 +228,10 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
         sibling_cases_elsewhere=siblings_cases.count() - len(visible),
         meeting_cards=meeting_cards(meetings, today=day),
         support_exhausted=support_exhausted(case.offers.all()),
+        timetables=[
+            TimetableRow(t, timetable_flags(t, day), timetable_status(t, day))
+            for t in case.timetables.all()
+        ],
     )
 
 
