@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
+from django.utils import timezone
 
 from attendance import figures as fig
 from attendance.loading import pupil_data
@@ -54,6 +55,8 @@ class Entry:
     detail: str = ""
     who: str = ""
     url: str = ""
+    # For ordering entries on the same day (a call at 09:15 before one at 12:17).
+    time: dt.time = dt.time.min
 
     @property
     def kind_label(self) -> str:
@@ -106,12 +109,13 @@ def case_chronology(
             reached = "reached" if contact.reached else "not reached"
             entries.append(
                 Entry(
-                    contact.occurred_at.date(),
+                    timezone.localdate(contact.occurred_at),
                     "contact",
                     f"{contact.get_method_display()} with {who or 'the family'} ({reached})",
                     contact.reason_established or contact.notes,
                     contact.made_by.full_name,
                     page + "#contacts",
+                    timezone.localtime(contact.occurred_at).time(),
                 )
             )
     if "meeting" in wanted:
@@ -248,7 +252,7 @@ def case_chronology(
             )
     if "attendance" in wanted:
         entries += _weekly_attendance(case, day)
-    entries.sort(key=lambda e: (e.date, list(KINDS).index(e.kind)))
+    entries.sort(key=lambda e: (e.date, e.time, list(KINDS).index(e.kind)))
     return case, entries
 
 

@@ -104,3 +104,22 @@ def test_another_schools_lead_gets_404(case):
     outsider = UserFactory(school=SchoolFactory())
     response = signed_in_client(outsider).get(reverse("cases:chronology", args=[case.pk]))
     assert response.status_code == 404
+
+
+def test_entries_on_the_same_day_are_in_time_order(case):
+    lead = case.lead_professional
+    for hour in (12, 9):
+        Contact.unscoped.create(
+            pupil=case.pupil,
+            school=case.school,
+            case=case,
+            made_by=lead,
+            reached=False,
+            method="text",
+            occurred_at=dt.datetime(2025, 9, 23, hour, 15, tzinfo=dt.UTC),
+        )
+    response = signed_in_client(lead).get(
+        reverse("cases:chronology", args=[case.pk]), {"kind": "contact"}
+    )
+    times = [e.time.hour for e in response.context["entries"] if e.date == dt.date(2025, 9, 23)]
+    assert times == [10, 13]  # 09:15 and 12:15 UTC are 10:15 and 13:15 in London (BST)

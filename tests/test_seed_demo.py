@@ -12,17 +12,43 @@ import pytest
 import time_machine
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
+from django.db.models import CharField, TextField
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from stdnum.gb import upn
 
 from accounts.models import LocalAuthority, Role, School, User
 from attendance import codes
 from attendance import figures as fig
 from attendance.models import MarkChange, RegisterYear, SchoolClosure, SchoolTerm, SchoolYearDays
+from attendance.reports import attendance_between
 from attendance.services.calendars import calendars_for
 from attendance.years import date_at, year_start
-from cases.models import Carer, Enrolment, Pupil, PupilCarer
+from cases import flags
+from cases.flags import PlanState, plan_state
+from cases.models import (
+    ActionPlan,
+    ActionProgress,
+    AttendanceCase,
+    Barrier,
+    Carer,
+    Contact,
+    EngagementAssessment,
+    Enrolment,
+    PartTimeTimetable,
+    PlanAction,
+    PlanReview,
+    Pupil,
+    PupilCarer,
+    ReasonableAdjustment,
+    SupportMeeting,
+    SupportOffer,
+    WishesAndFeelings,
+)
+from cases.selectors_cases import case_file, caseload
 from core.demo.calendars import easter_sunday, half_terms
+from core.language import discouraged_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +230,11 @@ def test_every_role_has_an_account_that_signs_in_with_the_printed_password():
     password = printed_password(output)
 
     users = list(User.objects.all())
-    assert sorted(u.role for u in users) == sorted([*Role.values, Role.ATTENDANCE_LEAD])
+    # An attendance lead at each school, to lead its demo cases.
+    assert sorted(u.role for u in users) == sorted([*Role.values, *[Role.ATTENDANCE_LEAD] * 2])
+    assert set(
+        User.objects.filter(role=Role.ATTENDANCE_LEAD).values_list("school__name", flat=True)
+    ) == set(School.objects.values_list("name", flat=True))
     for user in users:
         assert user.email in output
         assert Client().login(username=user.email, password=password), user.email
@@ -622,3 +652,412 @@ def test_the_dashboards_have_figures_as_soon_as_the_demo_is_built():
     assert rows.filter(national_threshold_met=True).exists()
     # As at the last day with registers, as the nightly job after it would be.
     assert len(set(rows.values_list("as_at", flat=True))) == 1
+
+
+# --- Cases -------------------------------------------------------------------------------
+
+
+def la_reader() -> User:
+    return User.objects.get(email="officer@northmoor-council.example.org")
+
+
+def plan_states(day: dt.date) -> dict[int, PlanState]:
+    """Each plan's flags by case, as the case page computes them."""
+    states = {}
+    for plan in ActionPlan.unscoped.all():
+        reviews = list(PlanReview.unscoped.filter(plan=plan).order_by("reviewed_on", "pk"))
+        states[plan.case_id] = plan_state(
+            next_review_due=plan.next_review_due,
+            reviews=reviews,
+            progress_by_review={
+                r.pk: list(ActionProgress.unscoped.filter(review=r)) for r in reviews
+            },
+            today=day,
+        )
+    return states
+
+
+def printed_cases(output: str) -> dict[str, str]:
+    """ "Cases to look at", by pupil: the heading line and its notes as one text."""
+    assert f"Cases to look at (as at {TODAY:%A} {TODAY.day} {TODAY:%B %Y}):" in output
+    section = output.split("Cases to look at", 1)[1].split("\n\n", 1)[0]
+    listed: dict[str, str] = {}
+    pupil = None
+    for line in section.splitlines()[1:]:
+        match = re.match(r"^  (\S.*?), (.+?): (.+)$", line)
+        if match:
+            pupil = match.group(1)
+            listed[pupil] = line.strip()
+        elif pupil:
+            listed[pupil] += " " + line.strip()
+    return listed
+
+
+def cases_snapshot() -> list[tuple]:
+    """What identifies the demo's cases and their histories, free of primary keys."""
+    return sorted(
+        (
+            case.pupil.upn,
+            case.school.urn,
+            case.stage,
+            case.status,
+            case.lead_professional.email,
+            case.opened_at,
+            case.closed_at,
+            tuple(
+                SupportMeeting.unscoped.filter(case=case)
+                .order_by("sequence")
+                .values_list("sequence", "scheduled_for", "held_on", "outcome")
+            ),
+            tuple(
+                Contact.unscoped.filter(case=case)
+                .order_by("occurred_at", "method")
+                .values_list("occurred_at", "method", "reached", "notes")
+            ),
+            tuple(
+                SupportOffer.unscoped.filter(case=case)
+                .order_by("offered_on", "what")
+                .values_list("offered_on", "outcome", "outcome_on")
+            ),
+            tuple(
+                PlanReview.unscoped.filter(plan__case=case)
+                .order_by("reviewed_on")
+                .values_list("reviewed_on", "attendance_since", "next_review_due")
+            ),
+            tuple(
+                PartTimeTimetable.unscoped.filter(case=case).values_list(
+                    "start", "planned_end", "agreed_hours"
+                )
+            ),
+        )
+        for case in AttendanceCase.unscoped.select_related("pupil", "school", "lead_professional")
+    )
+
+
+def case_record_counts() -> Counter:
+    return Counter(
+        {
+            model.__name__: model.unscoped.count()
+            for model in (
+                AttendanceCase,
+                Contact,
+                SupportMeeting,
+                WishesAndFeelings,
+                Barrier,
+                ReasonableAdjustment,
+                SupportOffer,
+                EngagementAssessment,
+                ActionPlan,
+                PlanAction,
+                PlanReview,
+                ActionProgress,
+                PartTimeTimetable,
+            )
+        }
+    )
+
+
+def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
+    output = seed()
+
+    cases = list(AttendanceCase.unscoped.select_related("pupil", "school", "lead_professional"))
+    stages = Counter(case.stage for case in cases)
+    assert 1 <= stages["universal"] <= 2
+    assert 3 <= stages["targeted"] <= 4  # the severely absent, and the part-time timetable
+    assert 3 <= stages["support_first"] <= 4
+    assert stages["closed"] == 1
+    for case in cases:
+        # The lead professional is the school's attendance lead or DSL.
+        assert case.lead_professional.school_id == case.school_id
+        assert case.lead_professional.role in (Role.ATTENDANCE_LEAD, Role.DSL)
+        assert Enrolment.unscoped.filter(
+            pupil=case.pupil, school=case.school, start__lte=case.opened_at.date(), end__isnull=True
+        ).exists()
+
+    rows = {row.case.pk: row for row in caseload(user=la_reader(), day=TODAY)}
+    support_first = [r for r in rows.values() if r.case.stage == "support_first"]
+    assert sorted(r.meetings_held for r in support_first)[-3:] == [2, 2, 3]
+    assert min(r.meetings_held for r in support_first) == 1
+    assert any(r.meetings_held == 3 and r.minimum_meetings == 3 for r in support_first)
+    assert any(r.contact_overdue for r in rows.values())
+    assert any(not r.contact_overdue for r in support_first)
+    assert any(r.plan_review_overdue for r in rows.values())
+    states = plan_states(TODAY)
+    assert sum(state.stalled for state in states.values()) == 1
+    # A fourth meeting is booked for after today.
+    assert SupportMeeting.unscoped.filter(sequence=4, held_on__isnull=True).get().scheduled_for > (
+        dt.datetime.combine(TODAY, dt.time(23, 59), tzinfo=dt.UTC)
+    )
+
+    offers = defaultdict(list)
+    for offer in SupportOffer.unscoped.all():
+        offers[offer.case_id].append(offer.outcome)
+    exhausted = [
+        case_id
+        for case_id, outcomes in offers.items()
+        if all(o in SupportOffer.EXHAUSTED for o in outcomes)
+    ]
+    assert len(exhausted) == 1
+    assert rows[exhausted[0]].meetings_held == 3
+    assert {o for outcomes in offers.values() for o in outcomes} == set(SupportOffer.Outcome.values)
+    latest = {}
+    for assessment in EngagementAssessment.unscoped.order_by("assessed_on", "pk"):
+        latest[assessment.case_id] = assessment.level
+    assert latest[exhausted[0]] == EngagementAssessment.Level.NOT_ENGAGING
+    assert set(latest.values()) == set(EngagementAssessment.Level.values)
+
+    # Held meetings invite those who get the school's letters, with an interpreter if needed.
+    for meeting in SupportMeeting.unscoped.prefetch_related("invited__carer"):
+        invited = list(meeting.invited.all())
+        assert invited
+        assert all(link.receives_correspondence for link in invited) or len(invited) == 1
+        assert meeting.interpreter == any(link.carer.interpreter_needed for link in invited)
+        if meeting.held_on:
+            assert meeting.held_on <= TODAY
+            assert flags.meeting_is_held(meeting, TODAY, invited_count=len(invited))
+
+    # A SMART plan per Support First case, an action for every barrier, reviews with the
+    # attendance since the previous one taken from the registers.
+    for case in cases:
+        if case.stage != "support_first":
+            continue
+        plan = ActionPlan.unscoped.get(case=case)
+        assert plan.target_attendance == 95
+        barriers = set(Barrier.unscoped.filter(case=case).values_list("pk", flat=True))
+        assert barriers
+        assert barriers == set(plan.actions.values_list("barrier_id", flat=True))
+    reviews = list(PlanReview.unscoped.select_related("plan__case"))
+    assert len(reviews) >= 3
+    for review in reviews:
+        since = review.attendance_since
+        counts = attendance_between(
+            pupil_id=review.plan.case.pupil_id,
+            first=dt.date.fromisoformat(since["from"]),
+            last=dt.date.fromisoformat(since["to"]),
+        )
+        assert (since["attended"], since["possible"]) == (counts.attended, counts.possible)
+        assert since["to"] == review.reviewed_on.isoformat()
+        assert since["rate"] == pytest.approx(fig.rate(counts.attended, counts.possible))
+
+    # The pupil's voice in their own words, with the herringbone's patterns.
+    voices = list(WishesAndFeelings.unscoped.all())
+    assert len(voices) >= 5
+    assert any("Friday afternoons are PE and I hate getting changed" in v.why_hard for v in voices)
+    assert any("Fridays" in v.patterns_discussed for v in voices)
+    assert any("Monday mornings" in v.patterns_discussed for v in voices)
+    assert ReasonableAdjustment.unscoped.filter(description__icontains="medical room").exists()
+    assert ReasonableAdjustment.unscoped.filter(description__icontains="uniform bank").exists()
+
+    # First-day response: calls on a day the register shows the pupil absent.
+    first_day = Contact.unscoped.filter(absence_date__isnull=False).select_related("case")
+    assert first_day.filter(case__stage="targeted").values("case").distinct().count() >= 2
+    assert {c.method for c in first_day} >= {"phone", "text", "home_visit"}
+    assert first_day.filter(reached=False).exists()
+    assert first_day.filter(reached=True).exclude(reason_established="").exists()
+    marks = all_marks()
+    for contact in first_day:
+        school = contact.school
+        register = marks[(contact.pupil.upn, school.urn, 2026)]
+        day = 2 * (contact.absence_date - dt.date(2026, 9, 1)).days
+        assert set(register[day : day + 2]) & set(codes.ABSENCE_CHARS), contact
+        # Called once the register of the session missed was taken.
+        if register[day] not in codes.ABSENCE_CHARS:
+            assert timezone.localtime(contact.occurred_at).hour >= 12, contact
+
+    # Records carry their own dates, not the day the demo was built.
+    assert not Contact.unscoped.filter(created_at__date=TODAY).exists()
+    assert not Barrier.unscoped.filter(created_at__date=TODAY).exists()
+    for contact in Contact.unscoped.all():
+        assert contact.created_at.date() == contact.occurred_at.date()
+        assert contact.occurred_at.date() < TODAY
+    for plan in ActionPlan.unscoped.select_related("case"):
+        # Written at the first meeting, by the lead professional.
+        first_meeting = SupportMeeting.unscoped.get(case=plan.case, sequence=1)
+        assert timezone.localdate(plan.created_at) == first_meeting.held_on
+        assert plan.created_by == plan.case.lead_professional
+
+    # No discouraged terms (rule A6) in any of the demo's free text.
+    texts = [
+        getattr(record, f.name)
+        for model in (
+            AttendanceCase,
+            Contact,
+            SupportMeeting,
+            WishesAndFeelings,
+            Barrier,
+            ReasonableAdjustment,
+            SupportOffer,
+            EngagementAssessment,
+            PlanAction,
+            PlanReview,
+            ActionProgress,
+            PartTimeTimetable,
+        )
+        for record in model.unscoped.all()
+        for f in model._meta.concrete_fields
+        if isinstance(f, CharField | TextField)
+    ]
+    assert len(texts) > 500
+    assert discouraged_terms(*texts) == []
+
+    listed = printed_cases(output)
+    assert len(listed) == len(cases)
+    for case in cases:
+        assert (
+            f"{case.pupil.display_name}, {case.school.name}: {case.get_stage_display()}"
+            in (listed[case.pupil.display_name])
+        )
+    notes = " ".join(listed.values())
+    for notable in (
+        "3 of 3 meetings held, support exhausted, parents not engaging",
+        "plan review overdue",
+        "contact overdue",
+        "stalled plan: same actions, no progress",
+        "sibling case at Northmoor High School",
+        "part-time timetable",
+        "closed on",
+    ):
+        assert notable in notes
+    # The printed flags are the case page's.
+    for case in cases:
+        text, row = listed[case.pupil.display_name], rows.get(case.pk)
+        if row is None:
+            continue
+        assert (f"{row.meetings_held} of 3 meetings held" in text) == bool(
+            case.stage == "support_first"
+        )
+        assert ("contact overdue" in text) == row.contact_overdue
+        assert ("plan review overdue" in text) == row.plan_review_overdue
+        assert ("stalled plan" in text) == (case.pk in states and states[case.pk].stalled)
+
+
+def test_the_brother_and_sister_have_linked_cases_at_two_schools():
+    output = seed()
+
+    pair = [
+        case
+        for case in AttendanceCase.unscoped.filter(stage="support_first").select_related("school")
+        if AttendanceCase.unscoped.filter(
+            stage="support_first",
+            pupil__carer_links__carer__in=Carer.unscoped.filter(pupil_links__pupil=case.pupil),
+        )
+        .exclude(pk=case.pk)
+        .exists()
+    ]
+    assert len(pair) == 2
+    first, second = pair
+    assert first.school != second.school
+    shared = set(
+        PupilCarer.unscoped.filter(pupil=first.pupil).values_list("carer_id", flat=True)
+    ) & set(PupilCarer.unscoped.filter(pupil=second.pupil).values_list("carer_id", flat=True))
+    assert shared
+    # Each school's lead sees the other's case beside its own.
+    for case, other in ((first, second), (second, first)):
+        file = case_file(user=la_reader(), case_id=case.pk, day=TODAY)
+        assert [c.pk for c in file.sibling_cases] == [other.pk]
+        lead = case.lead_professional
+        own = case_file(user=lead, case_id=case.pk, day=TODAY)
+        assert own.sibling_cases == []
+        assert own.sibling_cases_elsewhere == 1
+        assert (
+            f"sibling case at {other.school.name}" in printed_cases(output)[case.pupil.display_name]
+        )
+    # Their meetings after the first are joint: same days, the other school's lead there.
+    days = [
+        set(SupportMeeting.unscoped.filter(case=case).values_list("scheduled_for", flat=True))
+        for case in pair
+    ]
+    assert len(days[0] & days[1]) >= 2
+
+
+def test_the_part_time_timetable_matches_the_registers():
+    seed()
+
+    timetable = PartTimeTimetable.unscoped.select_related("case", "pupil", "school").get()
+    assert timetable.case.stage == "targeted"
+    assert timetable.agreed_hours == "Mornings only, 9:00\u201312:15"
+    c2 = codes.BY_CODE["C2"].char
+    register = all_marks()[(timetable.pupil.upn, timetable.school.urn, 2026)]
+    assert marked_dates(register, 2026, c2)[0] == timetable.start
+    assert 35 <= (timetable.planned_end - timetable.start).days <= 49  # about six weeks
+    assert timetable.start <= timetable.next_review_due <= timetable.planned_end
+    assert timetable.parent_agreed_on < timetable.start
+    assert timetable.parent_agreed_on <= timetable.la_notified_on <= timetable.start
+    assert timetable.ended_on is None
+
+
+def test_the_case_pages_open_for_the_school_leads():
+    seed()
+    client = Client()
+    assert client.login(username="lead@brookfield.example.org", password="demo-pathway-2026")
+
+    brookfield = School.objects.get(name="Brookfield Primary School")
+    own = AttendanceCase.unscoped.filter(school=brookfield)
+    assert own.count() >= 2
+    for case in own:
+        response = client.get(reverse("cases:case_detail", args=[case.pk]))
+        assert response.status_code == 200, case
+        assert case.pupil.display_name in response.content.decode()
+        assert client.get(reverse("cases:chronology", args=[case.pk])).status_code == 200
+    assert client.get(reverse("cases:caseload")).status_code == 200
+    elsewhere = AttendanceCase.unscoped.exclude(school=brookfield).first()
+    assert client.get(reverse("cases:case_detail", args=[elsewhere.pk])).status_code == 404
+
+    for email in ("lead@northmoor-high.example.org", "lead@elm-tree.example.org"):
+        lead = User.objects.get(email=email)
+        client.force_login(lead)
+        for case in AttendanceCase.unscoped.filter(school=lead.school):
+            assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 200
+
+
+def test_cases_are_idempotent_and_rebuilt_identically_by_reset():
+    seed()
+    snapshot, records = cases_snapshot(), case_record_counts()
+    assert records["AttendanceCase"] == 10
+
+    output = seed()
+
+    assert "Demo data is already present" in output
+    assert "Cases to look at" in output
+    assert cases_snapshot() == snapshot
+    assert case_record_counts() == records
+
+    # Someone trying the demo adds to a case; reset takes that away with the rest.
+    case = AttendanceCase.unscoped.filter(status="open").first()
+    lead = case.lead_professional
+    Contact.unscoped.create(
+        pupil=case.pupil,
+        school=case.school,
+        case=case,
+        occurred_at=dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC),
+        method="phone",
+        made_by=lead,
+        reached=True,
+    )
+    plan = ActionPlan.unscoped.filter(case__status="open").first()
+    barrier = Barrier.unscoped.create(
+        case=plan.case,
+        created_by=lead,
+        updated_by=lead,
+        kind="other",
+        factor="push",
+        description="Added while trying the demo",
+        identified_on=TODAY,
+    )
+    PlanAction.unscoped.create(
+        case=plan.case,
+        plan=plan,
+        barrier=barrier,
+        created_by=lead,
+        updated_by=lead,
+        action="Try something",
+        by_when=TODAY,
+        responsible="Someone",
+        how_we_will_know="We will see",
+    )
+
+    output = seed("--reset")
+
+    assert "Built the demo" in output
+    assert cases_snapshot() == snapshot
+    assert case_record_counts() == records

@@ -38,6 +38,7 @@ from .calendars import (
     CalendarStyle,
     InsetDay,
 )
+from .cases import CaseStaff, DemoCases, demo_cases, demo_cases_build, demo_cases_delete
 from .registers import (
     DemoAttendance,
     DemoSchool,
@@ -178,6 +179,13 @@ _ACCOUNTS: tuple[_AccountSpec, ...] = (
         NORTHMOOR_HIGH,
     ),
     _AccountSpec(
+        "lead@elm-tree.example.org",
+        "Nadia Rahman",
+        "Attendance and inclusion lead",
+        Role.ATTENDANCE_LEAD,
+        ELM_TREE,
+    ),
+    _AccountSpec(
         "officer@northmoor-council.example.org",
         "Beth Carrow",
         "Attendance and entitlement officer",
@@ -219,6 +227,8 @@ class DemoSummary:
     missing_accounts: tuple[str, ...] = ()
     # None when the demo has no registers (built before seed_demo made them).
     attendance: DemoAttendance | None = None
+    # None when the demo has no cases (built before seed_demo opened them).
+    cases: DemoCases | None = None
     password: str = DEMO_PASSWORD
     sign_in_url: str = SIGN_IN_URL
 
@@ -261,13 +271,15 @@ def demo_build(
             ],
             today=today,
         )
+        # After the registers: the cases are written from what the registers show.
+        cases = demo_cases_build(rng=rng, la=la, term=term, staff=_case_staff(schools), today=today)
         audit_record(
             actor=None,
             action=AuditEvent.Action.IMPORT,
             target=la,
             note=(
                 f"Demo data built by seed_demo: seed {seed}, {len(plan.pupils)} pupils, "
-                f"registers from {term.first:%d %b %Y} to {term.last:%d %b %Y}"
+                f"registers from {term.first:%d %b %Y} to {term.last:%d %b %Y}, {cases} cases"
                 + (f", replacing {deleted} demo pupils" if deleted else "")
             ),
         )
@@ -289,6 +301,7 @@ def _demo_people_delete(la: LocalAuthority) -> int:
         school__local_authority=la
     )
     doomed = _demo_pupils(la).exclude(Exists(enrolled_elsewhere))
+    demo_cases_delete(doomed)
     demo_registers_delete(School.objects.filter(local_authority=la), doomed)
     carer_ids = list(
         PupilCarer.unscoped.filter(pupil__in=doomed)
@@ -358,6 +371,23 @@ def _accounts_save(la: LocalAuthority, schools: Mapping[_SchoolSpec, School]) ->
         user.save()
 
 
+def _case_staff(schools: Mapping[_SchoolSpec, School]) -> dict[int, CaseStaff]:
+    """Each demo school's attendance lead and DSL, who lead its demo cases."""
+    users = {u.email: u for u in User.objects.filter(email__in=[a.email for a in _ACCOUNTS])}
+
+    def account(spec: _SchoolSpec, role: Role) -> User | None:
+        return next(
+            (users[a.email] for a in _ACCOUNTS if a.school == spec and a.role == role), None
+        )
+
+    staff = {}
+    for spec, school in schools.items():
+        lead = account(spec, Role.ATTENDANCE_LEAD)
+        if lead is not None:
+            staff[school.pk] = CaseStaff(lead, account(spec, Role.DSL))
+    return staff
+
+
 def _belongs_to_demo(user: User, la: LocalAuthority) -> bool:
     if user.school is not None:
         return user.school.local_authority_id == la.pk
@@ -387,6 +417,7 @@ def _summary(la: LocalAuthority, *, created: bool, today: dt.date) -> DemoSummar
         accounts=tuple(_account(spec) for spec in _ACCOUNTS),
         missing_accounts=tuple(email for email in emails if email not in present),
         attendance=demo_attendance(la, today),
+        cases=demo_cases(la, today),
     )
 
 

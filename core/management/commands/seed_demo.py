@@ -13,15 +13,16 @@ from core.demo.builder import (
     DemoSummary,
     demo_build,
 )
+from core.demo.cases import DemoCases
 from core.demo.registers import DemoAttendance
 
 
 class Command(BaseCommand):
     help = (
         "Build the Northmoor Council demo: three schools with their calendars, a few hundred "
-        "pupils with their families and a term of registers, and one account per role, then "
-        "print the pupils worth a look and how to sign in. Does nothing if the demo is "
-        "already there, unless --reset."
+        "pupils with their families, a term of registers, attendance cases at every stage and "
+        "one account per role, then print the pupils and cases worth a look and how to sign "
+        "in. Does nothing if the demo is already there, unless --reset."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,8 +41,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Delete the demo pupils, families, registers and school calendars and build "
-            "them again; put the demo schools and accounts, passwords included, back as they "
+            help="Delete the demo pupils, families, registers, school calendars and cases and "
+            "build them again; put the demo schools and accounts, passwords included, back as they "
             "were built.",
         )
 
@@ -82,6 +83,14 @@ def _report(summary: DemoSummary, *, style: Callable[[str], str]) -> str:
         )
     else:
         lines += _attendance_report(summary.attendance)
+        if summary.cases is None:
+            lines += [
+                "",
+                "The demo has no cases: an older seed_demo built it, or it has too few pupils "
+                "for them. Run with --reset.",
+            ]
+    if summary.cases is not None:
+        lines += _cases_report(summary.cases)
     header = ("Role", "Email", "School or LA", "Password")
     rows = [
         (account.role, account.email, account.organisation, summary.password)
@@ -135,6 +144,16 @@ def _attendance_report(attendance: DemoAttendance) -> list[str]:
             "; ".join(pupil.notes), _WIDTH, initial_indent="    ", subsequent_indent="    "
         )
     return ["", *lines]
+
+
+def _cases_report(cases: DemoCases) -> list[str]:
+    lines = ["", f"Cases to look at (as at {_day(cases.as_at)}):"]
+    for case in cases.cases:
+        lines.append(f"  {case.pupil}, {case.school}: {case.stage}")
+        lines += textwrap.wrap(
+            ", ".join(case.notes), _WIDTH, initial_indent="    ", subsequent_indent="    "
+        )
+    return lines
 
 
 _WIDTH = 96
