@@ -194,3 +194,15 @@ def test_opening_a_case_brings_in_this_years_first_day_calls(lead, school):
     )
     call.refresh_from_db()
     assert call.case == AttendanceCase.unscoped.get(pupil=pupil)
+
+
+def test_the_case_page_contents_link_to_every_section():
+    case = AttendanceCaseFactory()
+    page = (
+        signed_in_client(case.lead_professional)
+        .get(reverse("cases:case_detail", args=[case.pk]))
+        .text
+    )
+    for anchor in ("voice", "contacts", "meetings", "support", "plan", "timetables", "chronology"):
+        assert f'href="#{anchor}"' in page
+        assert f'id="{anchor}"' in page
