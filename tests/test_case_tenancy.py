@@ -1,0 +1,159 @@
+"""Every case URL, for every kind of visitor: another school's lead and DSL get
+the same 404 as for a case that does not exist (GET and POST); read-only staff
+see the case but are refused every change."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from accounts.models import Role
+from cases.models import (
+    ActionPlan,
+    Barrier,
+    PartTimeTimetable,
+    PlanAction,
+    SupportMeeting,
+    SupportOffer,
+    WishesAndFeelings,
+)
+from cases.services.casework import record_create
+
+from .conftest import signed_in_client
+from .factories import AttendanceCaseFactory, SchoolFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def case_urls():
+    """(name, pattern) of every URL in the cases app about one case or its records."""
+    found = []
+
+    def walk(resolver, prefix=""):
+        for entry in resolver.url_patterns:
+            if hasattr(entry, "url_patterns"):
+                walk(entry, prefix + str(entry.pattern))
+            elif re.search(r"<int:(case_id|timetable_id)>", prefix + str(entry.pattern)):
+                found.append((entry.name, prefix + str(entry.pattern)))
+
+    walk(get_resolver())
+    return found
+
+
+CASE_URLS = case_urls()
+READ_ONLY_PAGES = {"case_detail", "chronology"}
+
+
+@pytest.fixture
+def a_full_case():
+    case = AttendanceCaseFactory()
+    lead = case.lead_professional
+    day = dt.date(2025, 9, 20)
+    barrier = record_create(
+        acting_user=lead,
+        case_id=case.pk,
+        model=Barrier,
+        kind="transport",
+        factor="push",
+        description="Bus cut",
+        identified_on=day,
+    )
+    plan = record_create(
+        acting_user=lead,
+        case_id=case.pk,
+        model=ActionPlan,
+        target_attendance=95,
+        target_date=day + dt.timedelta(days=60),
+        next_review_due=day + dt.timedelta(days=14),
+    )
+    ids = {
+        "case_id": case.pk,
+        "barrier_id": barrier.pk,
+        "meeting_id": record_create(
+            acting_user=lead,
+            case_id=case.pk,
+            model=SupportMeeting,
+            sequence=1,
+            scheduled_for=dt.datetime(2025, 9, 25, 15, tzinfo=dt.UTC),
+            method="phone",
+        ).pk,
+        "voice_id": record_create(
+            acting_user=lead,
+            case_id=case.pk,
+            model=WishesAndFeelings,
+            gathered_on=day,
+            gathered_by=lead,
+            relationship="Tutor",
+            setting="Library",
+            why_hard="Noise",
+            what_would_help="Quiet room",
+        ).pk,
+        "offer_id": record_create(
+            acting_user=lead,
+            case_id=case.pk,
+            model=SupportOffer,
+            what="Early Help",
+            provider="early_help",
+            offered_on=day,
+        ).pk,
+        "action_id": PlanAction.unscoped.create(
+            case=case,
+            plan=plan,
+            barrier=barrier,
+            action="Walking bus",
+            by_when=day,
+            responsible="Sam",
+            how_we_will_know="On time",
+            created_by=lead,
+            updated_by=lead,
+        ).pk,
+        "timetable_id": PartTimeTimetable.unscoped.create(
+            pupil=case.pupil,
+            school=case.school,
+            case=case,
+            reason="Phased return",
+            agreed_hours="Mornings",
+            start=day,
+            planned_end=day + dt.timedelta(days=42),
+            next_review_due=day + dt.timedelta(days=14),
+            created_by=lead,
+        ).pk,
+    }
+    return case, ids
+
+
+def url_for(name, pattern, ids):
+    kwargs = {key: ids[key] for key in re.findall(r"<int:(\w+)>", pattern)}
+    return reverse(f"cases:{name}", kwargs=kwargs)
+
+
+def test_every_case_url_is_covered():
+    names = {name for name, _ in CASE_URLS}
+    assert {"case_detail", "contact_new", "meeting_held", "review_new", "timetable_end"} <= names
+    assert len(CASE_URLS) >= 25
+
+
+@pytest.mark.parametrize("role", [Role.ATTENDANCE_LEAD, Role.DSL])
+@pytest.mark.parametrize(("name", "pattern"), CASE_URLS)
+def test_another_schools_staff_get_404_for_every_case_url(a_full_case, role, name, pattern):
+    case, ids = a_full_case
+    outsider = signed_in_client(
+        UserFactory(role=role, school=SchoolFactory(local_authority=case.school.local_authority))
+    )
+    url = url_for(name, pattern, ids)
+    assert outsider.get(url).status_code == 404, url
+    # Pages that only show things refuse a POST before looking anything up,
+    # so the answer is the same whether or not the case exists.
+    assert outsider.post(url, {}).status_code == (405 if name in READ_ONLY_PAGES else 404), url
+
+
+@pytest.mark.parametrize(("name", "pattern"), CASE_URLS)
+def test_read_only_staff_see_the_case_but_every_change_is_refused(a_full_case, name, pattern):
+    case, ids = a_full_case
+    staff = signed_in_client(UserFactory(role=Role.SCHOOL_STAFF, school=case.school))
+    url = url_for(name, pattern, ids)
+    if name in READ_ONLY_PAGES:
+        assert staff.get(url).status_code == 200, url
+    else:
+        assert staff.post(url, {}).status_code == 403, url
