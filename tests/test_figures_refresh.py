@@ -163,3 +163,27 @@ def test_an_import_refreshes_its_schools_figures_as_at_yesterday(
     row = PupilFigures.unscoped.get(pupil=pupil)
     assert row.as_at == dt.date(2025, 9, 12)
     assert (row.possible_sessions, row.unauthorised_absence_sessions) == (10, 5)
+
+
+def test_the_thirtieth_school_day_after_a_date_skips_half_term_and_closures():
+    from attendance.models import SchoolClosure, SchoolTerm
+    from attendance.services.calendars import school_days_after, school_days_refresh
+
+    school = SchoolFactory()
+    SchoolTerm.unscoped.create(
+        school=school, name="Autumn 1", start=dt.date(2025, 9, 3), end=dt.date(2025, 10, 24)
+    )
+    SchoolTerm.unscoped.create(
+        school=school, name="Autumn 2", start=dt.date(2025, 11, 3), end=dt.date(2025, 12, 19)
+    )
+    SchoolClosure.unscoped.create(school=school, date=dt.date(2025, 11, 3), kind="inset")
+    school_days_refresh(pairs={(school.pk, YEAR)})
+
+    # Issued Monday 13 October: 9 school days from the 14th to 24 October, half
+    # term, an INSET day on 3 November, then 21 more: the 30th is Tuesday 2 December.
+    assert school_days_after(school_id=school.pk, day=dt.date(2025, 10, 13), count=30) == (
+        dt.date(2025, 12, 2)
+    )
+    assert school_days_after(school_id=school.pk, day=dt.date(2025, 10, 13), count=1) == (
+        dt.date(2025, 10, 14)
+    )

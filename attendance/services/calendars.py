@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable
 
 from ..figures import SchoolCalendar, days_from_registers
 from ..models import RegisterYear, SchoolClosure, SchoolTerm, SchoolYearDays
-from ..years import days_in_year, year_end, year_start
+from ..years import academic_year_of, days_in_year, year_end, year_start
 
 
 def days_from_calendar(
@@ -89,3 +89,26 @@ def calendars_for(
                 days, _ = school_days_compute(school_id, year)
             calendars[(school_id, year)] = SchoolCalendar(school_id, year, days)
     return calendars
+
+
+def school_days_after(*, school_id: int, day: dt.date, count: int) -> dt.date:
+    """The `count`th school day after `day` at this school (rule A3's school
+    days: the calendar, or the registers where there is none). Looks up to two
+    academic years ahead; beyond the known school days it counts weekdays, so a
+    notice issued before next year's calendar is entered still gets a date."""
+    remaining = count
+    current = day + dt.timedelta(days=1)
+    year = academic_year_of(current)
+    calendars = calendars_for(school_ids=[school_id], years=[year, year + 1])
+    while remaining:
+        calendar = calendars.get((school_id, academic_year_of(current)))
+        if calendar is not None and "1" in calendar.days:
+            is_school_day = calendar.is_school_day(current)
+        else:
+            is_school_day = current.weekday() < 5
+        if is_school_day:
+            remaining -= 1
+            if not remaining:
+                return current
+        current += dt.timedelta(days=1)
+    return current

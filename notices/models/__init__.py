@@ -1,0 +1,3 @@
+from .notice import NoticeToImprove
+
+__all__ = ["NoticeToImprove"]
