@@ -1,3 +1,4 @@
 from .notice import NoticeToImprove
+from .penalties import PenaltyNotice
 
-__all__ = ["NoticeToImprove"]
+__all__ = ["NoticeToImprove", "PenaltyNotice"]

@@ -1,0 +1,1 @@
+"""Writes for the notices app: one module per concept."""
