@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 
 urlpatterns = [
     path("v1/", include("attendance.api.urls")),
+    path("v1/", include("pathway.api_urls")),
     # Public, and ignoring any credentials sent: the schema describes the API's
     # shapes and holds no data, and other systems' developers need it before they
     # have a token (ADR 0003). Like every DRF view it is exempt from

@@ -94,7 +94,7 @@ def test_the_pupils_voice_is_recorded_and_shown_first_on_the_case(case):
     voice = WishesAndFeelings.unscoped.get(case=case)
     assert (voice.created_by, voice.gathered_by) == (case.lead_professional, case.lead_professional)
     # First on the case: before the contacts and everything else.
-    assert page.index("The pupil's voice</h2>") < page.index("Contacts with the family")
+    assert page.index("The pupil's voice</h2>") < page.index("Contacts with the family</h2>")
     assert "“Mondays feel really big after the weekend.”" in page
     assert "“Coming in through the side gate with my friend.”" in page
     assert "How I feel about school, 1 to 10: 4" in page

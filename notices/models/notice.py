@@ -27,9 +27,7 @@ class NoticeToImprove(models.Model):
     # The last school day of the improvement period (the 30th school day after
     # issue, from the school's calendar), fixed when the notice is issued.
     period_ends_on = models.DateField()
-    sufficient_improvement = models.TextField(
-        "what sufficient improvement means for this pupil"
-    )
+    sufficient_improvement = models.TextField("what sufficient improvement means for this pupil")
     consequence = models.TextField("what happens if attendance does not improve")
     staff_contact = models.CharField(max_length=200)
     # Parents are informed when the notice is issued; a referral is due within

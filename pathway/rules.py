@@ -1,0 +1,637 @@
+"""The Support First pathway's prerequisites (rule A4), as small rules.
+
+Each rule's docstring is its title: the guidance's own words, shown on the case
+page, in the API and stored with every gating evaluation. `check(ctx)` says
+whether it is met, links to the records that show it (evidence) and, when it is
+not, says in plain words what is missing, with the numbers and dates a lead
+needs to act on.
+
+Every rule reads one `Context`, loaded once per evaluation in a fixed number of
+queries, so that the case page, the API and the command see the same thing. The
+one rule that reads more is the referral deadline: it counts school days with
+`school_days_after`, the same calendar the notice's period was fixed from (one
+query, plus a year's computation where the school days are not stored).
+
+`evaluate` runs every rule of a set and returns every check, not the first
+failure, so a page can list everything missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Literal
+
+from django.contrib.humanize.templatetags.humanize import apnumber
+from django.db.models import Count, Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance import figures as fig
+from attendance.loading import pupil_data
+from attendance.services.calendars import school_days_after
+from cases.flags import meeting_is_held
+from cases.models import (
+    ActionPlan,
+    AttendanceCase,
+    Barrier,
+    EngagementAssessment,
+    PlanAction,
+    PlanReview,
+    SupportMeeting,
+    SupportOffer,
+    WishesAndFeelings,
+)
+from cases.services.support import support_exhausted
+from notices.models import NoticeToImprove
+
+from .models import PathwaySettings, settings_for
+
+
+def long_date(day: dt.date) -> str:
+    """ "4 March 2026": the date as letters to families write it."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+# The results -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A record that shows a rule is (or is partly) met, and where to see it."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    met: bool
+    evidence: list[Evidence] = field(default_factory=list)
+    missing: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule's verdict, with the rule's identity, ready to show or store."""
+
+    key: str
+    title: str
+    met: bool
+    blocking: bool
+    evidence: list[Evidence]
+    missing: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    rule_set: str
+    day: dt.date
+    allowed: bool
+    checks: list[Check]
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if not c.blocking and not c.met]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"allowed": self.allowed, "checks": [c.as_json() for c in self.checks]}
+
+
+# What the rules read -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the rules read about one case, as at one day."""
+
+    case: AttendanceCase
+    day: dt.date
+    settings: PathwaySettings
+    figures: fig.Figures
+    registers: list[fig.Register]
+    meetings: Sequence[SupportMeeting]
+    # Parents and carers invited, per meeting id: part of rule A4's "held".
+    invited: dict[int, int]
+    voices: list[WishesAndFeelings]
+    barriers: list[Barrier]
+    offers: list[SupportOffer]
+    assessments: list[EngagementAssessment]
+    plan: ActionPlan | None
+    actions: list[PlanAction]
+    reviews: list[PlanReview]
+    notice: NoticeToImprove | None
+    override_reason: str = ""
+    early_referral_reason: str = ""
+
+    def case_url(self, anchor: str) -> str:
+        return f"{reverse('cases:case_detail', args=[self.case.pk])}#{anchor}"
+
+    @property
+    def attendance_url(self) -> str:
+        return reverse("attendance:pupil_attendance", args=[self.case.pupil_id])
+
+
+# The case's own records, prefetched. The case page's selector prefetches the same
+# relations, so evaluating a case it has loaded reads them from memory.
+CASE_PREFETCH = ("voices", "barriers", "offers", "engagement_assessments")
+
+
+def context_load(
+    case: AttendanceCase,
+    *,
+    day: dt.date,
+    override_reason: str = "",
+    early_referral_reason: str = "",
+    meetings: Sequence[SupportMeeting] | None = None,
+    plan: ActionPlan | Literal["load"] | None = "load",
+) -> Context:
+    """Load what the rules read for a case the caller has already found in its
+    scope (the API, the case page) or as an operator (the command).
+
+    The case page passes the meetings (with `invited` prefetched) and the plan
+    (with its actions and reviews) that its selector has already read. Either
+    way the number of queries does not grow with the size of the case.
+    """
+    if meetings is None:
+        meetings = list(
+            SupportMeeting.unscoped.filter(case=case)
+            # Only the number invited matters to "held"; counting avoids a row per carer.
+            .annotate(invited_count=Count("invited"))
+            .order_by("sequence")
+        )
+        invited = {m.pk: m.invited_count for m in meetings}  # type: ignore[attr-defined]
+    else:
+        invited = {m.pk: len(m.invited.all()) for m in meetings}
+    if plan == "load":
+        plan = (
+            ActionPlan.unscoped.filter(case=case)
+            # django-stubs cannot unify the different Prefetch types in one call.
+            .prefetch_related(  # type: ignore[type-var]
+                Prefetch(
+                    "actions", queryset=PlanAction.unscoped.order_by("barrier", "by_when", "pk")
+                ),
+                Prefetch("reviews", queryset=PlanReview.unscoped.order_by("reviewed_on", "pk")),
+            )
+            .first()
+        )
+    data = pupil_data(case.pupil_id, day)
+    figures = fig.pupil_figures(
+        upn=case.pupil.upn, registers=data.registers, spans=data.spans, context=data.context
+    )
+    return Context(
+        case=case,
+        day=day,
+        settings=settings_for(case.school.local_authority_id),
+        figures=figures,
+        registers=data.registers,
+        meetings=meetings,
+        invited=invited,
+        voices=list(case.voices.all()),
+        barriers=list(case.barriers.all()),
+        offers=list(case.offers.all()),
+        assessments=list(case.engagement_assessments.all()),
+        plan=plan,
+        actions=list(plan.actions.all()) if plan else [],
+        reviews=list(plan.reviews.all()) if plan else [],
+        # The latest notice: a referral follows the notice most recently issued.
+        notice=NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day)
+        .order_by("-issued_on", "-pk")
+        .first(),
+        override_reason=override_reason.strip(),
+        early_referral_reason=early_referral_reason.strip(),
+    )
+
+
+# The rules ---------------------------------------------------------------------
+
+
+class Rule:
+    """Base class: subclasses' docstrings are their titles."""
+
+    key: ClassVar[str]
+    title: ClassVar[str]
+    # A rule that does not block still shows, as a warning.
+    blocking: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Wrapped docstrings read as one line of guidance.
+        cls.title = " ".join((cls.__doc__ or "").split())
+
+    def title_for(self, ctx: Context) -> str:
+        return self.title
+
+    def check(self, ctx: Context) -> Verdict:
+        raise NotImplementedError
+
+
+class NationalThresholdMet(Rule):
+    """The pupil has had at least 10 sessions of unauthorised absence in a rolling
+    period of 10 school weeks"""
+
+    key = "national_threshold"
+
+    def check(self, ctx: Context) -> Verdict:
+        count = ctx.figures.unauthorised_last_10_school_weeks
+        label = (
+            f"{count} unauthorised session{'s' if count != 1 else ''} in the last "
+            f"{fig.NATIONAL_THRESHOLD_WEEKS} school weeks as at {long_date(ctx.day)}"
+        )
+        if ctx.figures.national_threshold_met:
+            return Verdict(True, [Evidence(label, ctx.attendance_url)])
+        return Verdict(
+            False,
+            [Evidence(label, ctx.attendance_url)],
+            f"{label}; the threshold is {fig.NATIONAL_THRESHOLD_SESSIONS}",
+        )
+
+
+class MinimumMeetingsHeld(Rule):
+    """At least {minimum} Support First meetings have been held with the family"""
+
+    key = "meetings_held"
+
+    def title_for(self, ctx: Context) -> str:
+        return self.title.format(minimum=apnumber(ctx.settings.minimum_meetings))
+
+    def check(self, ctx: Context) -> Verdict:
+        minimum = ctx.settings.minimum_meetings
+        # "Held" is rule A4's, defined once in cases.flags.
+        held = [
+            (m, m.held_on)
+            for m in ctx.meetings
+            if m.held_on is not None
+            and meeting_is_held(m, ctx.day, invited_count=ctx.invited.get(m.pk, 0))
+        ]
+        evidence = [
+            Evidence(
+                f"Meeting {m.sequence}, held {long_date(on)}", ctx.case_url(f"meeting-{m.sequence}")
+            )
+            for m, on in held
+        ]
+        if len(held) >= minimum:
+            return Verdict(True, evidence)
+        upcoming = sorted(
+            (
+                m
+                for m in ctx.meetings
+                if not m.cancelled
+                and m.held_on is None
+                and timezone.localdate(m.scheduled_for) >= ctx.day
+            ),
+            key=lambda m: m.scheduled_for,
+        )
+        missing = f"{len(held)} of {minimum} Support First meetings held"
+        if upcoming:
+            next_on = timezone.localdate(upcoming[0].scheduled_for)
+            missing += f"; the next is scheduled for {long_date(next_on)}"
+        else:
+            missing += "; none is scheduled"
+        return Verdict(False, evidence, missing)
+
+
+class PupilVoiceRecorded(Rule):
+    """The pupil's voice has been recorded (Wishes and Feelings)"""
+
+    key = "voice_recorded"
+
+    def check(self, ctx: Context) -> Verdict:
+        voices = [v for v in ctx.voices if v.gathered_on <= ctx.day]
+        if not voices:
+            return Verdict(False, [], "No Wishes and Feelings record yet")
+        return Verdict(
+            True,
+            [
+                Evidence(f"Wishes and Feelings, {long_date(v.gathered_on)}", ctx.case_url("voice"))
+                for v in voices
+            ],
+        )
+
+
+class PlanInPlace(Rule):
+    """A SMART action plan is in place, with an action for each barrier, and has been reviewed"""
+
+    key = "plan_in_place"
+
+    def check(self, ctx: Context) -> Verdict:
+        plan = ctx.plan
+        if plan is None:
+            return Verdict(False, [], "No SMART action plan yet")
+        evidence = [
+            Evidence(
+                f"Aim: {plan.target_attendance}% attendance by {long_date(plan.target_date)}",
+                ctx.case_url("plan"),
+            )
+        ]
+        problems: list[str] = []
+        # Every barrier still in the way needs a current action that says what,
+        # by when, who, and how we will know it is working. A resolved barrier
+        # needs nothing more; an ended action no longer addresses its barrier.
+        open_barriers = [
+            b for b in ctx.barriers if b.resolved_on is None or b.resolved_on > ctx.day
+        ]
+        smart = {
+            a.barrier_id
+            for a in ctx.actions
+            if (a.ended_on is None or a.ended_on > ctx.day)
+            and a.action.strip()
+            and a.responsible.strip()
+            and a.how_we_will_know.strip()
+        }
+        without = [b for b in open_barriers if b.pk not in smart]
+        if not open_barriers and not smart:
+            problems.append("No barriers identified, so the plan has no actions")
+        elif without:
+            names = ", ".join(b.get_kind_display() for b in without)
+            verb = "has" if len(without) == 1 else "have"
+            problems.append(
+                f"{len(without)} of {len(open_barriers)} barriers {verb} no action: {names}"
+            )
+        reviews = [r for r in ctx.reviews if r.reviewed_on <= ctx.day]
+        if reviews:
+            evidence.extend(
+                Evidence(f"Reviewed {long_date(r.reviewed_on)}", ctx.case_url("plan"))
+                for r in reviews
+            )
+        else:
+            problems.append("The plan has not been reviewed yet")
+        if problems:
+            return Verdict(False, evidence, "; ".join(problems))
+        return Verdict(True, evidence)
+
+
+class SupportExhausted(Rule):
+    """Support has been offered and has not worked or has not been engaged with"""
+
+    key = "support_exhausted"
+
+    def check(self, ctx: Context) -> Verdict:
+        offers = ctx.offers
+        if not offers:
+            return Verdict(False, [], "No support has been offered yet")
+        closed = [o for o in offers if o.outcome in SupportOffer.EXHAUSTED]
+        evidence = [
+            Evidence(
+                f"{o.get_provider_display()}: {_lower_first(o.get_outcome_display())}"
+                + (f" ({long_date(o.outcome_on)})" if o.outcome_on else ""),
+                ctx.case_url(f"offer-{o.pk}"),
+            )
+            for o in closed
+        ]
+        # "Exhausted" is rule A4's, defined once in cases.services.support.
+        if support_exhausted(offers):
+            return Verdict(True, evidence)
+        still_open = [o for o in offers if o.outcome not in SupportOffer.EXHAUSTED]
+        listed = ", ".join(
+            f"{o.get_provider_display()} ({_lower_first(o.get_outcome_display())})"
+            for o in still_open
+        )
+        verb = "is" if len(still_open) == 1 else "are"
+        return Verdict(
+            False,
+            evidence,
+            f"{len(still_open)} of {len(offers)} support offers {verb} still open: {listed}",
+        )
+
+
+class ParentsNotEngaging(Rule):
+    """The parents have not been assessed as engaging with support, or the attendance
+    lead has recorded why the notice should go ahead"""
+
+    key = "parents_not_engaging"
+
+    def check(self, ctx: Context) -> Verdict:
+        assessments = [a for a in ctx.assessments if a.assessed_on <= ctx.day]
+        latest = max(assessments, key=lambda a: (a.assessed_on, a.pk), default=None)
+        if latest is None:
+            return Verdict(True, [])
+        evidence = [
+            Evidence(
+                f"Assessed {long_date(latest.assessed_on)}: "
+                f"{_lower_first(latest.get_level_display())}",
+                ctx.case_url("engagement-heading"),
+            )
+        ]
+        if latest.level != EngagementAssessment.Level.ENGAGING:
+            return Verdict(True, evidence)
+        if ctx.override_reason:
+            # Shown to the LA with the stored evaluation.
+            return Verdict(
+                True, [*evidence, Evidence(f"Reason recorded: {ctx.override_reason}", "")]
+            )
+        return Verdict(
+            False,
+            evidence,
+            f"The latest engagement assessment ({long_date(latest.assessed_on)}) says the "
+            "parents are engaging",
+        )
+
+
+class NoticeIssued(Rule):
+    """A Notice to Improve has been issued"""
+
+    key = "notice_issued"
+
+    def check(self, ctx: Context) -> Verdict:
+        if ctx.notice is None:
+            return Verdict(False, [], "No Notice to Improve has been issued")
+        return Verdict(
+            True,
+            [
+                Evidence(
+                    f"Notice to Improve issued {long_date(ctx.notice.issued_on)}",
+                    ctx.case_url("notice-to-improve"),
+                )
+            ],
+        )
+
+
+class NoticeNotHeeded(Rule):
+    """The improvement period has ended without sufficient improvement, or
+    unauthorised absence has continued during it"""
+
+    key = "notice_not_heeded"
+
+    def check(self, ctx: Context) -> Verdict:
+        notice = ctx.notice
+        if notice is None:
+            return Verdict(False, [], "No Notice to Improve has been issued")
+        url = ctx.case_url("notice-to-improve")
+        if notice.outcome == NoticeToImprove.Outcome.IMPROVED:
+            when = f" ({long_date(notice.outcome_on)})" if notice.outcome_on else ""
+            return Verdict(
+                False,
+                [],
+                f"The notice's outcome{when} is sufficient improvement: back to support",
+            )
+        if notice.outcome == NoticeToImprove.Outcome.NOT_IMPROVED:
+            when = f" on {long_date(notice.outcome_on)}" if notice.outcome_on else ""
+            return Verdict(True, [Evidence(f"Not sufficient improvement, recorded{when}", url)])
+        if ctx.day > notice.period_ends_on:
+            return Verdict(
+                True,
+                [
+                    Evidence(
+                        f"The improvement period ended on {long_date(notice.period_ends_on)}", url
+                    )
+                ],
+            )
+        # Still inside the period: an early referral needs unauthorised absence
+        # since the notice, and a reason.
+        first = notice.issued_on + dt.timedelta(days=1)
+        sessions = (
+            fig.unauthorised_between(ctx.registers, first, ctx.day) if first <= ctx.day else 0
+        )
+        ends = long_date(notice.period_ends_on)
+        if not sessions:
+            return Verdict(
+                False,
+                [],
+                f"The improvement period runs until {ends}, and there has been no unauthorised "
+                "absence since the notice was issued",
+            )
+        absence = Evidence(
+            f"{sessions} unauthorised session{'s' if sessions != 1 else ''} since the notice "
+            f"was issued on {long_date(notice.issued_on)}",
+            ctx.attendance_url,
+        )
+        if ctx.early_referral_reason:
+            return Verdict(
+                True, [absence, Evidence(f"Reason recorded: {ctx.early_referral_reason}", "")]
+            )
+        return Verdict(
+            False,
+            [absence],
+            f"The improvement period runs until {ends}: to refer early because of the "
+            "continued absence, record a reason",
+        )
+
+
+class ReferralOnTime(Rule):
+    """The referral is made within {days} school days of informing the parents"""
+
+    key = "referral_on_time"
+    blocking = False
+
+    def title_for(self, ctx: Context) -> str:
+        return self.title.format(days=ctx.settings.referral_within_school_days)
+
+    def check(self, ctx: Context) -> Verdict:
+        notice = ctx.notice
+        if notice is None:
+            return Verdict(False, [], "No Notice to Improve has been issued")
+        days = ctx.settings.referral_within_school_days
+        due = school_days_after(
+            school_id=ctx.case.school_id, day=notice.parents_informed_on, count=days
+        )
+        evidence = [
+            Evidence(
+                f"Parents informed {long_date(notice.parents_informed_on)}; "
+                f"referral due by {long_date(due)}",
+                ctx.case_url("notice-to-improve"),
+            )
+        ]
+        if ctx.day <= due:
+            return Verdict(True, evidence)
+        return Verdict(
+            False,
+            evidence,
+            f"The referral was due by {long_date(due)}, {days} school days after the parents "
+            f"were informed on {long_date(notice.parents_informed_on)}",
+        )
+
+
+NOTICE_TO_IMPROVE: Sequence[Rule] = (
+    NationalThresholdMet(),
+    MinimumMeetingsHeld(),
+    PupilVoiceRecorded(),
+    PlanInPlace(),
+    SupportExhausted(),
+    ParentsNotEngaging(),
+)
+
+# "All the Notice to Improve prerequisites still hold", then the notice's own.
+REFERRAL: Sequence[Rule] = (
+    *NOTICE_TO_IMPROVE,
+    NoticeIssued(),
+    NoticeNotHeeded(),
+    ReferralOnTime(),
+)
+
+RULE_SETS: dict[str, Sequence[Rule]] = {
+    "notice_to_improve": NOTICE_TO_IMPROVE,
+    "referral": REFERRAL,
+}
+
+
+def run(ctx: Context, rule_set: str) -> Evaluation:
+    """Every rule of the set, as at the context's day. Allowed when every
+    blocking rule is met; a warning shows but does not stop the action."""
+    checks = []
+    for rule in RULE_SETS[rule_set]:
+        verdict = rule.check(ctx)
+        checks.append(
+            Check(
+                key=rule.key,
+                title=rule.title_for(ctx),
+                met=verdict.met,
+                blocking=rule.blocking,
+                evidence=list(verdict.evidence),
+                missing=None if verdict.met else verdict.missing,
+            )
+        )
+    allowed = all(c.met for c in checks if c.blocking)
+    return Evaluation(rule_set=rule_set, day=ctx.day, allowed=allowed, checks=checks)
+
+
+def evaluate(
+    case: AttendanceCase,
+    *,
+    rule_set: str,
+    day: dt.date,
+    override_reason: str = "",
+    early_referral_reason: str = "",
+) -> Evaluation:
+    """Load the case's context once and run one rule set over it."""
+    ctx = context_load(
+        case, day=day, override_reason=override_reason, early_referral_reason=early_referral_reason
+    )
+    return run(ctx, rule_set)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Both rule sets for one case, as the panel, the API and the command show them."""
+
+    case_id: int
+    notice_to_improve: Evaluation
+    referral: Evaluation
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case_id,
+            "notice_to_improve": self.notice_to_improve.as_json(),
+            "referral": self.referral.as_json(),
+        }
+
+
+def readiness(
+    case: AttendanceCase,
+    *,
+    day: dt.date,
+    meetings: Sequence[SupportMeeting] | None = None,
+    plan: ActionPlan | Literal["load"] | None = "load",
+) -> Readiness:
+    """Both rule sets from one load of the context (no reasons recorded: those
+    are given when the lead acts, and the evaluation is stored then)."""
+    ctx = context_load(case, day=day, meetings=meetings, plan=plan)
+    return Readiness(case.pk, run(ctx, "notice_to_improve"), run(ctx, "referral"))
