@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("cases.urls")),
     path("attendance/", include("attendance.urls")),
+    path("notices/", include("notices.urls")),
     path("api/", include("attendance_site.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -30,19 +30,23 @@ def case_urls():
     """(name, pattern) of every URL in the cases app about one case or its records."""
     found = []
 
-    def walk(resolver, prefix=""):
+    def walk(resolver, prefix="", namespace=""):
         for entry in resolver.url_patterns:
             if hasattr(entry, "url_patterns"):
-                walk(entry, prefix + str(entry.pattern))
-            elif re.search(r"<int:(case_id|timetable_id)>", prefix + str(entry.pattern)):
-                found.append((entry.name, prefix + str(entry.pattern)))
+                walk(entry, prefix + str(entry.pattern), entry.namespace or namespace)
+            elif namespace in PAGE_NAMESPACES and re.search(
+                r"<int:(case_id|timetable_id)>", prefix + str(entry.pattern)
+            ):
+                found.append((f"{namespace}:{entry.name}", prefix + str(entry.pattern)))
 
     walk(get_resolver())
     return found
 
 
+# The pages of a case; the JSON API's case routes are tested in test_pathway_api.
+PAGE_NAMESPACES = {"cases", "notices"}
 CASE_URLS = case_urls()
-READ_ONLY_PAGES = {"case_detail", "chronology"}
+READ_ONLY_PAGES = {"cases:case_detail", "cases:chronology"}
 
 
 @pytest.fixture
@@ -125,12 +129,18 @@ def a_full_case():
 
 def url_for(name, pattern, ids):
     kwargs = {key: ids[key] for key in re.findall(r"<int:(\w+)>", pattern)}
-    return reverse(f"cases:{name}", kwargs=kwargs)
+    return reverse(name, kwargs=kwargs)
 
 
 def test_every_case_url_is_covered():
     names = {name for name, _ in CASE_URLS}
-    assert {"case_detail", "contact_new", "meeting_held", "review_new", "timetable_end"} <= names
+    assert {
+        "cases:case_detail",
+        "cases:contact_new",
+        "cases:meeting_held",
+        "cases:review_new",
+        "cases:timetable_end",
+    } <= names
     assert len(CASE_URLS) >= 25
 
 

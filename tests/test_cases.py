@@ -93,7 +93,7 @@ def test_read_only_staff_see_the_case_but_cannot_change_it():
 def test_the_las_officer_can_read_a_case_in_their_la():
     case = AttendanceCaseFactory()
     officer = UserFactory(la_user=True, local_authority=case.school.local_authority)
-    other_la = UserFactory(la_user=True, local_authority=LocalAuthorityFactory(code="873"))
+    other_la = UserFactory(la_user=True, local_authority=LocalAuthorityFactory(code="999"))
     assert (
         signed_in_client(officer).get(reverse("cases:case_detail", args=[case.pk])).status_code
         == 200

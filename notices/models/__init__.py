@@ -1,4 +1,5 @@
 from .notice import NoticeToImprove
 from .penalties import PenaltyNotice
+from .referrals import LADecision, LegalReferral
 
-__all__ = ["NoticeToImprove", "PenaltyNotice"]
+__all__ = ["LADecision", "LegalReferral", "NoticeToImprove", "PenaltyNotice"]

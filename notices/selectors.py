@@ -1,0 +1,179 @@
+"""Reads for Notices to Improve: the daily review of running notices (rule A4:
+"during the improvement period the register is reviewed daily; any new
+unauthorised session is flagged") and a case's notices for the case page.
+
+Every read starts from the user's scope. The review loads every pupil's
+registers and every school's calendar in one query each, so its query count
+does not grow with the number of notices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, QuerySet
+
+from attendance import figures as fig
+from attendance.figures import SchoolCalendar
+from attendance.loading import registers_by_pupil
+from attendance.services.calendars import calendars_for
+from attendance.years import academic_year_of
+from cases.models import AttendanceCase, PupilCarer
+from core.scoping import get_for_user_or_404
+
+from .models import NoticeToImprove
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# A review never looks further than this for the previous school day (a
+# summer holiday is about six weeks).
+_LOOKBACK_DAYS = 70
+
+
+class SchoolDays:
+    """Is a date a school day at a school: its calendar where one is stored or
+    computed, weekdays otherwise (as `school_days_after` counts)."""
+
+    def __init__(self, calendars: dict[tuple[int, int], SchoolCalendar]) -> None:
+        self.calendars = calendars
+
+    def is_school_day(self, school_id: int, day: dt.date) -> bool:
+        calendar = self.calendars.get((school_id, academic_year_of(day)))
+        if calendar is not None and "1" in calendar.days:
+            return calendar.is_school_day(day)
+        return day.weekday() < 5
+
+    def latest_on_or_before(self, school_id: int, day: dt.date) -> dt.date:
+        for back in range(_LOOKBACK_DAYS):
+            candidate = day - dt.timedelta(days=back)
+            if self.is_school_day(school_id, candidate):
+                return candidate
+        return day
+
+    def count_between(self, school_id: int, after: dt.date, last: dt.date) -> int:
+        """School days after `after`, up to and including `last`."""
+        total, current = 0, after + dt.timedelta(days=1)
+        while current <= last:
+            total += self.is_school_day(school_id, current)
+            current += dt.timedelta(days=1)
+        return total
+
+
+def school_days_for(school_ids: set[int], days: list[dt.date]) -> SchoolDays:
+    years = {academic_year_of(day) for day in days}
+    return SchoolDays(calendars_for(school_ids=school_ids, years=years))
+
+
+@dataclass(frozen=True)
+class NoticeReview:
+    """One running notice as the daily review shows it."""
+
+    notice: NoticeToImprove
+    case: AttendanceCase
+    school_days_left: int
+    since_issue: fig.Counts
+    # Unauthorised sessions since the previous school day: the ones today's
+    # review has not seen before, flagged "New unauthorised absence".
+    new_unauthorised: int
+    new_since: dt.date
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return fig.rate(self.since_issue.attended, self.since_issue.possible)
+
+    @property
+    def period_ended(self) -> bool:
+        return self.school_days_left == 0
+
+
+def _running(user: User) -> QuerySet[NoticeToImprove]:
+    return (
+        NoticeToImprove.objects.for_user(user)
+        .filter(
+            outcome=NoticeToImprove.Outcome.PENDING,
+            case__status=AttendanceCase.Status.OPEN,
+        )
+        .select_related("case", "case__pupil", "case__school")
+        .order_by("period_ends_on", "pk")
+    )
+
+
+def notices_in_review(*, user: User, day: dt.date) -> list[NoticeReview]:
+    """Every running notice at the user's schools, with the register since the
+    notice was issued and what is new since the previous school day."""
+    notices = list(_running(user))
+    if not notices:
+        return []
+    pupil_ids = {n.case.pupil_id for n in notices}
+    school_ids = {n.case.school_id for n in notices}
+    earliest = min(n.issued_on for n in notices)
+    years = range(academic_year_of(earliest), academic_year_of(day) + 1)
+    registers = registers_by_pupil(pupil_ids, years=years, up_to=day)
+    calendar = school_days_for(school_ids, [day - dt.timedelta(days=_LOOKBACK_DAYS), earliest, day])
+    reviews = []
+    for notice in notices:
+        case = notice.case
+        pupil_registers = registers.get(case.pupil_id, [])
+        first = notice.issued_on + dt.timedelta(days=1)
+        # The review on `day` covers the latest school day (a weekend review
+        # shows Friday); what came before it was new at the last review.
+        latest = calendar.latest_on_or_before(case.school_id, day)
+        previous = calendar.latest_on_or_before(case.school_id, latest - dt.timedelta(days=1))
+        new_from = max(first, previous + dt.timedelta(days=1))
+        reviews.append(
+            NoticeReview(
+                notice=notice,
+                case=case,
+                school_days_left=calendar.count_between(case.school_id, day, notice.period_ends_on),
+                since_issue=fig.counts_between(pupil_registers, first, day),
+                new_unauthorised=fig.unauthorised_between(pupil_registers, new_from, day)
+                if new_from <= day
+                else 0,
+                new_since=new_from,
+            )
+        )
+    return reviews
+
+
+@dataclass(frozen=True)
+class CaseNotices:
+    """A case's notices for its page, newest first, with the running one's days left."""
+
+    notices: list[NoticeToImprove]
+    running: NoticeToImprove | None
+    school_days_left: int | None
+
+
+def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
+    """The notices of a case the page has already found in the user's scope:
+    one query for the notices with their recipients, and the calendar only
+    while one is running."""
+    notices = list(
+        NoticeToImprove.unscoped.filter(case=case)
+        .select_related("issued_by")
+        .prefetch_related(
+            Prefetch("recipients", queryset=PupilCarer.unscoped.select_related("carer"))
+        )
+    )
+    running = next((n for n in notices if not n.outcome), None)
+    left = None
+    if running is not None:
+        calendar = school_days_for({case.school_id}, [day, running.period_ends_on])
+        left = calendar.count_between(case.school_id, day, running.period_ends_on)
+    return CaseNotices(notices, running, left)
+
+
+def notice_for_user(*, user: User, notice_id: int) -> NoticeToImprove:
+    """A notice the user may see, with its case and recipients; 404 otherwise."""
+    return get_for_user_or_404(
+        NoticeToImprove.objects.for_user(user)
+        .select_related("case", "case__pupil", "case__school", "case__lead_professional")
+        .prefetch_related(
+            Prefetch("recipients", queryset=PupilCarer.unscoped.select_related("carer"))
+        ),
+        user,
+        pk=notice_id,
+    )

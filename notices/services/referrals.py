@@ -1,0 +1,266 @@
+"""Writes to legal-intervention referrals: the school submits (rule A4), the LA
+returns, accepts and decides.
+
+Each service runs in one transaction, finds the referral in the acting user's
+scope (404 otherwise), checks the role and the referral's state, and writes an
+audit row. The LA's writes do not go through `case_for_change`: LA users do not
+change casework, but their decisions move the case between stages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from accounts.models import User
+from cases.models import AttendanceCase
+from cases.services.casework import case_for_change
+from core.audit import audit_record
+from core.dates import now, today
+from core.models import AuditEvent
+from core.scoping import get_for_user_or_404
+from pathway.models import PathwayEvaluation
+from pathway.services import evaluation_record
+
+from ..bundle import bundle_build
+from ..models import LADecision, LegalReferral, NoticeToImprove
+
+
+class ReferralNotAllowed(ValidationError):
+    """The REFERRAL rule set does not pass: `missing` says what is not met."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(
+            ["A referral cannot be submitted yet. Not met:", *missing], code="not_allowed"
+        )
+
+
+def referral_submit(
+    *,
+    acting_user: User,
+    case_id: int,
+    early_referral_reason: str = "",
+    override_reason: str = "",
+    day: dt.date | None = None,
+) -> LegalReferral:
+    """Submit (or, after a return, resubmit) the case's referral for its latest notice."""
+    if not (acting_user.is_school_user and acting_user.has_perm("cases.change_case")):
+        raise PermissionDenied("Only the school's attendance lead or DSL can submit a referral.")
+    day = day or today()
+    with transaction.atomic():
+        case = case_for_change(acting_user=acting_user, case_id=case_id)
+        notice = (
+            NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day)
+            .order_by("-issued_on", "-pk")
+            .first()
+        )
+        if notice is None:
+            raise ValidationError("Issue a Notice to Improve before referring.")
+        # Checked before the evaluation, so a second click does not store a verdict.
+        locked = list(LegalReferral.unscoped.select_for_update().filter(notice=notice))
+        if any(r.is_live for r in locked):
+            raise ValidationError(
+                "A referral for this Notice to Improve has already been submitted."
+            )
+        if any(r.status == LegalReferral.Status.DECIDED for r in locked):
+            raise ValidationError("The LA has already decided on the referral for this notice.")
+        evaluation = evaluation_record(
+            acting_user=acting_user,
+            case_id=case.pk,
+            rule_set=PathwayEvaluation.RuleSet.REFERRAL,
+            day=day,
+            early_referral_reason=early_referral_reason,
+            override_reason=override_reason,
+        )
+        if not evaluation.allowed:
+            # Leave the block so the refused verdict is kept as evidence of what
+            # the school saw; the refusal is raised after the commit.
+            refused = [
+                c["missing"] or c["title"]
+                for c in evaluation.checks
+                if c["blocking"] and not c["met"]
+            ]
+        else:
+            refused = []
+            referral = _create(acting_user, case, notice, evaluation, locked, day)
+    if refused:
+        raise ReferralNotAllowed(refused)
+    return referral
+
+
+def _create(
+    acting_user: User,
+    case: AttendanceCase,
+    notice: NoticeToImprove,
+    evaluation: PathwayEvaluation,
+    earlier: list[LegalReferral],
+    day: dt.date,
+) -> LegalReferral:
+    """The referral with its frozen bundle; the case moves to "referred". Inside
+    `referral_submit`'s transaction, with the case locked."""
+    version = max((r.version for r in earlier), default=0) + 1
+    bundle = bundle_build(case, notice, day, user=acting_user, evaluation=evaluation)
+    try:
+        with transaction.atomic():
+            referral = LegalReferral.unscoped.create(
+                case=case,
+                notice=notice,
+                version=version,
+                submitted_at=now(),
+                submitted_by=acting_user,
+                early_referral_reason=evaluation.early_referral_reason,
+                override_reason=evaluation.override_reason,
+                bundle=bundle,
+            )
+    except IntegrityError as exc:
+        # Two leads submitting at once: the constraint keeps one.
+        raise ValidationError(
+            "A referral for this Notice to Improve has already been submitted."
+        ) from exc
+    case.stage = AttendanceCase.Stage.REFERRED
+    case.version += 1
+    case.save(update_fields=["stage", "version", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action=AuditEvent.Action.CREATE,
+        target=referral,
+        school=case.school,
+        changes={"version": version, "notice": notice.pk, "evaluation": evaluation.pk},
+    )
+    return referral
+
+
+def _for_la(acting_user: User, referral_id: int) -> LegalReferral:
+    """The referral, locked, for an LA officer or manager of the school's LA.
+
+    Scope first (another LA's referral is a 404, as if it did not exist), then
+    the role (the school can see its referral but not act as the LA: 403)."""
+    referral = get_for_user_or_404(
+        LegalReferral.objects.for_user(acting_user)
+        .select_for_update(of=("self",))
+        .select_related("case", "case__school"),
+        acting_user,
+        pk=referral_id,
+    )
+    if not acting_user.has_perm("notices.review_referral"):
+        raise PermissionDenied("Only LA officers and managers can act on a referral.")
+    return referral
+
+
+def referral_return(*, acting_user: User, referral_id: int, reasons: str) -> LegalReferral:
+    """Send a submitted referral back to the school, saying what it needs."""
+    if not reasons.strip():
+        raise ValidationError({"reasons": "Enter what the school needs to add or change"})
+    with transaction.atomic():
+        referral = _for_la(acting_user, referral_id)
+        if referral.status != LegalReferral.Status.SUBMITTED:
+            raise ValidationError(
+                f"Only a submitted referral can be returned; this one is "
+                f"{referral.get_status_display().lower()}."
+            )
+        referral.status = LegalReferral.Status.RETURNED
+        referral.returned_at = now()
+        referral.returned_by = acting_user
+        referral.return_reasons = reasons.strip()
+        referral.save(
+            update_fields=["status", "returned_at", "returned_by", "return_reasons", "updated_at"]
+        )
+        # Back to the notice stage, so the school can add what is missing.
+        case = AttendanceCase.unscoped.select_for_update().get(pk=referral.case_id)
+        case.stage = AttendanceCase.Stage.NOTICE_TO_IMPROVE
+        case.version += 1
+        case.save(update_fields=["stage", "version", "updated_at"])
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.UPDATE,
+            target=referral,
+            school=case.school,
+            changes={"status": ["submitted", "returned"], "reasons": reasons.strip()},
+        )
+    return referral
+
+
+def referral_accept(*, acting_user: User, referral_id: int) -> LegalReferral:
+    with transaction.atomic():
+        referral = _for_la(acting_user, referral_id)
+        if referral.status != LegalReferral.Status.SUBMITTED:
+            raise ValidationError(
+                f"Only a submitted referral can be accepted; this one is "
+                f"{referral.get_status_display().lower()}."
+            )
+        referral.status = LegalReferral.Status.ACCEPTED
+        referral.accepted_at = now()
+        referral.accepted_by = acting_user
+        referral.save(update_fields=["status", "accepted_at", "accepted_by", "updated_at"])
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.UPDATE,
+            target=referral,
+            school=referral.case.school,
+            changes={"status": ["submitted", "accepted"]},
+        )
+    return referral
+
+
+def referral_decide(
+    *,
+    acting_user: User,
+    referral_id: int,
+    kind: str,
+    reason: str,
+    decided_on: dt.date,
+    eso_considered: bool,
+    eso_note: str = "",
+) -> LADecision:
+    """Record the LA's decision on an accepted referral."""
+    errors: dict[str, str] = {}
+    if kind not in LADecision.Kind.values:
+        errors["kind"] = "Select the LA's decision"
+    if not reason.strip():
+        errors["reason"] = "Enter the reason for the decision"
+    if decided_on > today():
+        errors["decided_on"] = "The date of the decision must be today or in the past"
+    # Part B §7: the LA must consider an education supervision order before prosecuting.
+    if kind in LADecision.PROSECUTIONS and not (eso_considered and eso_note.strip()):
+        errors["eso_considered"] = (
+            "Before prosecuting, the LA must consider an education supervision order: "
+            "confirm it was considered and say why it is not used"
+        )
+    with transaction.atomic():
+        referral = _for_la(acting_user, referral_id)
+        if referral.status != LegalReferral.Status.ACCEPTED:
+            raise ValidationError(
+                f"A decision is recorded on an accepted referral; this one is "
+                f"{referral.get_status_display().lower()}."
+            )
+        if errors:
+            raise ValidationError(errors)
+        decision = LADecision.unscoped.create(
+            referral=referral,
+            kind=kind,
+            reason=reason.strip(),
+            decided_on=decided_on,
+            decided_by=acting_user,
+            eso_considered=eso_considered,
+            eso_note=eso_note.strip(),
+        )
+        referral.status = LegalReferral.Status.DECIDED
+        referral.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.CREATE,
+            target=decision,
+            school=referral.case.school,
+            changes={"kind": kind, "decided_on": decided_on.isoformat(), "eso": eso_considered},
+        )
+    return decision
+
+
+def next_version(notice: NoticeToImprove) -> int:
+    """The version a (re)submission for `notice` would get: for the submit page."""
+    top = LegalReferral.unscoped.filter(notice=notice).aggregate(top=Max("version"))["top"]
+    return (top or 0) + 1

@@ -1,0 +1,18 @@
+from django.urls import URLPattern, URLResolver, include, path
+
+from . import views
+
+app_name = "notices"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("review/", views.review, name="review"),
+    path("cases/<int:case_id>/issue/", views.notice_new, name="notice_new"),
+    path("<int:notice_id>/outcome/", views.notice_outcome, name="notice_outcome"),
+    path(
+        "<int:notice_id>/letter/<int:recipient_id>.pdf",
+        views.letter,
+        name="letter",
+    ),
+    # Referrals and the LA's review, built alongside (same "notices" namespace).
+    path("", include("notices.urls_referrals")),
+]
