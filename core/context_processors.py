@@ -10,6 +10,9 @@ def service(request: HttpRequest) -> dict[str, Any]:
 
 # Which service-navigation item a page sits under, by the start of its path.
 _SECTIONS = (
+    ("/notices/inbox/", "referrals"),
+    ("/notices/referrals/", "referrals"),
+    ("/notices/", "cases"),
     ("/pupils/", "pupils"),
     ("/cases/", "cases"),
     ("/first-day/", "cases"),

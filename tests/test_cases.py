@@ -206,3 +206,13 @@ def test_the_case_page_contents_link_to_every_section():
     for anchor in ("voice", "contacts", "meetings", "support", "plan", "timetables", "chronology"):
         assert f'href="#{anchor}"' in page
         assert f'id="{anchor}"' in page
+
+
+def test_la_users_find_referrals_in_the_navigation_and_schools_the_daily_review():
+    case = AttendanceCaseFactory()
+    officer = UserFactory(la_user=True, local_authority=case.school.local_authority)
+    home = signed_in_client(officer).get(reverse("home")).text
+    assert f'href="{reverse("notices:inbox")}"' in home
+    caseload = signed_in_client(case.lead_professional).get(reverse("cases:caseload")).text
+    assert f'href="{reverse("notices:review")}"' in caseload
+    assert f'href="{reverse("notices:inbox")}"' not in caseload

@@ -48,4 +48,9 @@ def pathway_readiness(context: template.Context, case: AttendanceCase) -> dict[s
                 "evaluation": found.referral,
             },
         ],
+        # The referral page explains what is missing and takes an early-referral
+        # reason, so it is offered as soon as a notice has been issued.
+        "offer_referral": case.is_open
+        and user.has_perm("cases.change_case")
+        and any(c.key == "notice_issued" and c.met for c in found.referral.checks),
     }
