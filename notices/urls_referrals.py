@@ -18,4 +18,5 @@ urlpatterns = [
         name="referral_bundle_pdf",
     ),
     path("inbox/", views.la_inbox, name="inbox"),
+    path("figures/", views.referral_figures, name="referral_figures"),
 ]

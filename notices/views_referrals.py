@@ -17,14 +17,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from core.dates import now
+from core.dates import now, today
 from core.http import acting_user
 from core.scoping import get_for_user_or_404, visible_schools
 from pathway.services import readiness_for
 
+from .figures import referral_times
 from .forms_referrals import DecisionForm, InboxFilterForm, ReturnForm, SubmitForm
 from .models import LegalReferral, NoticeToImprove
 from .services.referrals import (
@@ -240,3 +241,13 @@ def referral_bundle_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
         f'inline; filename="referral-{referral.pk}-v{referral.version}-bundle.pdf"'
     )
     return response
+
+
+@require_GET
+def referral_figures(request: HttpRequest) -> HttpResponse:
+    """Time to decision, for LA managers."""
+    user = acting_user(request)
+    if not user.has_perm("notices.view_la_figures"):
+        raise PermissionDenied("These figures are for LA managers.")
+    times = referral_times(user=user, day=today())
+    return render(request, "notices/la_figures.html", {"times": times})
