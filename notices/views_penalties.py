@@ -1,0 +1,245 @@
+"""Penalty notice pages (rule A5), for the LA once its decision on a referral
+is a penalty notice: the case's notices, and the forms to issue one, record a
+payment, withdraw one or record a decision to prosecute.
+
+Views are thin: a scoped read (404 outside the user's scope) or one service
+call, whose refusal is shown as the form's error. Changes are for LA officers
+(and system admins); a school user sees the list of its own case read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import User
+from accounts.rules import is_la_officer, is_system_admin
+from cases.models import AttendanceCase
+from core.http import acting_user
+from core.scoping import get_for_user_or_404
+
+from .forms_penalties import IssueForm, PaymentForm, ProsecuteForm, WithdrawForm
+from .models import PenaltyNotice
+from .penalties import pounds
+from .services.penalties import (
+    penalty_notice_issue,
+    penalty_notice_prosecute,
+    penalty_notice_record_payment,
+    penalty_notice_withdraw,
+)
+
+SEQUENCE_LABELS = {1: "First notice in 3 years", 2: "Second notice in 3 years"}
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """A notice as the pages show it, with the money already in pounds."""
+
+    notice: PenaltyNotice
+    sequence_label: str
+    reduced_amount: str | None
+    full_amount: str
+    amount_paid: str | None
+
+
+def _row(notice: PenaltyNotice) -> NoticeRow:
+    return NoticeRow(
+        notice=notice,
+        sequence_label=SEQUENCE_LABELS.get(notice.sequence, f"Notice {notice.sequence}"),
+        reduced_amount=pounds(notice.amount_if_paid_by_day_21)
+        if notice.amount_if_paid_by_day_21 is not None
+        else None,
+        full_amount=pounds(notice.amount_if_paid_by_day_28),
+        amount_paid=pounds(notice.amount_paid) if notice.amount_paid is not None else None,
+    )
+
+
+def _may_change(user: User) -> bool:
+    return bool(is_la_officer(user) or is_system_admin(user))
+
+
+def _check_may_change(user: User) -> None:
+    # After the scoped read: outside the scope is 404 whatever the role, as on
+    # every case URL; inside it, a user who may only read gets 403.
+    if not _may_change(user):
+        raise PermissionDenied("Penalty notices are issued and decided by LA officers.")
+
+
+def _case(user: User, case_id: int) -> AttendanceCase:
+    return get_for_user_or_404(
+        AttendanceCase.objects.for_user(user).select_related("pupil", "school"),
+        user,
+        pk=case_id,
+    )
+
+
+def _notice(user: User, notice_id: int) -> PenaltyNotice:
+    return get_for_user_or_404(
+        PenaltyNotice.objects.for_user(user).select_related(
+            "case__pupil", "case__school", "recipient__carer"
+        ),
+        user,
+        pk=notice_id,
+    )
+
+
+def _add_errors(form: Form, exc: ValidationError) -> None:
+    """A service's refusal beside the field it is about, so the summary links to it."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# The case's notices, and issuing one ------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = acting_user(request)
+    case = _case(user, case_id)  # 404 outside the scope, before any role check
+    if request.method == "POST":
+        _check_may_change(user)
+    may_change = _may_change(user)
+    form = IssueForm(request.POST if request.method == "POST" else None, pupil_id=case.pupil_id)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                notice = penalty_notice_issue(
+                    acting_user=user,
+                    case_id=case.pk,
+                    recipient_id=form.cleaned_data["recipient"].pk,
+                    issued_on=form.cleaned_data["issued_on"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"Penalty notice issued to {notice.recipient.carer}.")
+                return redirect("notices:penalty_notices", case_id=case.pk)
+        status = 400
+    notices = (
+        PenaltyNotice.objects.for_user(user)
+        .filter(case=case)
+        .select_related("recipient__carer", "issued_by")
+        .order_by("-issued_on", "-pk")
+    )
+    return render(
+        request,
+        "notices/penalty_notices.html",
+        {
+            "case": case,
+            "rows": [_row(n) for n in notices],
+            "may_change": may_change,
+            "form": form if may_change else None,
+        },
+        status=status,
+    )
+
+
+# One notice: payment, withdrawal, prosecution -----------------------------------------
+
+
+def _notice_form_page(
+    request: HttpRequest,
+    notice_id: int,
+    *,
+    form_class: type[Form],
+    template: str,
+    act: Any,
+    done: str,
+) -> HttpResponse:
+    user = acting_user(request)
+    notice = _notice(user, notice_id)  # 404 outside the scope, as for every case URL
+    _check_may_change(user)
+    form = form_class(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                act(user, notice, form)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect("notices:penalty_notices", case_id=notice.case_id)
+        status = 400
+    return render(
+        request,
+        template,
+        {"notice": notice, "row": _row(notice), "case": notice.case, "form": form},
+        status=status,
+    )
+
+
+def _pay(user: User, notice: PenaltyNotice, form: Form) -> None:
+    assert isinstance(form, PaymentForm)
+    penalty_notice_record_payment(
+        acting_user=user,
+        notice_id=notice.pk,
+        paid_on=form.cleaned_data["paid_on"],
+        amount=form.amount_in_pence,
+    )
+
+
+def _withdraw(user: User, notice: PenaltyNotice, form: Form) -> None:
+    penalty_notice_withdraw(
+        acting_user=user,
+        notice_id=notice.pk,
+        ground=form.cleaned_data["ground"],
+        note=form.cleaned_data["note"],
+    )
+
+
+def _prosecute(user: User, notice: PenaltyNotice, form: Form) -> None:
+    penalty_notice_prosecute(
+        acting_user=user,
+        notice_id=notice.pk,
+        decided_on=form.cleaned_data["decided_on"],
+        note=form.cleaned_data["note"],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def penalty_payment(request: HttpRequest, notice_id: int) -> HttpResponse:
+    return _notice_form_page(
+        request,
+        notice_id,
+        form_class=PaymentForm,
+        template="notices/penalty_payment.html",
+        act=_pay,
+        done="Payment recorded.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def penalty_withdraw(request: HttpRequest, notice_id: int) -> HttpResponse:
+    return _notice_form_page(
+        request,
+        notice_id,
+        form_class=WithdrawForm,
+        template="notices/penalty_withdraw.html",
+        act=_withdraw,
+        done="Penalty notice withdrawn.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def penalty_prosecute(request: HttpRequest, notice_id: int) -> HttpResponse:
+    return _notice_form_page(
+        request,
+        notice_id,
+        form_class=ProsecuteForm,
+        template="notices/penalty_prosecute.html",
+        act=_prosecute,
+        done="Decision to prosecute recorded.",
+    )
