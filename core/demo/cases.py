@@ -2376,7 +2376,8 @@ def _notes(file: CaseFile, today: dt.date) -> tuple[str, ...]:
     if case.stage == _Stage.SUPPORT_FIRST or file.meetings:
         notes.append(f"{row.meetings_held} of {row.minimum_meetings} meetings held")
     offers = list(case.offers.all())
-    if offers and all(o.outcome in SupportOffer.EXHAUSTED for o in offers):
+    # The case file's own verdict (rule A4), so the printed note cannot drift from the page.
+    if file.support_exhausted:
         notes.append("support exhausted")
     elif any(o.outcome == _Outcome.AWAITING for o in offers):
         notes.append("support offered, waiting for a response")
