@@ -37,7 +37,6 @@ settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_attendance
 
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from stdnum.gb import upn as upn_check  # noqa: E402
 
 from accounts.models import LocalAuthority, School  # noqa: E402
 from attendance import codes  # noqa: E402
@@ -47,6 +46,7 @@ from attendance.services.marks import IncomingRegister, registers_merge  # noqa:
 from attendance.services.snapshots import figures_refresh  # noqa: E402
 from attendance.years import empty_marks, mark_index, year_start  # noqa: E402
 from cases.models import Pupil  # noqa: E402
+from cases.upn import upn_check_letter  # noqa: E402
 
 SCHOOLS = int(os.environ.get("BENCH_SCHOOLS", 420))
 PUPILS = int(os.environ.get("BENCH_PUPILS", 130_000))
@@ -114,7 +114,7 @@ def build_la() -> tuple[list[int], list[int], list[int]]:
             body = f"926{2000 + i // 100_000:04d}{i // 1000 % 100:02d}{i % 1000:03d}"
             copy.write_row(
                 (
-                    upn_check.calc_check_digit(body) + body,
+                    upn_check_letter(body) + body,
                     f"Forename{i}",
                     f"Surname{i % 997}",
                     "",

@@ -24,11 +24,11 @@ settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_scoping"
 from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from stdnum.gb import upn as upn_check  # noqa: E402
 
 from accounts.models import LocalAuthority, Role, School, User  # noqa: E402
 from cases import selectors  # noqa: E402
 from cases.models import Enrolment, Pupil  # noqa: E402
+from cases.upn import upn_check_letter  # noqa: E402
 
 SCHOOLS = int(os.environ.get("BENCH_SCHOOLS", 60))
 PUPILS = int(os.environ.get("BENCH_PUPILS", 30_000))
@@ -44,7 +44,7 @@ def build() -> tuple[User, User]:
     pupils = Pupil.unscoped.bulk_create(
         Pupil(
             upn=(body := f"926{1000 + i // 1000:04d}{i % 100:02d}{i % 1000:03d}")
-            and upn_check.calc_check_digit(body) + body,
+            and upn_check_letter(body) + body,
             legal_forename=f"Forename{i}",
             legal_surname=f"Surname{i % 997}",
             date_of_birth=dt.date(2015, 1, 1) + dt.timedelta(days=i % 2000),

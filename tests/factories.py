@@ -7,10 +7,10 @@ import itertools
 
 import factory
 from factory.django import DjangoModelFactory
-from stdnum.gb import upn as upn_check
 
 from accounts.models import LocalAuthority, Role, School, User
 from cases.models import Carer, Enrolment, Pupil, PupilCarer
+from cases.upn import upn_check_letter
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"
 
@@ -24,7 +24,7 @@ def make_upn(la_code: str = "926", establishment: str = "2155", serial: int | No
     """A valid UPN: check letter, LA number, establishment, year, serial."""
     serial = next(_serials) if serial is None else serial
     body = f"{la_code}{establishment}{serial // 1000 % 100:02d}{serial % 1000:03d}"
-    return upn_check.calc_check_digit(body) + body
+    return upn_check_letter(body) + body
 
 
 class ScopedModelFactory(DjangoModelFactory):

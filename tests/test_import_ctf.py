@@ -116,7 +116,13 @@ def test_the_sample_file_imports_its_pupils_families_schools_and_marks():
     assert any("Hillcrest Primary Federation (926/2301)" in w for w in report.warnings)
     # School days come from the marks (rule A3), refreshed by the import.
     assert SchoolYearDays.unscoped.filter(academic_year=2025).count() == 2
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).count() == 1
+    # One audit row for the import, and one for each school whose registers it wrote.
+    audited = AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT)
+    assert audited.count() == 3
+    per_school = {e.school.establishment_number: e.changes for e in audited if e.school}
+    assert set(per_school) == {"2155", "2301"}
+    assert len(per_school["2155"]["pupils"]) == 14
+    assert len(per_school["2301"]["registers"]) == 2
 
 
 def test_the_sample_pupil_who_moved_school_has_an_enrolment_and_register_at_each():

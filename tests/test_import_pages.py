@@ -231,11 +231,12 @@ def test_the_task_runs_a_batch_once(school):
     assert run_import(batch.pk) == "succeeded"
     batch.refresh_from_db()
     assert (batch.status, batch.progress) == (ImportBatch.Status.SUCCEEDED, 100)
+    audited = AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).count()
 
     # Delivered again (a retry, or a second worker): nothing is run twice.
     again = import_batch_run(batch_id=batch.pk)
     assert again.counts.pupils_created == 14
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).count() == audited
 
 
 def test_an_unexpected_failure_is_reported_and_changes_nothing(school, monkeypatch, caplog):

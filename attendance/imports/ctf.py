@@ -21,9 +21,8 @@ from xml.parsers.expat import ErrorString
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
-from django.core.exceptions import ValidationError
 
-from cases.models.people import validate_upn
+from cases.upn import upn_problem
 
 from ..codes import CTF_MARK_CHARS, LEGACY_CHARS, NO_MARK, resolve_char
 from ..years import (
@@ -256,15 +255,9 @@ class _Reader:
         if not upn:
             self.errors.add(f"{path}/UPN", "the pupil has no UPN")
         else:
-            try:
-                validate_upn(upn)
-            except ValidationError:
-                self.errors.add(
-                    f"{path}/UPN",
-                    "this is not a valid UPN (a check letter then 12 digits, and the check "
-                    "letter must match)",
-                    upn=upn,
-                )
+            problem = upn_problem(upn)
+            if problem is not None:
+                self.errors.add(f"{path}/UPN", f"this is not a valid UPN: {problem}", upn=upn)
         surname, forename = _text(element, "Surname"), _text(element, "Forename")
         for label, value in (("Surname", surname), ("Forename", forename)):
             if not value:

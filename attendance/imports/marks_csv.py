@@ -17,9 +17,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-
-from cases.models.people import validate_upn
+from cases.upn import upn_problem
 
 from ..codes import UnknownCode, resolve_code
 from ..years import Session, academic_year_of, year_end, year_label, year_start
@@ -153,15 +151,9 @@ def _row(line: int, cells: Mapping[str, str], errors: ErrorList) -> CsvMark | No
     if not upn:
         errors.add(place, "there is no UPN")
     else:
-        try:
-            validate_upn(upn)
-        except ValidationError:
-            errors.add(
-                place,
-                "invalid UPN: a UPN is a check letter then 12 digits, and the check letter "
-                "must match",
-                upn=upn,
-            )
+        problem = upn_problem(upn)
+        if problem is not None:
+            errors.add(place, f"invalid UPN: {problem}", upn=upn)
     if day is None:
         errors.add(
             place,

@@ -109,6 +109,7 @@ class Counts:
     marks_loaded: int = 0
     marks_changed: int = 0
     schools_created: int = 0
+    pupils_not_imported: int = 0
 
 
 COUNT_LABELS: dict[str, str] = {
@@ -123,6 +124,7 @@ COUNT_LABELS: dict[str, str] = {
     "registers_updated": "Registers updated",
     "marks_loaded": "Marks loaded",
     "marks_changed": "Marks replaced",
+    "pupils_not_imported": "Pupils not imported (held by another school)",
 }
 
 
@@ -133,6 +135,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     errors_not_shown: int = 0
+    # Pupil by pupil: what the file said that another school's records kept out.
+    not_imported: list[str] = field(default_factory=list)
 
     @classmethod
     def failed(cls, errors: ErrorList, warnings: list[str] | None = None) -> ImportReport:
@@ -162,6 +166,7 @@ class ImportReport:
             "warnings": list(self.warnings),
             "errors": [error.as_json() for error in self.errors],
             "errors_not_shown": self.errors_not_shown,
+            "not_imported": list(self.not_imported),
         }
 
     @classmethod
@@ -175,6 +180,7 @@ class ImportReport:
             warnings=[str(w) for w in data.get("warnings") or []],
             errors=[FileError.from_json(e) for e in data.get("errors") or []],
             errors_not_shown=int(data.get("errors_not_shown") or 0),
+            not_imported=[str(line) for line in data.get("not_imported") or []],
         )
 
     def lines(self) -> list[str]:
@@ -189,6 +195,9 @@ class ImportReport:
             out += [f"  {error}" for error in self.errors]
             if self.errors_not_shown:
                 out.append(f"  ... and {self.errors_not_shown} more errors not shown.")
+        if self.not_imported:
+            out.append("Held by another school:")
+            out += [f"  {line}" for line in self.not_imported]
         if self.warnings:
             out.append("Warnings:")
             out += [f"  {warning}" for warning in self.warnings]

@@ -1,9 +1,11 @@
 from .calendar import SchoolClosure, SchoolTerm, SchoolYearDays
+from .discrepancies import ImportDiscrepancy
 from .registers import ImportBatch, MarkChange, RegisterYear
 from .snapshots import PupilFigures
 
 __all__ = [
     "ImportBatch",
+    "ImportDiscrepancy",
     "MarkChange",
     "PupilFigures",
     "RegisterYear",

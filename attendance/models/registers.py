@@ -25,11 +25,27 @@ class RegisterYear(models.Model):
     from, by position, e.g. {"14": "H"}.
     """
 
+    class Origin(models.TextChoices):
+        SCHOOL = "school", "The school's own register"
+        TRANSFER = "transfer", "History from another school's file"
+
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="registers")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="registers")
     academic_year = models.PositiveSmallIntegerField()
     marks = models.TextField()
     originals = models.JSONField(default=dict, blank=True)
+    # A school's own marks are evidence that can lead to a fine; history that
+    # another school's file carried is kept only until the school's own register
+    # arrives, and never replaces it (docs/rules.md#imports).
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.SCHOOL)
+    supplied_by = models.ForeignKey(
+        School,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For history: the school whose file carried these marks.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     unscoped = ScopedQuerySet.as_manager()
@@ -69,8 +85,17 @@ class ImportBatch(models.Model):
         FAILED = "failed", "Not imported: the file has errors"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    # Whose records the import may change: one school, or (an LA officer's
+    # import) every school of one LA. See attendance.services.imports.ImportScope.
     school = models.ForeignKey(
         School, null=True, blank=True, on_delete=models.PROTECT, related_name="imports"
+    )
+    local_authority = models.ForeignKey(
+        "accounts.LocalAuthority",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="imports",
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -37,9 +37,16 @@ from core.models import AuditEvent
 from ..imports.ctf import CtfContact, CtfFile, CtfPupil, SchoolRef, parse_ctf
 from ..imports.marks_csv import parse_marks_csv
 from ..imports.report import Counts, ErrorList, ImportReport
-from ..models import ImportBatch
+from ..models import ImportBatch, ImportDiscrepancy, RegisterYear
 from ..years import empty_marks, mark_index, year_label
 from .calendars import school_days_refresh
+from .import_ownership import (
+    ImportScope,
+    Ownership,
+    Standing,
+    discrepancies_save,
+    ownership_decide,
+)
 from .marks import IncomingRegister, MergeResult, registers_merge
 from .snapshots import figures_refresh_after_commit
 
@@ -235,46 +242,169 @@ def ctf_import(
     ctf = parsed.file
 
     errors = ErrorList()
-    batch_school = batch.school if batch is not None else None
-    if batch_school is not None:
-        _check_ctf_is_for(ctf, batch_school, errors)
+    scope = ImportScope.of_batch(batch)
+    if scope.school is not None:
+        _check_ctf_is_for(ctf, scope.school, errors)
     schools = _SchoolPlan.build(ctf, errors, warnings)
     if errors:
         return ImportReport.failed(errors, warnings)
+    ownership = ownership_decide(
+        scope=scope,
+        ctf_pupils=ctf.pupils,
+        known_schools=schools.known,
+        pupil_values=partial(_pupil_values, creating=False),
+        carer_values=lambda pupil, contact: _carer_values(_ContactRef(pupil, contact)),
+    )
+    imported = [pupil for pupil in ctf.pupils if ownership.standing(pupil.upn).imported]
     progress(60)
 
     counts = Counts()
     with transaction.atomic():
         school_ids = schools.save(counts)
-        pupils = _pupils_save(ctf.pupils, counts)
-        _enrolments_save(ctf.pupils, pupils, school_ids, counts)
-        _carers_save(ctf.pupils, pupils, counts, warnings)
-        result = registers_merge(
-            incoming=[
-                IncomingRegister(
-                    pupil_id=pupils[pupil.upn].pk,
-                    school_id=school_ids[register.school.key],
-                    academic_year=register.academic_year,
-                    marks=register.marks,
-                    originals=register.originals,
-                )
-                for pupil in ctf.pupils
-                for register in pupil.registers
-            ],
-            batch=batch,
+        owned = ownership.owned_school_ids | {
+            school_ids[key] for key in schools.new if scope.owns(key, None)
+        }
+        pupils = _pupils_save(imported, counts)
+        _enrolments_save(
+            imported,
+            pupils,
+            school_ids,
+            counts,
+            owned_school_ids=owned,
+            enrolled_elsewhere=ownership.enrolled_elsewhere,
         )
+        _carers_save(imported, pupils, counts, warnings, keep=ownership.protected_carer_ids)
+        incoming = []
+        for pupil in imported:
+            pupil_id = pupils[pupil.upn].pk
+            for register in pupil.registers:
+                school_id = school_ids[register.school.key]
+                if school_id in owned:
+                    origin, supplied_by = RegisterYear.Origin.SCHOOL, None
+                elif (pupil_id, school_id, register.academic_year) in (
+                    ownership.protected_registers
+                ):
+                    continue
+                else:
+                    origin = RegisterYear.Origin.TRANSFER
+                    supplied_by = scope.school.pk if scope.school is not None else None
+                incoming.append(
+                    IncomingRegister(
+                        pupil_id=pupil_id,
+                        school_id=school_id,
+                        academic_year=register.academic_year,
+                        marks=register.marks,
+                        originals=register.originals,
+                        origin=origin,
+                        supplied_by_id=supplied_by,
+                    )
+                )
+        result = registers_merge(incoming=incoming, batch=batch)
         _merge_counts(counts, result)
+        discrepancies = discrepancies_save(
+            ownership=ownership, batch=batch, importing_school=scope.school
+        )
+        counts.pupils_not_imported = sum(
+            1 for standing in ownership.pupils.values() if not standing.imported
+        )
         school_days_refresh(pairs=result.touched, after_marks_change=True)
         figures_refresh_after_commit(school_ids={school for school, _ in result.touched})
+        _audit_import(
+            acting_user=acting_user,
+            batch=batch,
+            scope=scope,
+            counts=counts,
+            pupils=pupils,
+            registers=result.written,
+            discrepancies=discrepancies,
+        )
+    progress(100)
+    return ImportReport(
+        counts=counts, warnings=warnings, not_imported=_not_imported_lines(ctf.pupils, ownership)
+    )
+
+
+def _not_imported_lines(ctf_pupils: Sequence[CtfPupil], ownership: Ownership) -> list[str]:
+    """Pupil by pupil, what was refused or kept, in words for the importing
+    school: the other school's values are theirs, so only the kind of each
+    difference is named."""
+    lines: list[str] = []
+    for ctf_pupil in ctf_pupils:
+        standing = ownership.standing(ctf_pupil.upn)
+        name = f"{ctf_pupil.legal_forename} {ctf_pupil.legal_surname}"
+        whats = sorted(
+            {
+                difference.topic
+                for differences in standing.told.values()
+                for difference in differences
+            }
+        )
+        differing = f" The file differs on: {'; '.join(whats)}." if whats else ""
+        if standing.standing is Standing.ON_ROLL_ELSEWHERE:
+            lines.append(
+                f"Pupil {ctf_pupil.upn} ({name}): on roll at another school on the first day "
+                f"this file gives for {ownership.scope.label}, so nothing in the file for this "
+                "pupil was imported. Their school and the local authority have been told; once "
+                "the other school records the date the pupil left, import the file again."
+                + differing
+            )
+        elif standing.standing is Standing.NOT_HERE:
+            lines.append(
+                f"Pupil {ctf_pupil.upn} ({name}): the file has no attendance at "
+                f"{ownership.scope.label} for this pupil, who is known through another school, "
+                "so nothing was changed. That school has been told." + differing
+            )
+        elif standing.told:
+            lines.append(
+                f"Pupil {ctf_pupil.upn} ({name}): imported, but records another school holds "
+                "were kept as that school recorded them, and it has been told." + differing
+            )
+    return lines
+
+
+def _audit_import(
+    *,
+    acting_user: User | None,
+    batch: ImportBatch | None,
+    scope: ImportScope,
+    counts: Counts,
+    pupils: Mapping[str, Pupil],
+    registers: Sequence[IncomingRegister],
+    discrepancies: Sequence[ImportDiscrepancy],
+) -> None:
+    """One audit row for the import as a whole, and one for every school whose
+    records it touched (or told), naming each pupil and register."""
+    upn_of = {pupil.pk: upn for upn, pupil in pupils.items()}
+    by_school: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for register in registers:
+        upn = upn_of.get(register.pupil_id, str(register.pupil_id))
+        touched = by_school[register.school_id]
+        touched["pupils"].add(upn)
+        touched["registers"].add(f"{upn} {year_label(register.academic_year)} ({register.origin})")
+    for record in discrepancies:
+        by_school[record.school_id]["told_about"].add(record.pupil.upn)
+    audit_record(
+        actor=acting_user,
+        action=AuditEvent.Action.IMPORT,
+        target=batch,
+        school=scope.school,
+        changes={
+            "kind": ImportBatch.Kind.CTF.value,
+            "for": scope.label,
+            **asdict(counts),
+            "pupils": sorted(pupils),
+        },
+    )
+    schools = School.objects.in_bulk(list(by_school))
+    for school_id, touched in sorted(by_school.items()):
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.IMPORT,
             target=batch,
-            school=batch_school,
-            changes={"kind": ImportBatch.Kind.CTF.value, **asdict(counts)},
+            school=schools[school_id],
+            note=f"Import for {scope.label}: registers and pupils at {schools[school_id].name}",
+            changes={name: sorted(values) for name, values in touched.items()},
         )
-    progress(100)
-    return ImportReport(counts=counts, warnings=warnings)
 
 
 def _check_ctf_is_for(ctf: CtfFile, school: School, errors: ErrorList) -> None:
@@ -465,15 +595,22 @@ def _enrolments_save(
     pupils: Mapping[str, Pupil],
     school_ids: Mapping[tuple[str, str], int],
     counts: Counts,
+    *,
+    owned_school_ids: set[int],
+    enrolled_elsewhere: set[tuple[int, int]],
 ) -> None:
     """Rule A3: with no entry or leaving date in the file, an enrolment spans
     exactly the dates its marks cover. A span that overlaps or touches an
     enrolment already held for the pupil at that school extends it, so a second
-    import of the same file adds nothing."""
+    import of the same file adds nothing. At a school the import is not for,
+    history adds an enrolment only where the pupil has none: that school's own
+    admission register is never changed."""
     spans: dict[tuple[int, int], list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for ctf_pupil in ctf_pupils:
         for year in ctf_pupil.years:
             key = (pupils[ctf_pupil.upn].pk, school_ids[year.school.key])
+            if key[1] not in owned_school_ids and key in enrolled_elsewhere:
+                continue
             spans[key].append((year.first_date, year.last_date))
     held: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
     pupil_ids = sorted({pupil_id for pupil_id, _ in spans})
@@ -524,36 +661,66 @@ def _meets(enrolment: Enrolment, start: dt.date, end: dt.date) -> bool:
 
 # Parents and carers -----------------------------------------------------------
 
-_PARENT = {"F": PupilCarer.Relationship.MOTHER, "M": PupilCarer.Relationship.FATHER}
-_STEP_PARENT = {"F": PupilCarer.Relationship.STEP_MOTHER, "M": PupilCarer.Relationship.STEP_FATHER}
-# CTF contact relationship codes (CBDS). The specification was not available to
-# us (domain.md B8), so words some MIS write instead of codes are accepted too.
-_RELATIONSHIPS: dict[str, str] = {
-    "FOS": PupilCarer.Relationship.FOSTER_CARER,
-    "FOSTER PARENT": PupilCarer.Relationship.FOSTER_CARER,
-    "FOSTER CARER": PupilCarer.Relationship.FOSTER_CARER,
-    "GRP": PupilCarer.Relationship.GRANDPARENT,
-    "GRANDPARENT": PupilCarer.Relationship.GRANDPARENT,
-    "REL": PupilCarer.Relationship.OTHER_RELATIVE,
-    "FAM": PupilCarer.Relationship.OTHER_RELATIVE,
-    "SWR": PupilCarer.Relationship.SOCIAL_WORKER,
-    "SOCIAL WORKER": PupilCarer.Relationship.SOCIAL_WORKER,
-    "MOTHER": PupilCarer.Relationship.MOTHER,
-    "FATHER": PupilCarer.Relationship.FATHER,
+_R = PupilCarer.Relationship
+# The DfE's CBDS relationship codes for a pupil's contacts, as real CTFs carry
+# them. See docs/rules.md#ctf-contacts.
+CBDS_RELATIONSHIPS: dict[str, str] = {
+    "PAM": _R.MOTHER,
+    "PAF": _R.FATHER,
+    "STM": _R.STEP_MOTHER,
+    "STF": _R.STEP_FATHER,
+    "FOM": _R.FOSTER_CARER,
+    "FOF": _R.FOSTER_CARER,
+    "CAR": _R.CARER,
+    "FAM": _R.OTHER_RELATIVE,
+    "REL": _R.OTHER_RELATIVE,
+    "CHM": _R.CHILDMINDER,
+    "DOC": _R.DOCTOR,
+    "SWR": _R.SOCIAL_WORKER,
+    "TCH": _R.TEACHER,
+    "HTC": _R.HEAD_TEACHER,
+    "RLG": _R.RELIGIOUS_CONTACT,
+    "OTH": _R.OTHER,
 }
+# Older exports (and our first sample file) say "parent" or "step-parent" and
+# leave the sex to the contact's gender or title; some write words, not codes.
+_UNGENDERED: dict[str, tuple[str, str, str]] = {
+    # code: (if a woman, if a man, if not known)
+    "PAR": (_R.MOTHER, _R.FATHER, _R.PARENT),
+    "PARENT": (_R.MOTHER, _R.FATHER, _R.PARENT),
+    "STP": (_R.STEP_MOTHER, _R.STEP_FATHER, _R.STEP_PARENT),
+    "STEP-PARENT": (_R.STEP_MOTHER, _R.STEP_FATHER, _R.STEP_PARENT),
+    "STEP PARENT": (_R.STEP_MOTHER, _R.STEP_FATHER, _R.STEP_PARENT),
+}
+_WORDS: dict[str, str] = {
+    "MOTHER": _R.MOTHER,
+    "FATHER": _R.FATHER,
+    "GRP": _R.GRANDPARENT,
+    "GRANDPARENT": _R.GRANDPARENT,
+    "FOS": _R.FOSTER_CARER,
+    "FOSTER PARENT": _R.FOSTER_CARER,
+    "FOSTER CARER": _R.FOSTER_CARER,
+    "CARER": _R.CARER,
+    "SOCIAL WORKER": _R.SOCIAL_WORKER,
+}
+# Parental responsibility is assumed, when the file does not say, only for these.
+_PARENTS = {_R.MOTHER, _R.FATHER, _R.PARENT}
 _WOMEN_TITLES = {"MRS", "MS", "MISS"}
 
 
-def _relationship(contact: CtfContact) -> str:
-    gender = contact.gender
-    if gender not in {"M", "F"}:
-        title = contact.title.upper().rstrip(".")
-        gender = "F" if title in _WOMEN_TITLES else "M" if title == "MR" else ""
-    if contact.relationship in {"PAR", "PARENT"}:
-        return _PARENT.get(gender, PupilCarer.Relationship.OTHER)
-    if contact.relationship in {"STP", "STEP-PARENT", "STEP PARENT"}:
-        return _STEP_PARENT.get(gender, PupilCarer.Relationship.OTHER)
-    return _RELATIONSHIPS.get(contact.relationship, PupilCarer.Relationship.OTHER)
+def _relationship(contact: CtfContact) -> str | None:
+    """The relationship a contact's code stands for; None for a code we do not know."""
+    code = contact.relationship
+    if code in CBDS_RELATIONSHIPS:
+        return CBDS_RELATIONSHIPS[code]
+    if code in _UNGENDERED:
+        gender = contact.gender
+        if gender not in {"M", "F"}:
+            title = contact.title.upper().rstrip(".")
+            gender = "F" if title in _WOMEN_TITLES else "M" if title == "MR" else ""
+        woman, man, unknown = _UNGENDERED[code]
+        return woman if gender == "F" else man if gender == "M" else unknown
+    return _WORDS.get(code)
 
 
 def _squash(text: str) -> str:
@@ -648,9 +815,13 @@ def _carers_save(
     pupils: Mapping[str, Pupil],
     counts: Counts,
     warnings: list[str],
+    *,
+    keep: set[int],
 ) -> None:
     """Match each contact to a carer this pupil already has (same name), else to
     the carer shared with a sibling in the file, else add one; then link them.
+    The details of a carer in `keep` (a parent of a pupil another school holds)
+    stay as that school recorded them.
 
     A DSL's decision about correspondence is never touched: it is theirs."""
     pupil_ids = [pupils[p.upn].pk for p in ctf_pupils]
@@ -691,6 +862,8 @@ def _carers_save(
                 if not getattr(carer, name):
                     setattr(carer, name, value)
             continue
+        if carer.pk in keep:
+            continue
         if any(getattr(carer, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(carer, name, value)
@@ -717,8 +890,17 @@ def _carers_save(
             continue
         linked.add((pupil_id, carer.pk))
         held = next((x for x in links[pupil_id] if x.carer_id == carer.pk), None)
+        relationship = _relationship(ref.contact)
+        if relationship is None:
+            relationship = _R.OTHER
+            warnings.append(
+                f"Pupil {ref.pupil.upn}: the relationship of {ref.contact.forename} "
+                f"{ref.contact.surname} is coded {ref.contact.relationship or '(blank)'!r}, "
+                "which is not a CBDS relationship code, so it was recorded as "
+                f"“other contact”; check and correct it ({ref.contact.path})."
+            )
         link_values: dict[str, Any] = {
-            "relationship": _relationship(ref.contact),
+            "relationship": relationship,
             "contact_priority": ref.contact.order,
         }
         responsibility = ref.contact.parental_responsibility
@@ -728,9 +910,7 @@ def _carers_save(
             # household: not living with the pupil, so no letter goes to an address
             # that may be unsafe until someone checks (PupilCarer.receives_correspondence).
             link_values["parental_responsibility"] = (
-                responsibility
-                if responsibility is not None
-                else link_values["relationship"] in _PARENT.values()
+                responsibility if responsibility is not None else relationship in _PARENTS
             )
             link_values["lives_with_pupil"] = bool(lives_with)
             new_links.append(PupilCarer(pupil_id=pupil_id, carer=carer, **link_values))
@@ -782,7 +962,7 @@ def marks_csv_import(
 
     errors = ErrorList()
     upns = sorted({mark.upn for mark in parsed.marks})
-    pupil_ids = {
+    pupil_ids: dict[str, int] = {
         upn: pk
         for chunk in _chunks(upns)
         for upn, pk in Pupil.unscoped.filter(upn__in=chunk).values_list("upn", "pk")
@@ -820,6 +1000,7 @@ def marks_csv_import(
             originals[str(position)] = mark.original
     if errors:
         return ImportReport.failed(errors)
+    upn_of = {pk: upn for upn, pk in pupil_ids.items()}
     progress(60)
 
     counts = Counts()
@@ -843,6 +1024,7 @@ def marks_csv_import(
                 "kind": ImportBatch.Kind.MARKS_CSV.value,
                 "academic_year": year_label(year),
                 **asdict(counts),
+                "pupils": sorted(upn_of[r.pupil_id] for r in result.written),
             },
         )
     progress(100)

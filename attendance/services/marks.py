@@ -22,6 +22,8 @@ from ..codes import BY_CHAR, NO_MARK
 from ..models import ImportBatch, MarkChange, RegisterYear
 from ..years import date_at, empty_marks, session_at
 
+_OWN = RegisterYear.Origin.SCHOOL
+
 
 @dataclass
 class IncomingRegister:
@@ -33,6 +35,9 @@ class IncomingRegister:
     academic_year: int
     marks: str
     originals: dict[str, str] = field(default_factory=dict)
+    origin: str = RegisterYear.Origin.SCHOOL
+    # For history: the school whose file carried the marks.
+    supplied_by_id: int | None = None
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -46,6 +51,9 @@ class MergeResult:
     marks_loaded: int = 0
     marks_changed: int = 0
     touched: set[tuple[int, int]] = field(default_factory=set)  # (school, year)
+    written: list[IncomingRegister] = field(default_factory=list)
+    # History refused because the school holds its own register for that year.
+    kept_own: list[IncomingRegister] = field(default_factory=list)
 
 
 def registers_merge(
@@ -56,18 +64,30 @@ def registers_merge(
     Only the stretch of each stored register that the incoming marks cover is
     read and rewritten, so appending a day for a whole LA moves two characters
     per pupil, not a year of marks.
+
+    History (another school's file's marks for a school) never replaces a
+    school's own register; a school's own marks take over a register that held
+    only history.
     """
     result = MergeResult()
     new_rows: list[IncomingRegister] = []
     updates: list[_Update] = []
     changes: list[MarkChange] = []
+    now_own: list[tuple[int, int, int]] = []
     for year, items in _by_year(incoming).items():
         held = _held(year, {item.school_id for item in items})
         known: list[IncomingRegister] = []
         for item in items:
+            held_origin = held.get((item.pupil_id, item.school_id))
+            if held_origin == _OWN and item.origin != _OWN:
+                result.kept_own.append(item)
+                continue
+            if held_origin is not None and held_origin != _OWN and item.origin == _OWN:
+                now_own.append(item.key)
             result.marks_loaded += len(item.marks) - item.marks.count(NO_MARK)
             result.touched.add((item.school_id, item.academic_year))
-            if (item.pupil_id, item.school_id) in held:
+            result.written.append(item)
+            if held_origin is not None:
                 known.append(item)
             else:
                 new_rows.append(item)
@@ -91,6 +111,10 @@ def registers_merge(
     else:
         _write_with_orm(new_rows, updates)
     MarkChange.unscoped.bulk_create(changes, batch_size=2000)
+    for pupil_id, school_id, year in now_own:
+        RegisterYear.unscoped.filter(
+            pupil_id=pupil_id, school_id=school_id, academic_year=year
+        ).update(origin=_OWN, supplied_by=None)
     return result
 
 
@@ -132,14 +156,14 @@ def _window(items: Iterable[IncomingRegister]) -> tuple[int, int]:
     return lo, hi
 
 
-def _held(year: int, school_ids: set[int]) -> set[tuple[int, int]]:
-    """(pupil, school) of the registers already stored for this year: a new one
-    goes straight into the COPY, with nothing to read or merge."""
-    return set(
-        RegisterYear.unscoped.filter(academic_year=year, school_id__in=school_ids).values_list(
-            "pupil_id", "school_id"
-        )
-    )
+def _held(year: int, school_ids: set[int]) -> dict[tuple[int, int], str]:
+    """(pupil, school) of the registers already stored for this year, with their
+    origin: a new one goes straight into the COPY, with nothing to read or merge."""
+    rows = RegisterYear.unscoped.filter(academic_year=year, school_id__in=school_ids)
+    return {
+        (pupil_id, school_id): origin
+        for pupil_id, school_id, origin in rows.values_list("pupil_id", "school_id", "origin")
+    }
 
 
 def _stored_parts(
@@ -202,13 +226,24 @@ def _copy_new(rows: Sequence[IncomingRegister]) -> None:
     with (
         connection.cursor() as cursor,
         cursor.copy(
-            f"COPY {table} (pupil_id, school_id, academic_year, marks, originals, updated_at) "
-            "FROM STDIN"
+            f"COPY {table} (pupil_id, school_id, academic_year, marks, originals, origin, "
+            "supplied_by_id, updated_at) FROM STDIN"
         ) as copy,
     ):
         for r in rows:
             originals = json.dumps(r.originals) if r.originals else "{}"
-            copy.write_row((r.pupil_id, r.school_id, r.academic_year, r.marks, originals, now))
+            copy.write_row(
+                (
+                    r.pupil_id,
+                    r.school_id,
+                    r.academic_year,
+                    r.marks,
+                    originals,
+                    r.origin,
+                    r.supplied_by_id,
+                    now,
+                )
+            )
 
 
 def _update_via_temp_table(updates: Sequence[_Update]) -> None:
@@ -242,6 +277,8 @@ def _write_with_orm(new_rows: Sequence[IncomingRegister], updates: Sequence[_Upd
                 academic_year=r.academic_year,
                 marks=r.marks,
                 originals=r.originals,
+                origin=r.origin,
+                supplied_by_id=r.supplied_by_id,
             )
             for r in new_rows
         ],

@@ -3,22 +3,19 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.gb import upn as upn_check
 
 from accounts.models import School
 from core.scoping import ScopedManager, ScopedQuerySet
 
+from ..upn import upn_problem
+
 
 def validate_upn(value: str) -> None:
-    try:
-        upn_check.validate(value)
-    except StdnumError as exc:
+    problem = upn_problem(value)
+    if problem is not None:
         raise ValidationError(
-            "Enter a valid UPN: 13 characters, a check letter then 12 digits, "
-            "for example D926215520105.",
-            code="invalid_upn",
-        ) from exc
+            f"Enter a valid UPN: {problem}. For example D926215520105.", code="invalid_upn"
+        )
 
 
 class Pupil(models.Model):
@@ -178,13 +175,21 @@ class PupilCarer(models.Model):
     class Relationship(models.TextChoices):
         MOTHER = "mother", "Mother"
         FATHER = "father", "Father"
+        PARENT = "parent", "Parent"
         STEP_MOTHER = "step_mother", "Step-mother"
         STEP_FATHER = "step_father", "Step-father"
-        GRANDPARENT = "grandparent", "Grandparent"
+        STEP_PARENT = "step_parent", "Step-parent"
         FOSTER_CARER = "foster_carer", "Foster carer"
-        OTHER_RELATIVE = "other_relative", "Other relative"
+        CARER = "carer", "Carer"
+        GRANDPARENT = "grandparent", "Grandparent"
+        OTHER_RELATIVE = "other_relative", "Other relative or family member"
+        CHILDMINDER = "childminder", "Childminder"
         SOCIAL_WORKER = "social_worker", "Social worker"
-        OTHER = "other", "Other"
+        DOCTOR = "doctor", "Doctor"
+        TEACHER = "teacher", "Teacher"
+        HEAD_TEACHER = "head_teacher", "Head teacher"
+        RELIGIOUS_CONTACT = "religious_contact", "Religious contact"
+        OTHER = "other", "Other contact"
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="carer_links")
     carer = models.ForeignKey(Carer, on_delete=models.CASCADE, related_name="pupil_links")
