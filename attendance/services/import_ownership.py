@@ -80,7 +80,8 @@ class ImportScope:
 class Standing(Enum):
     NEW = "new"  # not known to the product: the importing school's
     OWN = "own"  # known only through the schools the import is for, or moving in
-    ON_ROLL_ELSEWHERE = "on_roll_elsewhere"  # refused: on roll at another school
+    MOVED_ON = "moved_on"  # was here, now on roll elsewhere: marks here, details theirs
+    ON_ROLL_ELSEWHERE = "on_roll_elsewhere"  # refused: on roll elsewhere on those days
     NOT_HERE = "not_here"  # known elsewhere, and the file has no attendance here
 
 
@@ -111,6 +112,12 @@ class PupilStanding:
 
     @property
     def imported(self) -> bool:
+        """Are the file's enrolments and registers here written for this pupil?"""
+        return self.standing in {Standing.NEW, Standing.OWN, Standing.MOVED_ON}
+
+    @property
+    def changes_details(self) -> bool:
+        """Are the pupil's and their parents' details taken from the file?"""
         return self.standing in {Standing.NEW, Standing.OWN}
 
 
@@ -187,14 +194,22 @@ def ownership_decide(
             result.pupils[ctf_pupil.upn] = PupilStanding(ctf_pupil.upn, Standing.OWN, pupil)
             continue
         if here:
-            entry = min(year.first_date for year in here)
-            on_roll = [e for e in elsewhere if e.end is None or e.end >= entry]
-            if not on_roll:
+            first = min(year.first_date for year in here)
+            last = max(year.last_date for year in here)
+            on_roll = [
+                e for e in elsewhere if e.start <= last and (e.end is None or e.end >= first)
+            ]
+            later = [e for e in elsewhere if e.start > last]
+            if on_roll:
+                standing = PupilStanding(ctf_pupil.upn, Standing.ON_ROLL_ELSEWHERE, pupil)
+                holders = {e.school_id for e in on_roll}
+            elif later:
+                standing = PupilStanding(ctf_pupil.upn, Standing.MOVED_ON, pupil)
+                holders = _current_schools(later)
+            else:
                 # A real move: every enrolment elsewhere ended before the first day here.
                 result.pupils[ctf_pupil.upn] = PupilStanding(ctf_pupil.upn, Standing.OWN, pupil)
                 continue
-            standing = PupilStanding(ctf_pupil.upn, Standing.ON_ROLL_ELSEWHERE, pupil)
-            holders = {e.school_id for e in on_roll}
         else:
             standing = PupilStanding(ctf_pupil.upn, Standing.NOT_HERE, pupil)
             holders = _current_schools(elsewhere)
@@ -344,7 +359,7 @@ def _protect_carers(
         """The schools, other than those the import is for, that hold this pupil."""
         if pupil_id in in_file:
             standing = in_file[pupil_id]
-            return set() if standing.imported else set(standing.told)
+            return set() if standing.changes_details else set(standing.told)
         held = outside_enrolments.get(pupil_id)
         return _current_schools(held) - result.owned_school_ids if held else set()
 

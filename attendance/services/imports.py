@@ -128,7 +128,12 @@ def import_batch_create(
 
 
 def import_file_run(
-    *, kind: str, path: Path, school: School | None, options: Mapping[str, Any] | None = None
+    *,
+    kind: str,
+    path: Path,
+    school: School | None,
+    local_authority: LocalAuthority | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> tuple[ImportBatch, ImportReport]:
     """Import a file from disk (the import_ctf and import_marks commands), recorded
     as a batch like an upload so that its report and the history of replaced
@@ -137,6 +142,7 @@ def import_file_run(
     batch = ImportBatch.unscoped.create(
         kind=kind,
         school=school,
+        local_authority=local_authority,
         uploaded_by=None,
         original_name=path.name[:255],
         sha256=hashlib.sha256(data).hexdigest(),
@@ -245,6 +251,8 @@ def ctf_import(
     scope = ImportScope.of_batch(batch)
     if scope.school is not None:
         _check_ctf_is_for(ctf, scope.school, errors)
+    elif scope.local_authority is not None:
+        _check_ctf_is_for_la(ctf, scope.local_authority, errors)
     schools = _SchoolPlan.build(ctf, errors, warnings)
     if errors:
         return ImportReport.failed(errors, warnings)
@@ -264,7 +272,13 @@ def ctf_import(
         owned = ownership.owned_school_ids | {
             school_ids[key] for key in schools.new if scope.owns(key, None)
         }
-        pupils = _pupils_save(imported, counts)
+        pupils = _pupils_save(
+            imported,
+            counts,
+            keep_details={
+                upn for upn, standing in ownership.pupils.items() if not standing.changes_details
+            },
+        )
         _enrolments_save(
             imported,
             pupils,
@@ -273,7 +287,13 @@ def ctf_import(
             owned_school_ids=owned,
             enrolled_elsewhere=ownership.enrolled_elsewhere,
         )
-        _carers_save(imported, pupils, counts, warnings, keep=ownership.protected_carer_ids)
+        _carers_save(
+            [p for p in imported if ownership.standing(p.upn).changes_details],
+            pupils,
+            counts,
+            warnings,
+            keep=ownership.protected_carer_ids,
+        )
         incoming = []
         for pupil in imported:
             pupil_id = pupils[pupil.upn].pk
@@ -354,6 +374,12 @@ def _not_imported_lines(ctf_pupils: Sequence[CtfPupil], ownership: Ownership) ->
                 f"{ownership.scope.label} for this pupil, who is known through another school, "
                 "so nothing was changed. That school has been told." + differing
             )
+        elif standing.standing is Standing.MOVED_ON:
+            lines.append(
+                f"Pupil {ctf_pupil.upn} ({name}): marks and dates at {ownership.scope.label} "
+                "were imported, but the pupil has since moved to another school, which keeps "
+                "their and their parents' details; it has been told." + differing
+            )
         elif standing.told:
             lines.append(
                 f"Pupil {ctf_pupil.upn} ({name}): imported, but records another school holds "
@@ -426,6 +452,17 @@ def _check_ctf_is_for(ctf: CtfFile, school: School, errors: ErrorList) -> None:
             "/CTfile/Header/SourceSchool",
             f"this file is not for {school.name} ({key[0]}/{key[1]}): neither its source or "
             "destination school nor any pupil's attendance is at that school",
+        )
+
+
+def _check_ctf_is_for_la(ctf: CtfFile, local_authority: LocalAuthority, errors: ErrorList) -> None:
+    named = {ref.key[0] for ref in (ctf.source_school, ctf.dest_school) if ref is not None}
+    named |= {year.school.key[0] for pupil in ctf.pupils for year in pupil.years}
+    if local_authority.code not in named:
+        errors.add(
+            "/CTfile/Header/SourceSchool",
+            f"this file is not for {local_authority.name} ({local_authority.code}): no school "
+            "it names is in that local authority",
         )
 
 
@@ -564,7 +601,9 @@ def _pupil_values(pupil: CtfPupil, *, creating: bool) -> dict[str, Any]:
     return values
 
 
-def _pupils_save(ctf_pupils: Sequence[CtfPupil], counts: Counts) -> dict[str, Pupil]:
+def _pupils_save(
+    ctf_pupils: Sequence[CtfPupil], counts: Counts, *, keep_details: set[str]
+) -> dict[str, Pupil]:
     upns = [pupil.upn for pupil in ctf_pupils]
     stored = {
         pupil.upn: pupil
@@ -577,6 +616,8 @@ def _pupils_save(ctf_pupils: Sequence[CtfPupil], counts: Counts) -> dict[str, Pu
         existing = stored.get(ctf_pupil.upn)
         if existing is None:
             new.append(Pupil(upn=ctf_pupil.upn, **_pupil_values(ctf_pupil, creating=True)))
+            continue
+        if ctf_pupil.upn in keep_details:
             continue
         values = _pupil_values(ctf_pupil, creating=False)
         if any(getattr(existing, name) != value for name, value in values.items()):

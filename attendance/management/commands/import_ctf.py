@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.models import School
+from accounts.models import LocalAuthority, School
 
 from ...imports.report import ImportReport
 from ...models import ImportBatch
@@ -18,11 +18,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The CTF (XML) to import.")
-        parser.add_argument(
+        whose = parser.add_mutually_exclusive_group()
+        whose.add_argument(
             "--school",
             metavar="URN",
-            help="Record the import against this school (by URN), and refuse a file that is "
-            "not for it.",
+            help="Import for this school (by URN): refuse a file that is not for it, and "
+            "change no other school's registers, pupils or parents.",
+        )
+        whose.add_argument(
+            "--la",
+            metavar="CODE",
+            help="Import for every school of this local authority (its three-digit number), "
+            "and no other.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,7 +37,17 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"There is no file at {path}.")
         school = school_by_urn(options["school"]) if options["school"] else None
-        _, report = import_file_run(kind=ImportBatch.Kind.CTF, path=path, school=school)
+        local_authority = la_by_code(options["la"]) if options["la"] else None
+        if school is None and local_authority is None:
+            self.stdout.write(
+                "No --school or --la given: importing for every school the file names."
+            )
+        _, report = import_file_run(
+            kind=ImportBatch.Kind.CTF,
+            path=path,
+            school=school,
+            local_authority=local_authority,
+        )
         report_print(self, report)
 
 
@@ -39,6 +56,13 @@ def school_by_urn(urn: str) -> School:
     if school is None:
         raise CommandError(f"There is no school with URN {urn}.")
     return school
+
+
+def la_by_code(code: str) -> LocalAuthority:
+    local_authority = LocalAuthority.objects.filter(code=code.strip()).first()
+    if local_authority is None:
+        raise CommandError(f"There is no local authority with the number {code}.")
+    return local_authority
 
 
 def report_print(command: BaseCommand, report: ImportReport) -> None:
