@@ -128,5 +128,7 @@ def test_an_unknown_code_is_reported_naming_the_pupil_the_contact_and_the_code()
 
     assert links["Ann"].relationship == PupilCarer.Relationship.OTHER
     (warning,) = [w for w in report.warnings if "relationship" in w]
-    assert UPN_A in warning and "Ann Lee" in warning and "'XYZ'" in warning
+    assert UPN_A in warning
+    assert "Ann Lee" in warning
+    assert "'XYZ'" in warning
     assert "not a CBDS relationship code" in warning

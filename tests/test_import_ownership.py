@@ -126,7 +126,8 @@ def test_a_file_naming_another_schools_pupil_changes_nothing_of_theirs(northmoor
     assert not Pupil.objects.for_user(lead).filter(pk=pupil.pk).exists()
     # The report names the pupil and each kind of difference, not Northmoor's values.
     (line,) = report.not_imported
-    assert pupil.upn in line and "nothing in the file for this pupil was imported" in line
+    assert pupil.upn in line
+    assert "nothing in the file for this pupil was imported" in line
     for topic in ("legal surname", "register marks at another school", "Isla Evans's address"):
         assert topic in line
     assert "1 Moor Lane" not in line
