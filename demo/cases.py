@@ -1,6 +1,6 @@
 """Attendance cases for the demo: a living case file at every stage.
 
-The pupils are the registers' cast (core.demo.registers), found again from what is
+The pupils are the registers' cast (demo.registers), found again from what is
 stored, exactly as "Pupils to look at" finds them: the brother and sister who miss the
 same Monday mornings and Friday afternoons at two schools, the pupils with a weekly
 pattern at or over the national threshold, the severely absent, the pupil on a
