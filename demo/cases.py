@@ -15,6 +15,10 @@ attendance is good now. Each gets the case its part calls for:
     Universal       the holiday families: an early concern and a couple of contacts
     Closed          the pupil whose attendance improved
 
+Not yet: no case reaches the Notice to Improve or referred stage (the furthest is
+Support First), so the demo has no notice, bundle, LA review or penalty notice to show,
+although the "Cases to look at" ordering already ranks those stages first.
+
 Dates: each history is laid out at fixed offsets back from the demo day (the day after
 the last register day: today, while a term is running), on the school's own school days,
 so nothing happens at a weekend, in a holiday or on an INSET day; first-day calls fall on
