@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "attendance",
     "pathway",
     "notices",
+    "demo",
 ]
 
 MIDDLEWARE = [

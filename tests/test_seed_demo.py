@@ -47,8 +47,8 @@ from cases.models import (
     WishesAndFeelings,
 )
 from cases.selectors_cases import case_file, caseload
-from core.demo.calendars import easter_sunday, half_terms
 from core.language import discouraged_terms
+from demo.calendars import easter_sunday, half_terms
 
 pytestmark = pytest.mark.django_db
 

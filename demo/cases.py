@@ -1,6 +1,6 @@
 """Attendance cases for the demo: a living case file at every stage.
 
-The pupils are the registers' cast (core.demo.registers), found again from what is
+The pupils are the registers' cast (demo.registers), found again from what is
 stored, exactly as "Pupils to look at" finds them: the brother and sister who miss the
 same Monday mornings and Friday afternoons at two schools, the pupils with a weekly
 pattern at or over the national threshold, the severely absent, the pupil on a
@@ -14,6 +14,10 @@ attendance is good now. Each gets the case its part calls for:
                     on a part-time timetable
     Universal       the holiday families: an early concern and a couple of contacts
     Closed          the pupil whose attendance improved
+
+Not yet: no case reaches the Notice to Improve or referred stage (the furthest is
+Support First), so the demo has no notice, bundle, LA review or penalty notice to show,
+although the "Cases to look at" ordering already ranks those stages first.
 
 Dates: each history is laid out at fixed offsets back from the demo day (the day after
 the last register day: today, while a term is running), on the school's own school days,

@@ -5,7 +5,7 @@ password.
 Everything random comes from one `random.Random(seed)`, consumed in a fixed order, so a
 seed always gives the same pupils. The only outside input is today: pupils' dates of birth
 must match their year groups, so they move with the academic year, and the registers run
-up to yesterday (core.demo.registers).
+up to yesterday (demo.registers).
 """
 
 from __future__ import annotations

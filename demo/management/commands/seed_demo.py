@@ -6,15 +6,15 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from attendance.years import year_label
-from core.demo.builder import (
+from demo.builder import (
     DEFAULT_PUPILS_PER_SCHOOL,
     DEFAULT_SEED,
     DemoDataError,
     DemoSummary,
     demo_build,
 )
-from core.demo.cases import DemoCases
-from core.demo.registers import DemoAttendance
+from demo.cases import DemoCases
+from demo.registers import DemoAttendance
 
 
 class Command(BaseCommand):
