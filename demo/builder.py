@@ -19,11 +19,11 @@ from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, ProtectedError, QuerySet
-from stdnum.gb import upn as upn_check
 
 from accounts.models import LocalAuthority, Role, School, User
 from attendance.years import academic_year_of
 from cases.models import Carer, Enrolment, Pupil, PupilCarer
+from cases.upn import upn_check_letter
 from core import dates
 from core.audit import audit_record
 from core.models import AuditEvent
@@ -47,9 +47,9 @@ from .registers import (
     demo_registers_delete,
 )
 
-# stdnum checks a UPN's LA part against the DfE list, so the fictional authority needs a
-# real number: 836 was Poole's, retired in the 2019 Dorset reorganisation, so it cannot
-# clash with a live authority's imports (nor with the CTF fixture's LA 926).
+# The fictional authority uses a retired LA number: 836 was Poole's until the 2019
+# Dorset reorganisation, so it cannot clash with a live authority's imports (nor with
+# the CTF fixture's LA 926).
 DEMO_LA_CODE = "836"
 DEMO_LA_NAME = "Northmoor Council"
 # Demo data only: printed on every run so that anyone trying the product can sign in.
@@ -1161,4 +1161,4 @@ class _Generator:
             self._serials[key] = self.rng.randint(0, 40)
         self._serials[key] += 1
         body = f"{DEMO_LA_CODE}{establishment}{key[1]:02d}{self._serials[key]:03d}"
-        return upn_check.calc_check_digit(body) + body
+        return upn_check_letter(body) + body
