@@ -1,11 +1,11 @@
-from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.db import transaction
 from django.urls import reverse_lazy
+
+from core.queue import enqueue_on_commit
 
 from .services.passwords import password_reset_record
 from .tasks import send_password_reset_email
@@ -37,9 +37,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
     ) -> None:
         domain = domain_override or (request.get_host() if request is not None else "localhost")
         for user in self.get_users(self.cleaned_data["email"]):
-            transaction.on_commit(
-                partial(send_password_reset_email.delay, user.pk, domain, use_https)
-            )
+            enqueue_on_commit(send_password_reset_email, user.pk, domain, use_https)
 
 
 class PasswordResetRequestView(auth_views.PasswordResetView):

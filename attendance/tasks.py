@@ -1,9 +1,12 @@
+from typing import Any
+
 from celery import shared_task
+from celery.signals import worker_ready
 
 from core.dates import last_full_day
 from core.locks import advisory_lock
 
-from .services.imports import import_batch_run
+from .services.imports import import_batch_run, import_batches_recover
 from .services.snapshots import figures_refresh
 
 
@@ -20,3 +23,18 @@ def refresh_figures(school_ids: list[int] | None = None) -> int:
     name = "refresh_figures" if school_ids is None else f"refresh_figures:{school_ids}"
     with advisory_lock(name):
         return figures_refresh(as_at=last_full_day(), school_ids=school_ids).rows
+
+
+@shared_task
+def recover_imports() -> dict[str, list[int]]:
+    """Every few minutes, and when a worker starts: take up imports nobody ran,
+    fail those whose worker died. Returns the batch ids of each."""
+    with advisory_lock("recover_imports"):
+        recovered = import_batches_recover()
+    return {"taken_up": recovered.taken_up, "failed": recovered.failed}
+
+
+@worker_ready.connect
+def _recover_imports_on_start(**_: Any) -> None:
+    # An upload queued while no worker ran is taken up as soon as one starts.
+    recover_imports.delay()

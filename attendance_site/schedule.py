@@ -14,6 +14,11 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "attendance.tasks.refresh_figures",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Uploads nobody took up (the broker lost them) and imports whose worker died.
+    "recover-imports": {
+        "task": "attendance.tasks.recover_imports",
+        "schedule": crontab(minute="*/5"),
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=2, minute=15),

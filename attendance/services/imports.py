@@ -27,12 +27,14 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import LocalAuthority, School
 from cases.models import Carer, Enrolment, Pupil, PupilCarer
 from core.audit import audit_record
 from core.models import AuditEvent
+from core.queue import enqueue
 
 from ..imports.ctf import CtfContact, CtfFile, CtfPupil, SchoolRef, parse_ctf
 from ..imports.marks_csv import parse_marks_csv
@@ -60,6 +62,12 @@ ProgressCallback = Callable[[int], None]
 _T = TypeVar("_T")
 # Far below any database's limit on query parameters.
 _CHUNK = 2000
+# A batch waiting this long was never picked up (the broker lost it, or no worker
+# runs): it is taken up by import_batches_recover and no longer blocks a re-upload.
+QUEUE_TIMEOUT = dt.timedelta(minutes=10)
+# A whole LA's year imports in about a minute (docs/benchmarks.md): a batch
+# "running" for an hour belongs to a worker that died.
+RUN_TIMEOUT = dt.timedelta(hours=1)
 
 
 class ImportRefused(Exception):
@@ -92,14 +100,14 @@ def import_batch_create(
         # Locks the school's row so that two copies of one form, sent at once,
         # are checked one after the other (PostgreSQL; SQLite writes one at a time).
         School.objects.select_for_update().filter(pk=school.pk).first()
-        running = ImportBatch.unscoped.filter(
-            school=school,
-            kind=kind,
-            sha256=sha256,
-            status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING],
-        ).first()
+        same_file = ImportBatch.unscoped.filter(school=school, kind=kind, sha256=sha256)
+        running = same_file.filter(_under_way()).first()
         if running is not None:
             return running, False
+        for stuck in same_file.filter(
+            status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING]
+        ):
+            _batch_finish(stuck, _service_failure("the file was uploaded again and imported anew"))
         options: dict[str, Any] = {}
         if academic_year is not None:
             options["academic_year"] = academic_year
@@ -121,10 +129,52 @@ def import_batch_create(
             school=school,
             note="File uploaded for import",
         )
-        from ..tasks import run_import  # the task module imports this one
-
-        transaction.on_commit(partial(run_import.delay, batch.pk))
+        transaction.on_commit(partial(import_batch_queue, batch_id=batch.pk))
     return batch, True
+
+
+def _under_way() -> Q:
+    """Batches a worker has, or will soon have: not stuck."""
+    now = timezone.now()
+    return Q(status=ImportBatch.Status.QUEUED, created_at__gte=now - QUEUE_TIMEOUT) | Q(
+        status=ImportBatch.Status.RUNNING, started_at__gte=now - RUN_TIMEOUT
+    )
+
+
+def import_batch_queue(*, batch_id: int) -> None:
+    """Hand the batch to a worker; if the broker cannot take it, import it here
+    and now, so that an upload never waits for a worker that will not come."""
+    from ..tasks import run_import  # the task module imports this one
+
+    if not enqueue(run_import, batch_id):
+        batch = ImportBatch.unscoped.get(pk=batch_id)
+        batch.options = {**batch.options, "ran_without_worker": True}
+        batch.save(update_fields=["options"])
+
+
+@dataclass
+class Recovered:
+    taken_up: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def import_batches_recover() -> Recovered:
+    """Take up batches left waiting past QUEUE_TIMEOUT, and fail those left
+    "running" past RUN_TIMEOUT (their worker died; the import's one transaction
+    means nothing was written). Run every few minutes and when a worker starts."""
+    now = timezone.now()
+    recovered = Recovered()
+    for batch in ImportBatch.unscoped.filter(
+        status=ImportBatch.Status.RUNNING, started_at__lt=now - RUN_TIMEOUT
+    ):
+        _batch_finish(batch, _service_failure("the import was interrupted before it finished"))
+        recovered.failed.append(batch.pk)
+    for batch_id in ImportBatch.unscoped.filter(
+        status=ImportBatch.Status.QUEUED, created_at__lt=now - QUEUE_TIMEOUT
+    ).values_list("pk", flat=True):
+        import_batch_run(batch_id=batch_id)
+        recovered.taken_up.append(batch_id)
+    return recovered
 
 
 def import_file_run(
@@ -210,11 +260,16 @@ def import_batch_execute(
 
 
 def _batch_finish(batch: ImportBatch, report: ImportReport) -> ImportReport:
+    """Record the outcome, and delete the uploaded file: it holds whole families'
+    details, and once imported (or refused) the database and the report say all
+    that is needed. Someone who wants to try again uploads it again."""
     batch.status = ImportBatch.Status.SUCCEEDED if report.succeeded else ImportBatch.Status.FAILED
     batch.progress = 100
     batch.report = report.as_json()
     batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "progress", "report", "finished_at"])
+    if batch.file:
+        batch.file.delete(save=False)
+    batch.save(update_fields=["status", "progress", "report", "finished_at", "file"])
     return report
 
 
@@ -253,9 +308,10 @@ def ctf_import(
         _check_ctf_is_for(ctf, scope.school, errors)
     elif scope.local_authority is not None:
         _check_ctf_is_for_la(ctf, scope.local_authority, errors)
-    schools = _SchoolPlan.build(ctf, errors, warnings)
+    schools = _SchoolPlan.build(ctf, errors)
     if errors:
         return ImportReport.failed(errors, warnings)
+    warnings.extend(schools.notes)
     ownership = ownership_decide(
         scope=scope,
         ctf_pupils=ctf.pupils,
@@ -481,9 +537,11 @@ class _SchoolPlan:
     known: dict[tuple[str, str], School] = field(default_factory=dict)
     new: dict[tuple[str, str], _NewSchool] = field(default_factory=dict)
     known_las: dict[str, LocalAuthority] = field(default_factory=dict)
+    # What adding them will mean, for the report once they have been added.
+    notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def build(cls, ctf: CtfFile, errors: ErrorList, warnings: list[str]) -> _SchoolPlan:
+    def build(cls, ctf: CtfFile, errors: ErrorList) -> _SchoolPlan:
         plan = cls()
         first_path: dict[tuple[str, str], str] = {}
         year_groups: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -515,12 +573,12 @@ class _SchoolPlan:
                 continue
             plan.new[key] = _NewSchool(ref, urn, _phase_guess(ref.name, year_groups[key]))
             if key[0] not in plan.known_las:
-                warnings.append(
+                plan.notes.append(
                     f"Local authority {key[0]} was not known and has been added as "
                     f"“LA {key[0]}”; check its name."
                 )
                 plan.known_las[key[0]] = LocalAuthority(code=key[0], name=f"LA {key[0]}")
-            warnings.append(
+            plan.notes.append(
                 f"School {ref.name or 'with no name'} ({key[0]}/{key[1]}) was not known and has "
                 f"been added with the placeholder URN {urn} as a "
                 f"{School.Phase(plan.new[key].phase).label.lower()} school; check its URN "

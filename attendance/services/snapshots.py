@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import School
 from cases.models import Enrolment, Pupil
+from core.queue import enqueue_on_commit
 
 from ..figures import school_figures
 from ..loading import context_for, registers_by_pupil, spans_by_pupil, year_overlap
@@ -104,7 +104,7 @@ def figures_refresh_after_commit(*, school_ids: Collection[int]) -> None:
     (an import) has committed, so the dashboards show its marks."""
     from ..tasks import refresh_figures
 
-    transaction.on_commit(partial(refresh_figures.delay, sorted(school_ids)))
+    enqueue_on_commit(refresh_figures, sorted(school_ids))
 
 
 def _store_missing_school_days(school_ids: set[int], year: int) -> None:
