@@ -1,10 +1,7 @@
-from typing import Any
-
 from celery import shared_task
-from celery.signals import worker_ready
 
 from core.dates import last_full_day
-from core.locks import advisory_lock
+from core.locks import JobAlreadyRunning, advisory_lock
 
 from .services.imports import import_batch_run, import_batches_recover
 from .services.snapshots import figures_refresh
@@ -27,14 +24,12 @@ def refresh_figures(school_ids: list[int] | None = None) -> int:
 
 @shared_task
 def recover_imports() -> dict[str, list[int]]:
-    """Every few minutes, and when a worker starts: take up imports nobody ran,
-    fail those whose worker died. Returns the batch ids of each."""
-    with advisory_lock("recover_imports"):
-        recovered = import_batches_recover()
+    """Every few minutes: take up imports nobody ran, fail those whose worker
+    died. Returns the batch ids of each."""
+    try:
+        with advisory_lock("recover_imports"):
+            recovered = import_batches_recover()
+    except JobAlreadyRunning:
+        return {"taken_up": [], "failed": []}
     return {"taken_up": recovered.taken_up, "failed": recovered.failed}
 
-
-@worker_ready.connect
-def _recover_imports_on_start(**_: Any) -> None:
-    # An upload queued while no worker ran is taken up as soon as one starts.
-    recover_imports.delay()

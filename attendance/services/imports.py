@@ -161,7 +161,7 @@ class Recovered:
 def import_batches_recover() -> Recovered:
     """Take up batches left waiting past QUEUE_TIMEOUT, and fail those left
     "running" past RUN_TIMEOUT (their worker died; the import's one transaction
-    means nothing was written). Run every few minutes and when a worker starts."""
+    means nothing was written). Run every few minutes (attendance_site/schedule.py)."""
     now = timezone.now()
     recovered = Recovered()
     for batch in ImportBatch.unscoped.filter(
