@@ -5,6 +5,8 @@ session, and the one character that stands for it in a mark string.
 Mark strings (CTF `AttendanceMarks`, and our own storage) hold two characters per
 calendar date, AM then PM. Two-character codes have one-character forms (rule A1);
 `-` is "no mark" and `#` is "no session".
+
+See docs/rules.md#a1-codes-and-categories.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ here (attendance.selectors loads the data).
 
 Counting is done on bytes with `translate` and `count`, and school-day masks as
 big integers, so that a whole LA (about 130,000 pupils) takes seconds.
+
+See docs/rules.md#a2-attendance-and-absence-figures and
+docs/rules.md#a3-school-days-school-weeks-and-the-national-threshold.
 """
 
 from __future__ import annotations

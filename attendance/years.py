@@ -3,6 +3,8 @@
 An academic year runs from 1 September to 31 August and is named by the year it
 starts in (2025 is 2025/26). Its mark string holds two characters per calendar
 date from 1 September: index 2*n is the AM session of day n, 2*n+1 the PM.
+The figures' period is the academic year of the "as at" date (see
+docs/rules.md#a2-attendance-and-absence-figures).
 """
 
 import datetime as dt

@@ -1,6 +1,8 @@
 """What needs doing on a case, as plain rules over its records (rule A4 and the
 guidance on effective plans). Used by the case page, the caseload and, later,
-the pathway engine, so "held" and "overdue" mean one thing everywhere."""
+the pathway engine, so "held" and "overdue" mean one thing everywhere.
+
+See docs/rules.md#a4-the-support-first-pathway."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Forms for the SMART action plan: the aim, an action, ending an action, a review.
 
-The labels and hints use the guidance's own words (Effective Plans, seeds/004).
+The labels and hints use the guidance's own words (Norfolk's "Effective Plans";
+see docs/rules.md#plan-in-place).
 The forms check what a form can (a date is a date, a choice is made); the rules
 about the plan (a target date in the future, a review after the previous one)
 are the services' and come back as errors on the same fields.

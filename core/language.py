@@ -1,5 +1,7 @@
 """Rule A6: broad terms that attribute cause ("school refusal") are discouraged.
-Free text is still saved; the writer is shown a gentle suggestion."""
+Free text is still saved; the writer is shown a gentle suggestion.
+
+See docs/rules.md#a6-language."""
 
 from __future__ import annotations
 

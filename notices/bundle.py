@@ -1,12 +1,13 @@
 """The referral bundle: everything the LA needs to decide on a legal-intervention
 referral, as plain JSON, built once when the school submits.
 
-Part B §3 to §4 and §7: the LA looks for evidence of the support offered, the
-barriers explored, the family's engagement, the meetings held, the
-interventions and their outcomes, and the notice and what followed it. The
-bundle is stored on the referral and never rebuilt, so the LA (and a court,
-later) sees the case as it stood when the school referred it. Nothing here
-writes; nothing returned refers to a live object.
+The LA looks for evidence of the support offered, the barriers explored, the
+family's engagement, the meetings held, the interventions and their outcomes,
+and the notice and what followed it (Norfolk's legal-intervention referral
+guidance; docs/rules.md#legal-intervention-referral). The bundle is stored on
+the referral and never rebuilt, so the LA (and a court, later) sees the case as
+it stood when the school referred it. Nothing here writes; nothing returned
+refers to a live object.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ prosecute or to withdraw it.
 Money is in pence (int): the amounts are fixed whole sums, integers compare
 exactly and need no rounding rule, and nothing in the rules multiplies or
 divides money. Pages show `pounds(pence)`.
+
+See docs/rules.md#a5-penalty-notices.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ query, plus a year's computation where the school days are not stored).
 
 `evaluate` runs every rule of a set and returns every check, not the first
 failure, so a page can list everything missing.
+
+See docs/rules.md#a4-the-support-first-pathway.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Test data for imports: small Common Transfer Files and marks CSVs built in
-code, the shared sample CTF, and import batches."""
+code, the sample CTF (tests/fixtures/ctf/), and import batches."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from attendance.models import ImportBatch
 
 from .factories import LocalAuthorityFactory, SchoolFactory, ScopedModelFactory, UserFactory
 
-# The repository sits beside shared/ (in CI too), so the sample is found from here.
-SAMPLE_CTF = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ctf" / "sample-ctf.xml"
+# Kept in the repository, so a fresh clone with nothing beside it runs every test.
+SAMPLE_CTF = Path(__file__).resolve().parent / "fixtures" / "ctf" / "sample-ctf.xml"
 
 # Valid UPNs with LA 926 and establishment 2155, as the sample uses.
 UPN_A = "H926215520100"

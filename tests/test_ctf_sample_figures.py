@@ -1,5 +1,6 @@
-"""The shared sample CTF, imported through the real path, gives exactly the
-figures in sample-expected.json: from the command, the API and the selector."""
+"""The sample CTF (tests/fixtures/ctf/), imported through the real path, gives
+exactly the figures in sample-expected.json: from the command, the API and the
+selector (rules A1 to A3 of docs/rules.md)."""
 
 import datetime as dt
 import io

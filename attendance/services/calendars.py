@@ -1,6 +1,8 @@
 """School days (rule A3): from a school's calendar when it has one for the year,
 otherwise from its registers. Stored per school and year in `SchoolYearDays` so
-the figures for a whole LA read 420 short rows instead of scanning registers."""
+the figures for a whole LA read 420 short rows instead of scanning registers.
+
+See docs/rules.md#a3-school-days-school-weeks-and-the-national-threshold."""
 
 from __future__ import annotations
 

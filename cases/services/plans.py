@@ -3,7 +3,7 @@
 Rule A4: "a SMART action plan with an aim (attendance target and date) and at
 least one action per identified barrier, each with by-when, person responsible
 and how we will know it is working; reviewed at least once". The layout and the
-words come from the Norfolk "Effective Plans" guidance (seeds/004).
+words come from the Norfolk "Effective Plans" guidance (docs/rules.md#plan-in-place).
 
 Every write goes through `casework.case_for_change` (scope 404, read-only 403,
 closed case refused) inside one transaction, and through `record_create` /

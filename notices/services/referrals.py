@@ -224,7 +224,8 @@ def referral_decide(
         errors["reason"] = "Enter the reason for the decision"
     if decided_on > today():
         errors["decided_on"] = "The date of the decision must be today or in the past"
-    # Part B §7: the LA must consider an education supervision order before prosecuting.
+    # EA 1996 s447: the LA must consider an education supervision order before prosecuting
+    # (docs/rules.md#legal-intervention-referral).
     if kind in LADecision.PROSECUTIONS and not (eso_considered and eso_note.strip()):
         errors["eso_considered"] = (
             "Before prosecuting, the LA must consider an education supervision order: "
