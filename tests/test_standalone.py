@@ -9,23 +9,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 THIS_FILE = Path(__file__).resolve().relative_to(ROOT).as_posix()
 
 # What a reference to the old folder beside the repository looks like.
 OUTSIDE = ("../shared", "shared/fixtures", "shared/seeds", "domain.md")
-
-# Files other engineers are changing at the same time (issue 8); their
-# references are fixed in their branches. Remove each line once its file is clean.
-PENDING = frozenset(
-    {
-        "attendance/imports/ctf.py",
-        "attendance/imports/marks_csv.py",
-        "attendance/services/imports.py",
-    }
-)
 
 # Used only where git is missing (e.g. the Docker image, which has no .git).
 _NOT_OURS = {".git", ".venv", ".tools", "node_modules", "staticfiles", "__pycache__", "var"}
@@ -78,17 +66,7 @@ def references_outside() -> list[Reference]:
 
 
 def test_no_file_refers_to_a_folder_outside_the_repository():
-    found = [ref for ref in references_outside() if ref.path not in PENDING]
+    found = references_outside()
     assert not found, "Point these at docs/rules.md or tests/fixtures/ instead:\n" + "\n".join(
         map(str, found)
     )
-
-
-@pytest.mark.xfail(
-    strict=False,
-    reason="attendance/imports/ and attendance/services/imports.py still cite domain.md; "
-    "they are being changed in other branches and are fixed there",
-)
-def test_files_changed_in_other_branches_no_longer_refer_outside_the_repository():
-    found = [ref for ref in references_outside() if ref.path in PENDING]
-    assert not found, "\n".join(map(str, found))

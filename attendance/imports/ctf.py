@@ -4,7 +4,7 @@ No database here: `attendance.services.imports.ctf_import` matches what this
 returns against the stored pupils and schools and writes it.
 
 Element names are matched case-insensitively and without namespaces, because
-MIS suppliers differ (`CTFversion`/`CTFVersion`, `Sex`/`Gender`; domain.md B6).
+MIS suppliers differ (`CTFversion`/`CTFVersion`, `Sex`/`Gender`; docs/rules.md#import-formats).
 An error's place is the XML path of the element at fault, with the position of
 repeated elements, e.g.
 `/CTfile/CTFpupilData/Pupil[3]/Attendance/YearData[1]/AttendSessions/AttendanceMarks`.

@@ -3,7 +3,7 @@
 No database here: `attendance.services.imports.marks_csv_import` checks the
 pupils against the school's roll and writes the marks.
 
-No MIS publishes a standard layout (domain.md B6), so the column names are a
+No MIS publishes a standard layout (docs/rules.md#import-formats), so the column names are a
 mapping, `{"upn": "UPN", "date": "Date", "session": "Session", "code": "Mark"}`,
 matched without regard to case or surrounding spaces. Line numbers in errors are
 the file's own, counting the header as line 1.
