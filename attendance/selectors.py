@@ -16,7 +16,7 @@ from core.scoping import get_for_user_or_404, visible_schools
 from . import figures as fig
 from .codes import BY_CHAR, NO_MARK
 from .loading import pupil_data
-from .models import PupilFigures, RegisterYear
+from .models import ImportDiscrepancy, PupilFigures, RegisterYear
 from .years import academic_year_of, day_index, year_start
 
 if TYPE_CHECKING:
@@ -263,3 +263,14 @@ def school_weekly_trend(*, user: AnyUser, school_id: int, as_at: dt.date) -> lis
         WeekTotal(monday, counts.possible, counts.attended)
         for monday, counts in sorted(weeks.items())
     ]
+
+
+def import_discrepancies(*, user: AnyUser, resolved: bool) -> QuerySet[ImportDiscrepancy]:
+    """What other schools' imports found different from the user's schools'
+    records: open ones oldest first (they wait longest), dealt-with ones newest first."""
+    rows = ImportDiscrepancy.objects.for_user(user).select_related(
+        "pupil", "school", "importing_school", "resolved_by"
+    )
+    if resolved:
+        return rows.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk")
+    return rows.filter(resolved_at__isnull=True).order_by("created_at", "pk")

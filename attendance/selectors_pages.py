@@ -27,6 +27,7 @@ from .selectors import (
     SchoolDashboard,
     SchoolSummary,
     WeekTotal,
+    import_discrepancies,
     la_overview,
     pupil_attendance,
     school_dashboard,
@@ -116,6 +117,8 @@ class DashboardPage:
     measures: Measures
     trend: list[WeekTotal]
     trend_as_at: dt.date
+    # Differences other schools' imports found with this school's records.
+    differences_to_check: int = 0
 
     @property
     def school(self) -> School:
@@ -135,6 +138,9 @@ def school_dashboard_page(
         measures=Measures.of(dashboard.summary),
         trend=school_weekly_trend(user=user, school_id=school_id, as_at=as_at),
         trend_as_at=as_at,
+        differences_to_check=import_discrepancies(user=user, resolved=False)
+        .filter(school_id=school_id)
+        .count(),
     )
 
 

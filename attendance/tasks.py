@@ -32,4 +32,3 @@ def recover_imports() -> dict[str, list[int]]:
     except JobAlreadyRunning:
         return {"taken_up": [], "failed": []}
     return {"taken_up": recovered.taken_up, "failed": recovered.failed}
-

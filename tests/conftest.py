@@ -19,7 +19,7 @@ from django.test import Client
 
 from accounts.models import Role, School, User
 
-from .factories import TEST_PASSWORD, SchoolFactory, UserFactory
+from .factories import TEST_PASSWORD, LocalAuthorityFactory, SchoolFactory, UserFactory
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -125,3 +125,21 @@ def axe_source() -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Browser tests are the slowest: run them last so fast failures show first.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+# Two schools of one LA, for imports that name each other's pupils -------------
+
+
+@pytest.fixture
+def la():
+    return LocalAuthorityFactory(code="926", name="Northmoor Council")
+
+
+@pytest.fixture
+def northmoor(la):
+    return SchoolFactory(local_authority=la, name="Northmoor High", establishment_number="4001")
+
+
+@pytest.fixture
+def brookfield(la):
+    return SchoolFactory(local_authority=la, name="Brookfield Academy", establishment_number="4002")

@@ -394,7 +394,7 @@ def test_dashboard_queries_do_not_grow_with_pupils(
     batch = PupilFactory.create_batch(pupils, school=school)
     load([register(p, school, fridays_pm) for p in batch], [school])
     client = signed_in_client(lead)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("attendance:school_dashboard", args=[school.pk]))
     assert len(response.context["dashboard"].threshold) == pupils
 

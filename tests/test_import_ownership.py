@@ -41,21 +41,6 @@ PRESENT_WEEK = "/\\" * 5
 ABSENT_WEEK = "OO" * 5
 
 
-@pytest.fixture
-def la():
-    return LocalAuthorityFactory(code="926", name="Northmoor Council")
-
-
-@pytest.fixture
-def northmoor(la):
-    return SchoolFactory(local_authority=la, name="Northmoor High", establishment_number="4001")
-
-
-@pytest.fixture
-def brookfield(la):
-    return SchoolFactory(local_authority=la, name="Brookfield Academy", establishment_number="4002")
-
-
 def northmoor_pupil(northmoor, *, left: dt.date | None = None):
     """A Northmoor pupil with a week of present marks and a mother on file."""
     pupil = PupilFactory(
