@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "core",
     "accounts",
+    "pupils",
     "cases",
     "attendance",
     "pathway",

@@ -46,7 +46,7 @@ from attendance.services.marks import IncomingRegister, registers_merge  # noqa:
 from attendance.services.snapshots import figures_refresh  # noqa: E402
 from attendance.years import empty_marks, mark_index, year_start  # noqa: E402
 from cases.models import Pupil  # noqa: E402
-from cases.upn import upn_check_letter  # noqa: E402
+from pupils.upn import upn_check_letter  # noqa: E402
 
 SCHOOLS = int(os.environ.get("BENCH_SCHOOLS", 420))
 PUPILS = int(os.environ.get("BENCH_PUPILS", 130_000))

@@ -23,10 +23,10 @@ from django.db.models import Exists, OuterRef, ProtectedError, QuerySet
 from accounts.models import LocalAuthority, Role, School, User
 from attendance.years import academic_year_of
 from cases.models import Carer, Enrolment, Pupil, PupilCarer
-from cases.upn import upn_check_letter
 from core import dates
 from core.audit import audit_record
 from core.models import AuditEvent
+from pupils.upn import upn_check_letter
 
 from .calendars import (
     AUTUMN_1,

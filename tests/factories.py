@@ -10,7 +10,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import LocalAuthority, Role, School, User
 from cases.models import Carer, Enrolment, Pupil, PupilCarer
-from cases.upn import upn_check_letter
+from pupils.upn import upn_check_letter
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"
 

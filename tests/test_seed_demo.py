@@ -46,9 +46,9 @@ from cases.models import (
     WishesAndFeelings,
 )
 from cases.selectors_cases import case_file, caseload
-from cases.upn import upn_problem
 from core.language import discouraged_terms
 from demo.calendars import easter_sunday, half_terms
+from pupils.upn import upn_problem
 
 pytestmark = pytest.mark.django_db
 

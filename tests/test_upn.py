@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 
 from attendance.services.imports import ctf_import
 from cases.models import Pupil
-from cases.models.people import validate_upn
-from cases.upn import upn_check_letter, upn_problem
+from pupils.upn import upn_check_letter, upn_problem, validate_upn
 
 from .factories_attendance import ctf_document, ctf_pupil, ctf_year
 

@@ -22,7 +22,7 @@ from xml.parsers.expat import ErrorString
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from cases.upn import upn_problem
+from pupils.upn import upn_problem
 
 from ..codes import CTF_MARK_CHARS, LEGACY_CHARS, NO_MARK, resolve_char
 from ..years import (

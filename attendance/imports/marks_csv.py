@@ -17,7 +17,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from cases.upn import upn_problem
+from pupils.upn import upn_problem
 
 from ..codes import UnknownCode, resolve_code
 from ..years import Session, academic_year_of, year_end, year_label, year_start

@@ -1,21 +1,11 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import School
 from core.scoping import ScopedManager, ScopedQuerySet
-
-from ..upn import upn_problem
-
-
-def validate_upn(value: str) -> None:
-    problem = upn_problem(value)
-    if problem is not None:
-        raise ValidationError(
-            f"Enter a valid UPN: {problem}. For example D926215520105.", code="invalid_upn"
-        )
+from pupils.upn import validate_upn
 
 
 class Pupil(models.Model):

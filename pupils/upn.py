@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError
+
 # The 23 letters the DfE uses for check letters and temporary UPNs: I, O and S
 # are left out because they read as 1, 0 and 5.
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
@@ -57,6 +59,15 @@ def upn_problem(value: str) -> str | None:
             f"{expected}: a character was probably mistyped"
         )
     return None
+
+
+def validate_upn(value: str) -> None:
+    """The `Pupil.upn` field's validator: a form or `full_clean` refuses an invalid UPN."""
+    problem = upn_problem(value)
+    if problem is not None:
+        raise ValidationError(
+            f"Enter a valid UPN: {problem}. For example D926215520105.", code="invalid_upn"
+        )
 
 
 def _value(char: str) -> int:
