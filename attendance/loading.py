@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Substr
 
-from cases.models import Enrolment
+from pupils.models import Enrolment
 
 from .figures import Context, Register, Span
 from .models import RegisterYear

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from cases.models import Pupil
+from pupils.models import Pupil
 
 from . import figures as fig
 from .loading import pupil_data

@@ -10,8 +10,8 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import School
-from cases.models import Pupil
 from core.scoping import get_for_user_or_404, visible_schools
+from pupils.models import Pupil
 
 from . import figures as fig
 from .codes import BY_CHAR, NO_MARK

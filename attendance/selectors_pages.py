@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, Q, prefetch_related_objects
 
 from accounts.models import School
-from cases.models import Enrolment, Pupil, PupilCarer
 from core.scoping import visible_schools
+from pupils.models import Enrolment, Pupil, PupilCarer
 
 from . import figures as fig
 from .codes import BY_CODE

@@ -45,7 +45,7 @@ from attendance.services.calendars import school_days_refresh  # noqa: E402
 from attendance.services.marks import IncomingRegister, registers_merge  # noqa: E402
 from attendance.services.snapshots import figures_refresh  # noqa: E402
 from attendance.years import empty_marks, mark_index, year_start  # noqa: E402
-from cases.models import Pupil  # noqa: E402
+from pupils.models import Pupil  # noqa: E402
 from pupils.upn import upn_check_letter  # noqa: E402
 
 SCHOOLS = int(os.environ.get("BENCH_SCHOOLS", 420))

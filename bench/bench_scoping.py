@@ -27,7 +27,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import LocalAuthority, Role, School, User  # noqa: E402
 from cases import selectors  # noqa: E402
-from cases.models import Enrolment, Pupil  # noqa: E402
+from pupils.models import Enrolment, Pupil  # noqa: E402
 from pupils.upn import upn_check_letter  # noqa: E402
 
 SCHOOLS = int(os.environ.get("BENCH_SCHOOLS", 60))

@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class CasesConfig(AppConfig):
     name = "cases"
-    verbose_name = "Pupils, families and casework"
+    verbose_name = "Casework"

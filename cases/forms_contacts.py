@@ -16,8 +16,9 @@ from django import forms
 from django.utils import timezone
 
 from core.forms import GovDateField
+from pupils.models import PupilCarer
 
-from .models import Contact, PupilCarer
+from .models import Contact
 
 SOMEONE_ELSE = "other"
 # The order of the questions on the page (the rest follow in declaration order).

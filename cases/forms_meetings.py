@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.forms import GovDateField
+from pupils.models import PupilCarer
 
-from .models import PupilCarer, SupportMeeting
+from .models import SupportMeeting
 from .services.meetings import awaiting_dsl_decision, default_invitees, needing_interpreter
 
 TEXT_LIMIT = 4000

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import Role, User
+from pupils.models import Pupil
 
 from .forms_contacts import date_field
-from .models import Pupil, WishesAndFeelings
+from .models import WishesAndFeelings
 
 TEXT_FIELDS = (
     "relationship",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.dates import today as today_in_england
 from core.scoping import get_for_user_or_404
 from pathway.models import PathwaySettings, settings_for
+from pupils.models import PupilCarer
 
 from .flags import PlanState, next_contact_due, plan_state
 from .models import (
@@ -22,7 +23,6 @@ from .models import (
     Contact,
     PlanAction,
     PlanReview,
-    PupilCarer,
     SupportMeeting,
 )
 from .services.meetings import MeetingCard, meeting_cards

@@ -23,8 +23,9 @@ from attendance.models import RegisterYear
 from attendance.years import academic_year_of, mark_index
 from core.dates import today as today_in_england
 from core.scoping import get_for_user_or_404
+from pupils.models import Enrolment, Pupil, PupilCarer
 
-from .models import AttendanceCase, Contact, Enrolment, Pupil, PupilCarer
+from .models import AttendanceCase, Contact
 
 if TYPE_CHECKING:
     from accounts.models import School, User

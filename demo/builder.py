@@ -22,10 +22,10 @@ from django.db.models import Exists, OuterRef, ProtectedError, QuerySet
 
 from accounts.models import LocalAuthority, Role, School, User
 from attendance.years import academic_year_of
-from cases.models import Carer, Enrolment, Pupil, PupilCarer
 from core import dates
 from core.audit import audit_record
 from core.models import AuditEvent
+from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 from pupils.upn import upn_check_letter
 
 from .calendars import (

@@ -60,18 +60,16 @@ from cases.models import (
     Barrier,
     Contact,
     EngagementAssessment,
-    Enrolment,
     PartTimeTimetable,
     PlanAction,
     PlanReview,
-    Pupil,
-    PupilCarer,
     ReasonableAdjustment,
     SupportMeeting,
     SupportOffer,
     WishesAndFeelings,
 )
 from cases.selectors_cases import CaseFile, case_file
+from pupils.models import Enrolment, Pupil, PupilCarer
 
 from .registers import RegisterTerm, demo_attendance
 

@@ -36,7 +36,7 @@ from attendance.services.calendars import school_days_refresh
 from attendance.services.marks import IncomingRegister, registers_merge
 from attendance.services.snapshots import figures_refresh
 from attendance.years import academic_year_of, date_at, day_index, empty_marks, year_start
-from cases.models import Enrolment, Pupil, PupilCarer
+from pupils.models import Enrolment, Pupil, PupilCarer
 
 from .calendars import (
     AUTUMN_2,

@@ -23,15 +23,11 @@ from accounts.models import User
 from attendance import codes
 from attendance import figures as fig
 from attendance.years import academic_year_of, mark_index, year_start
-from cases.models import (
-    AttendanceCase,
-    PupilCarer,
-    ReasonableAdjustment,
-    SupportMeeting,
-)
+from cases.models import AttendanceCase, ReasonableAdjustment, SupportMeeting
 from cases.selectors_chronology import case_chronology
 from pathway.models import PathwayEvaluation
 from pathway.rules import context_load
+from pupils.models import PupilCarer
 
 from .models import NoticeToImprove
 

@@ -9,8 +9,8 @@ from typing import Any
 from crispy_forms_gds.choices import Choice
 from django import forms
 
-from cases.models import PupilCarer
 from core.forms import GovDateField
+from pupils.models import PupilCarer
 
 from .models import NoticeToImprove
 

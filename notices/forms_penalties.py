@@ -10,8 +10,8 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 
-from cases.models import PupilCarer
 from core.forms import GovDateField
+from pupils.models import PupilCarer
 
 from .penalties import WithdrawalGround
 

@@ -19,7 +19,8 @@ from attendance import codes
 from attendance import figures as fig
 from attendance.loading import pupil_data
 from attendance.years import academic_year_of, year_start
-from cases.models import PupilCarer, SupportMeeting, SupportOffer
+from cases.models import SupportMeeting, SupportOffer
+from pupils.models import PupilCarer
 
 from .models import NoticeToImprove
 

@@ -20,8 +20,9 @@ from attendance.figures import SchoolCalendar
 from attendance.loading import registers_by_pupil
 from attendance.services.calendars import calendars_for
 from attendance.years import academic_year_of
-from cases.models import AttendanceCase, PupilCarer
+from cases.models import AttendanceCase
 from core.scoping import get_for_user_or_404
+from pupils.models import PupilCarer
 
 from .models import NoticeToImprove
 

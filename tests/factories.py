@@ -9,7 +9,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import LocalAuthority, Role, School, User
-from cases.models import Carer, Enrolment, Pupil, PupilCarer
+from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 from pupils.upn import upn_check_letter
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"

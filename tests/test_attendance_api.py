@@ -17,8 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Role, School, User
-from cases.models import Pupil
 from core.models import AuditEvent
+from pupils.models import Pupil
 
 from .conftest import signed_in_client
 from .factories import (

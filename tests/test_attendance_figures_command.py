@@ -18,7 +18,7 @@ from attendance.reports import percent
 from attendance.services.calendars import school_days_refresh
 from attendance.services.marks import IncomingRegister, registers_merge
 from attendance.years import Session, academic_year_of, empty_marks, mark_index
-from cases.models import Pupil
+from pupils.models import Pupil
 
 from .factories import PupilFactory, SchoolFactory
 

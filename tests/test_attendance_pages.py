@@ -24,7 +24,7 @@ from attendance.services.marks import IncomingRegister, registers_merge
 from attendance.services.snapshots import figures_refresh
 from attendance.templatetags.attendance_tags import percent, year_group
 from attendance.years import empty_marks, mark_index
-from cases.models import Pupil
+from pupils.models import Pupil
 
 from .conftest import signed_in_client
 from .factories import (

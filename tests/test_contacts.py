@@ -17,10 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from cases.models import AttendanceCase, Contact, Enrolment, WishesAndFeelings
+from cases.models import AttendanceCase, Contact, WishesAndFeelings
 from cases.services.casework import CaseClosed
 from cases.services.contacts import contact_log
 from core.models import AuditEvent
+from pupils.models import Enrolment
 
 from . import browser_helpers
 from .browser_helpers import axe_violations, screenshot, sign_in

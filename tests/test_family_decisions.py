@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from cases.models import PupilCarer
 from core.models import AuditEvent
+from pupils.models import PupilCarer
 
 from .conftest import signed_in_client
 from .factories import PupilCarerFactory, PupilFactory, SchoolFactory, UserFactory

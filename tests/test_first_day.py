@@ -13,9 +13,10 @@ from django.urls import reverse
 from accounts.models import Role, School
 from attendance.models import RegisterYear
 from attendance.years import academic_year_of, empty_marks, mark_index
-from cases.models import Contact, Enrolment, Pupil
+from cases.models import Contact
 from cases.selectors_first_day import first_day_response
 from core.dates import today
+from pupils.models import Enrolment, Pupil
 
 from . import browser_helpers
 from .browser_helpers import axe_violations, screenshot, sign_in

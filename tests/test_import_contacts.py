@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from attendance.services.imports import ctf_import
-from cases.models import PupilCarer
+from pupils.models import PupilCarer
 
 from .factories_attendance import (
     UPN_A,

@@ -14,8 +14,8 @@ from accounts.models import LocalAuthority, School
 from attendance.models import ImportBatch, MarkChange, RegisterYear, SchoolYearDays
 from attendance.services.imports import ctf_import
 from attendance.years import mark_index
-from cases.models import Carer, Enrolment, Pupil, PupilCarer
 from core.models import AuditEvent
+from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 
 from .factories import EnrolmentFactory, PupilCarerFactory, PupilFactory, UserFactory
 from .factories_attendance import (

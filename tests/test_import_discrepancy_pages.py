@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from attendance.models import ImportDiscrepancy
-from cases.models import Enrolment, Pupil
 from core.models import AuditEvent
+from pupils.models import Enrolment, Pupil
 
 from .conftest import signed_in_client
 from .factories import UserFactory
@@ -103,7 +103,7 @@ def test_recording_the_leaving_date_lets_the_other_schools_file_import(
     assert enrolment.end == dt.date(2025, 9, 12)
     discrepancy.refresh_from_db()
     assert (discrepancy.resolved_by, discrepancy.resolution) == (lead, "Moved to Brookfield")
-    assert AuditEvent.objects.filter(target_type="cases.Enrolment", actor=lead).exists()
+    assert AuditEvent.objects.filter(target_type="pupils.Enrolment", actor=lead).exists()
     # Posting the same form again (a second tab) changes nothing.
     assert client.post(url, {"resolution": "again"}).status_code == 404
 

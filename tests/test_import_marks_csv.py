@@ -13,8 +13,8 @@ from attendance.imports.marks_csv import ColumnsOptionError, columns_parse
 from attendance.models import ImportBatch, MarkChange, RegisterYear, SchoolYearDays
 from attendance.services.imports import marks_csv_import
 from attendance.years import mark_index
-from cases.models import Enrolment, Pupil
 from core.models import AuditEvent
+from pupils.models import Enrolment, Pupil
 
 from .factories import EnrolmentFactory, PupilFactory
 from .factories_attendance import UPN_A, UPN_B, ImportBatchFactory, marks_csv, riverside

@@ -18,8 +18,8 @@ from attendance.models import ImportDiscrepancy, RegisterYear
 from attendance.services.imports import ctf_import
 from attendance.services.marks import IncomingRegister, registers_merge
 from attendance.years import empty_marks, mark_index
-from cases.models import Carer, Enrolment, Pupil, PupilCarer
 from core.models import AuditEvent
+from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 
 from .factories import (
     CarerFactory,

@@ -17,8 +17,8 @@ from attendance.imports.report import ImportReport
 from attendance.models import ImportBatch
 from attendance.services.imports import import_batch_run
 from attendance.tasks import run_import
-from cases.models import Pupil
 from core.models import AuditEvent
+from pupils.models import Pupil
 
 from .conftest import signed_in_client
 from .factories import TEST_PASSWORD, PupilFactory, SchoolFactory, UserFactory

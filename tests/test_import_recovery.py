@@ -20,7 +20,7 @@ from attendance.services.imports import (
     import_batches_recover,
 )
 from attendance_site.celery import app as celery_app
-from cases.models import Pupil
+from pupils.models import Pupil
 
 from .conftest import signed_in_client
 from .factories import UserFactory

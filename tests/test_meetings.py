@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from cases.forms_meetings import format_time, parse_time
-from cases.models import PupilCarer, SupportMeeting
+from cases.models import SupportMeeting
 from cases.selectors_cases import case_file
 from cases.services.casework import CaseClosed, StaleEdit
 from cases.services.families import carer_correspondence_decide
@@ -27,6 +27,7 @@ from cases.services.meetings import (
     meeting_update,
 )
 from core.models import AuditEvent
+from pupils.models import PupilCarer
 
 from . import browser_helpers
 from .browser_helpers import axe_violations, screenshot, sign_in

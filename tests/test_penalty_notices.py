@@ -18,7 +18,6 @@ from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 
 from accounts.models import Role
-from cases.models import PupilCarer
 from core.models import AuditEvent
 from notices import penalties as rules
 from notices.models import PenaltyNotice
@@ -43,6 +42,7 @@ from notices.services.penalties import (
     penalty_notice_record_payment,
     penalty_notice_withdraw,
 )
+from pupils.models import PupilCarer
 
 from .factories import (
     AttendanceCaseFactory,

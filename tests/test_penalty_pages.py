@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from cases.models import PupilCarer
 from notices.models import LADecision, PenaltyNotice
 from notices.penalties import PAID, PROSECUTION, THIRD_NOTICE_REFUSAL, WITHDRAWN
 from notices.services.penalties import penalty_notice_issue
+from pupils.models import PupilCarer
 
 from .conftest import signed_in_client
 from .factories import (

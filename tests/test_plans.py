@@ -23,7 +23,7 @@ from accounts.models import Role, School, User
 from attendance.services.calendars import school_days_refresh
 from attendance.services.marks import IncomingRegister, registers_merge
 from attendance.years import empty_marks, mark_index
-from cases.models import ActionPlan, AttendanceCase, Barrier, PlanAction, PlanReview, Pupil
+from cases.models import ActionPlan, AttendanceCase, Barrier, PlanAction, PlanReview
 from cases.services.casework import CaseClosed, StaleEdit, record_create
 from cases.services.plans import (
     Progress,
@@ -36,6 +36,7 @@ from cases.services.plans import (
 )
 from core.dates import today
 from core.models import AuditEvent
+from pupils.models import Pupil
 
 from . import browser_helpers
 from .browser_helpers import axe_violations, screenshot, sign_in

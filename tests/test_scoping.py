@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import Role
-from cases.models import Carer, Enrolment, Pupil, PupilCarer
 from core.scoping import UnscopedQueryError, visible_schools
+from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 
 from .factories import (
     EnrolmentFactory,

@@ -31,15 +31,11 @@ from cases.models import (
     ActionProgress,
     AttendanceCase,
     Barrier,
-    Carer,
     Contact,
     EngagementAssessment,
-    Enrolment,
     PartTimeTimetable,
     PlanAction,
     PlanReview,
-    Pupil,
-    PupilCarer,
     ReasonableAdjustment,
     SupportMeeting,
     SupportOffer,
@@ -48,6 +44,7 @@ from cases.models import (
 from cases.selectors_cases import case_file, caseload
 from core.language import discouraged_terms
 from demo.calendars import easter_sunday, half_terms
+from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 from pupils.upn import upn_problem
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from attendance.services.imports import ctf_import
-from cases.models import Pupil
+from pupils.models import Pupil
 from pupils.upn import upn_check_letter, upn_problem, validate_upn
 
 from .factories_attendance import ctf_document, ctf_pupil, ctf_year

@@ -8,8 +8,8 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import School
-from cases.models import Pupil
 from core.scoping import ScopedManager, ScopedQuerySet
+from pupils.models import Pupil
 
 from .registers import ImportBatch
 

@@ -1,8 +1,8 @@
 from django.db import models
 
 from accounts.models import School
-from cases.models import Pupil
 from core.scoping import ScopedManager, ScopedQuerySet
+from pupils.models import Pupil
 
 
 class PupilFigures(models.Model):

@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Enrolment
 from core.audit import audit_record, field_changes
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
+from pupils.models import Enrolment
 
 from ..models import ImportDiscrepancy
 

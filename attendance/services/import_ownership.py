@@ -30,7 +30,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from accounts.models import LocalAuthority, School
-from cases.models import Carer, Enrolment, Pupil, PupilCarer
+from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 
 from ..codes import BY_CHAR, NO_MARK
 from ..imports.ctf import CtfContact, CtfPupil

@@ -31,10 +31,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import LocalAuthority, School
-from cases.models import Carer, Enrolment, Pupil, PupilCarer
 from core.audit import audit_record
 from core.models import AuditEvent
 from core.queue import enqueue
+from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 
 from ..imports.ctf import CtfContact, CtfFile, CtfPupil, SchoolRef, parse_ctf
 from ..imports.marks_csv import parse_marks_csv

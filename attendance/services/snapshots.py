@@ -17,8 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import School
-from cases.models import Enrolment, Pupil
 from core.queue import enqueue_on_commit
+from pupils.models import Enrolment, Pupil
 
 from ..figures import school_figures
 from ..loading import context_for, registers_by_pupil, spans_by_pupil, year_overlap

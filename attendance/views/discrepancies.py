@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.models import Enrolment
 from core.scoping import get_for_user_or_404
+from pupils.models import Enrolment
 
 from ..forms_discrepancies import DiscrepancyResolveForm
 from ..selectors import import_discrepancies

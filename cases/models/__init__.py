@@ -1,7 +1,6 @@
 from .case import AttendanceCase, CaseRecord
 from .contacts import Contact
 from .meetings import SupportMeeting
-from .people import Carer, Enrolment, Pupil, PupilCarer
 from .plans import ActionPlan, ActionProgress, PlanAction, PlanReview
 from .support import Barrier, EngagementAssessment, ReasonableAdjustment, SupportOffer
 from .timetables import PartTimeTimetable
@@ -12,16 +11,12 @@ __all__ = [
     "ActionProgress",
     "AttendanceCase",
     "Barrier",
-    "Carer",
     "CaseRecord",
     "Contact",
     "EngagementAssessment",
-    "Enrolment",
     "PartTimeTimetable",
     "PlanAction",
     "PlanReview",
-    "Pupil",
-    "PupilCarer",
     "ReasonableAdjustment",
     "SupportMeeting",
     "SupportOffer",

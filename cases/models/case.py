@@ -8,8 +8,7 @@ from django.db.models import Q
 
 from accounts.models import School
 from core.scoping import ScopedManager, ScopedQuerySet
-
-from .people import Pupil
+from pupils.models import Pupil
 
 
 class AttendanceCase(models.Model):

@@ -7,9 +7,9 @@ from django.db import models
 
 from accounts.models import School
 from core.scoping import ScopedManager, ScopedQuerySet
+from pupils.models import Pupil, PupilCarer
 
 from .case import AttendanceCase
-from .people import Pupil, PupilCarer
 
 
 class Contact(models.Model):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db import models
 
 from core.scoping import ScopedManager, ScopedQuerySet
+from pupils.models import PupilCarer
 
 from .case import AttendanceCase, CaseRecord
-from .people import PupilCarer
 
 
 class SupportMeeting(CaseRecord):

@@ -8,9 +8,9 @@ from django.db.models import Q
 
 from accounts.models import School
 from core.scoping import ScopedManager, ScopedQuerySet
+from pupils.models import Pupil
 
 from .case import AttendanceCase
-from .people import Pupil
 
 
 class PartTimeTimetable(models.Model):

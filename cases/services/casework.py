@@ -21,8 +21,9 @@ from core.audit import audit_record, field_changes
 from core.dates import now, today
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
+from pupils.models import Enrolment, Pupil
 
-from ..models import AttendanceCase, CaseRecord, Contact, Enrolment, Pupil
+from ..models import AttendanceCase, CaseRecord, Contact
 
 R = TypeVar("R", bound=CaseRecord)
 

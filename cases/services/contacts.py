@@ -21,8 +21,9 @@ from core.audit import audit_record
 from core.dates import now, today
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
+from pupils.models import Enrolment, Pupil, PupilCarer
 
-from ..models import AttendanceCase, Contact, Enrolment, Pupil, PupilCarer
+from ..models import AttendanceCase, Contact
 from .casework import case_for_change
 
 # A form gives the time to the minute, typed from a clock that may be a little

@@ -10,8 +10,7 @@ from core.audit import audit_record, field_changes
 from core.dates import now
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
-
-from ..models import PupilCarer
+from pupils.models import PupilCarer
 
 _DECISION_FIELDS = (
     "included_in_correspondence",

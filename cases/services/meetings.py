@@ -30,9 +30,10 @@ from core.audit import audit_record, field_changes
 from core.dates import today
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
+from pupils.models import PupilCarer
 
 from ..flags import meeting_is_held
-from ..models import AttendanceCase, PupilCarer, SupportMeeting
+from ..models import AttendanceCase, SupportMeeting
 from .casework import case_for_change, check_version
 
 # The plain fields a meeting's arrangements and its record are made of, for the audit.

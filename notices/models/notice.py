@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from cases.models import AttendanceCase, PupilCarer
+from cases.models import AttendanceCase
 from core.scoping import ScopedManager, ScopedQuerySet
+from pupils.models import PupilCarer
 
 
 class NoticeToImprove(models.Model):

@@ -16,8 +16,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from cases.models import AttendanceCase, PupilCarer
+from cases.models import AttendanceCase
 from core.scoping import ScopedManager, ScopedQuerySet
+from pupils.models import PupilCarer
 
 from .. import penalties as rules
 

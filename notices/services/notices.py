@@ -15,13 +15,14 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from attendance.services.calendars import school_days_after
-from cases.models import AttendanceCase, PupilCarer
+from cases.models import AttendanceCase
 from cases.services.casework import case_for_change
 from core.audit import audit_record
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
 from pathway.models import PathwayEvaluation, settings_for
 from pathway.services import evaluation_record
+from pupils.models import PupilCarer
 
 from ..models import NoticeToImprove
 

@@ -19,11 +19,12 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.rules import is_la_officer, is_system_admin
-from cases.models import AttendanceCase, PupilCarer
+from cases.models import AttendanceCase
 from core.audit import audit_record
 from core.dates import today
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
+from pupils.models import PupilCarer
 
 from .. import penalties as rules
 from ..models import PenaltyNotice

@@ -1,3 +1,6 @@
+"""Parents and carers, and how each stands to a pupil (relationship, household,
+the DSL's decision on correspondence)."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -5,111 +8,10 @@ from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import School
 from core.scoping import ScopedManager, ScopedQuerySet
-from pupils.upn import validate_upn
 
+from .pupil import Pupil
 
-class Pupil(models.Model):
-    """A child, known across schools by their Unique Pupil Number."""
-
-    class Sex(models.TextChoices):
-        FEMALE = "F", "Female"
-        MALE = "M", "Male"
-        UNKNOWN = "U", "Not known"
-
-    upn = models.CharField("UPN", max_length=13, unique=True, validators=[validate_upn])
-    legal_forename = models.CharField(max_length=100)
-    legal_surname = models.CharField(max_length=100)
-    preferred_forename = models.CharField(max_length=100, blank=True)
-    preferred_surname = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField()
-    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
-    year_group = models.CharField(
-        "national curriculum year", max_length=3, blank=True, help_text="R, 1 to 14"
-    )
-
-    class SenStatus(models.TextChoices):
-        NONE = "", "None recorded"
-        SEN_SUPPORT = "K", "SEN support"
-        EHCP = "E", "Education, health and care plan"
-
-    class SocialCare(models.TextChoices):
-        NONE = "", "None recorded"
-        CHILD_IN_NEED = "cin", "Child in need"
-        CHILD_PROTECTION = "cp", "Child protection plan"
-
-    # Special category data (UK GDPR art. 9 and safeguarding): shown to staff who
-    # may see the pupil, to plan support, and never exported beyond the LA.
-    sen_status = models.CharField(
-        "special educational needs", max_length=1, choices=SenStatus.choices, blank=True
-    )
-    free_school_meals = models.BooleanField("eligible for free school meals", default=False)
-    looked_after = models.BooleanField("looked-after child", default=False)
-    social_care = models.CharField(
-        "children's social care", max_length=3, choices=SocialCare.choices, blank=True
-    )
-    SPECIAL_CATEGORY_FIELDS = ("sen_status", "free_school_meals", "looked_after", "social_care")
-
-    unscoped = ScopedQuerySet.as_manager()
-    objects = ScopedManager["Pupil"]()
-
-    class Meta:
-        default_manager_name = "unscoped"
-        base_manager_name = "unscoped"
-        ordering = ["legal_surname", "legal_forename"]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def forename(self) -> str:
-        return self.preferred_forename or self.legal_forename
-
-    @property
-    def surname(self) -> str:
-        return self.preferred_surname or self.legal_surname
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.forename} {self.surname}"
-
-    @classmethod
-    def scope_filter(cls, schools: models.QuerySet[School]) -> Q:
-        # A pupil belongs to every school they have been enrolled at. EXISTS
-        # rather than a join, so a pupil who moved school is listed once.
-        return Q(Exists(Enrolment.unscoped.filter(pupil=OuterRef("pk"), school__in=schools)))
-
-
-class Enrolment(models.Model):
-    """A pupil on a school's admission register from `start` to `end` (open while on roll)."""
-
-    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="enrolments")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="enrolments")
-    start = models.DateField()
-    end = models.DateField(null=True, blank=True)
-
-    scope_lookup = "school"
-    unscoped = ScopedQuerySet.as_manager()
-    objects = ScopedManager["Enrolment"]()
-
-    class Meta:
-        default_manager_name = "unscoped"
-        base_manager_name = "unscoped"
-        ordering = ["-start"]
-        constraints = [
-            models.CheckConstraint(
-                name="enrolment_ends_after_it_starts",
-                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
-            ),
-            models.UniqueConstraint(
-                fields=["pupil", "school"],
-                condition=Q(end__isnull=True),
-                name="one_open_enrolment_per_pupil_per_school",
-            ),
-        ]
-        indexes = [models.Index(fields=["school", "end"])]
-
-    def __str__(self) -> str:
-        return f"{self.pupil} at {self.school} from {self.start:%d %b %Y}"
+# Tables named as when these models were part of `cases` (see pupil.py).
 
 
 class Carer(models.Model):
@@ -142,6 +44,7 @@ class Carer(models.Model):
     objects = ScopedManager["Carer"]()
 
     class Meta:
+        db_table = "cases_carer"
         default_manager_name = "unscoped"
         base_manager_name = "unscoped"
         ordering = ["surname", "forename"]
@@ -201,6 +104,7 @@ class PupilCarer(models.Model):
     objects = ScopedManager["PupilCarer"]()
 
     class Meta:
+        db_table = "cases_pupilcarer"
         default_manager_name = "unscoped"
         base_manager_name = "unscoped"
         ordering = ["contact_priority", "pk"]
