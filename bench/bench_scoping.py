@@ -26,7 +26,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import LocalAuthority, Role, School, User  # noqa: E402
-from cases import selectors  # noqa: E402
+from pupils import selectors  # noqa: E402
 from pupils.models import Enrolment, Pupil  # noqa: E402
 from pupils.upn import upn_check_letter  # noqa: E402
 

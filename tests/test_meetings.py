@@ -18,7 +18,6 @@ from cases.forms_meetings import format_time, parse_time
 from cases.models import SupportMeeting
 from cases.selectors_cases import case_file
 from cases.services.casework import CaseClosed, StaleEdit
-from cases.services.families import carer_correspondence_decide
 from cases.services.meetings import (
     meeting_cancel,
     meeting_card,
@@ -28,6 +27,7 @@ from cases.services.meetings import (
 )
 from core.models import AuditEvent
 from pupils.models import PupilCarer
+from pupils.services.families import carer_correspondence_decide
 
 from . import browser_helpers
 from .browser_helpers import axe_violations, screenshot, sign_in

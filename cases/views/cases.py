@@ -14,8 +14,8 @@ from attendance.reports import figures_for_pupil
 from core.dates import today
 from core.http import acting_user
 from core.language import language_advice
+from pupils import selectors
 
-from .. import selectors
 from ..forms_cases import CaseChangeForm, CaseCloseForm, CaseOpenForm
 from ..models import AttendanceCase
 from ..selectors_cases import case_file, caseload

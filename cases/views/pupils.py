@@ -6,10 +6,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import selectors
-from ..forms import CorrespondenceDecisionForm
+from pupils import selectors
+from pupils.forms import CorrespondenceDecisionForm
+from pupils.services.families import carer_correspondence_decide
+
 from ..selectors_cases import open_case_for
-from ..services.families import carer_correspondence_decide
 
 PUPILS_PER_PAGE = 50
 

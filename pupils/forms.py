@@ -1,3 +1,5 @@
+"""The DSL's decision on writing to a parent who does not live with the pupil."""
+
 from django import forms
 
 

@@ -10,7 +10,8 @@ from core.audit import audit_record, field_changes
 from core.dates import now
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
-from pupils.models import PupilCarer
+
+from ..models import PupilCarer
 
 _DECISION_FIELDS = (
     "included_in_correspondence",

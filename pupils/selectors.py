@@ -9,7 +9,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from core.dates import today
 from core.scoping import get_for_user_or_404, visible_schools
-from pupils.models import Enrolment, Pupil, PupilCarer
+
+from .models import Enrolment, Pupil, PupilCarer
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
