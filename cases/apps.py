@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Casework"
+
+    def ready(self) -> None:
+        # What cases shows on the pages of the apps below it (core/hooks.py).
+        from attendance.hooks import pupil_page_panels
+
+        from .providers import open_case_panel
+
+        pupil_page_panels.provide(open_case_panel)

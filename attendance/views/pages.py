@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.http import require_GET
 
-from cases.selectors_cases import open_case_for
 from core.dates import today
 
 from .. import charts, selectors_pages
+from ..hooks import pupil_page_panels
 from ..selectors import DashboardFilters
 
 # GET values are free text: cut them to the longest real value, so that a
@@ -121,7 +121,8 @@ def pupil_attendance(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 pattern, period=f"{page.academic_year} to {as_at.day} {as_at:%B %Y}"
             ),
             "herringbone_rows": charts.herringbone_rows(pattern),
-            "open_case": open_case_for(user=request.user, pupil_id=page.pupil.pk),
+            # The apps above attendance add their own (cases: the open case).
+            "panels": [panel for panel in pupil_page_panels(request, page.pupil) if panel],
         },
     )
 
