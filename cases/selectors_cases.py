@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from core.dates import today as today_in_england
 from core.scoping import get_for_user_or_404
-from pathway.models import PathwaySettings, settings_for
 from pupils.models import PupilCarer
 
 from .flags import PlanState, next_contact_due, plan_state
+from .hooks import PathwayNumbers, pathway_numbers
 from .models import (
     ActionPlan,
     ActionProgress,
@@ -98,11 +98,11 @@ def _rows(*, user: AnyUser, cases: QuerySet[AttendanceCase], day: dt.date) -> li
         ),
     )
     rows = []
-    rules_by_la: dict[int, PathwaySettings] = {}
+    rules_by_la: dict[int, PathwayNumbers] = {}
     for case in cases:
         la_id = case.school.local_authority_id
         if la_id not in rules_by_la:
-            rules_by_la[la_id] = settings_for(la_id)
+            rules_by_la[la_id] = pathway_numbers(la_id)
         rules = rules_by_la[la_id]
         due = next_contact_due(
             opened_on=timezone.localdate(case.opened_at),

@@ -7,3 +7,11 @@ class PathwayConfig(AppConfig):
 
     name = "pathway"
     verbose_name = "Pathway engine"
+
+    def ready(self) -> None:
+        # What the pathway provides to the apps below it (core/hooks.py).
+        from cases.hooks import pathway_numbers
+
+        from .models import settings_for
+
+        pathway_numbers.provide(settings_for)

@@ -13,8 +13,10 @@ from django.urls import reverse
 
 from accounts.models import Role
 from attendance.hooks import pupil_page_panels
+from cases.hooks import pathway_numbers
 from cases.providers import open_case_panel
 from core.hooks import Hook, Hooks
+from pathway.models import DEFAULTS, PathwaySettings, settings_for
 
 from .conftest import signed_in_client
 from .factories import AttendanceCaseFactory, PupilFactory, UserFactory
@@ -56,6 +58,14 @@ def test_hooks_collect_every_providers_answer_in_order() -> None:
 
 def test_the_apps_above_fill_the_hooks_of_the_apps_below() -> None:
     assert pupil_page_panels._providers == [open_case_panel]
+    assert pathway_numbers._provider is settings_for
+
+
+@pytest.mark.django_db
+def test_the_caseloads_numbers_are_the_las_pathway_settings(school) -> None:
+    assert pathway_numbers(school.local_authority_id) is DEFAULTS
+    PathwaySettings.objects.create(local_authority=school.local_authority, minimum_meetings=2)
+    assert pathway_numbers(school.local_authority_id).minimum_meetings == 2
 
 
 # The pupil's attendance page shows what cases adds: their open case -----------
