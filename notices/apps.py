@@ -7,3 +7,11 @@ class NoticesConfig(AppConfig):
 
     name = "notices"
     verbose_name = "Notices and referrals"
+
+    def ready(self) -> None:
+        # What notices provides to the apps below it (core/hooks.py).
+        from pathway.hooks import latest_notice
+
+        from .providers import latest_notice as notice_on_file
+
+        latest_notice.provide(notice_on_file)

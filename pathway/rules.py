@@ -46,8 +46,8 @@ from cases.models import (
     WishesAndFeelings,
 )
 from cases.services.support import support_exhausted
-from notices.models import NoticeToImprove
 
+from .hooks import NoticeOnFile, latest_notice
 from .models import PathwaySettings, settings_for
 
 
@@ -130,7 +130,7 @@ class Context:
     plan: ActionPlan | None
     actions: list[PlanAction]
     reviews: list[PlanReview]
-    notice: NoticeToImprove | None
+    notice: NoticeOnFile | None
     override_reason: str = ""
     early_referral_reason: str = ""
 
@@ -205,9 +205,7 @@ def context_load(
         actions=list(plan.actions.all()) if plan else [],
         reviews=list(plan.reviews.all()) if plan else [],
         # The latest notice: a referral follows the notice most recently issued.
-        notice=NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day)
-        .order_by("-issued_on", "-pk")
-        .first(),
+        notice=latest_notice(case, day),
         override_reason=override_reason.strip(),
         early_referral_reason=early_referral_reason.strip(),
     )
@@ -468,14 +466,14 @@ class NoticeNotHeeded(Rule):
         if notice is None:
             return Verdict(False, [], "No Notice to Improve has been issued")
         url = ctx.case_url("notice-to-improve")
-        if notice.outcome == NoticeToImprove.Outcome.IMPROVED:
+        if notice.improved is True:
             when = f" ({long_date(notice.outcome_on)})" if notice.outcome_on else ""
             return Verdict(
                 False,
                 [],
                 f"The notice's outcome{when} is sufficient improvement: back to support",
             )
-        if notice.outcome == NoticeToImprove.Outcome.NOT_IMPROVED:
+        if notice.improved is False:
             when = f" on {long_date(notice.outcome_on)}" if notice.outcome_on else ""
             return Verdict(True, [Evidence(f"Not sufficient improvement, recorded{when}", url)])
         if ctx.day > notice.period_ends_on:

@@ -16,6 +16,8 @@ from attendance.hooks import pupil_page_panels
 from cases.hooks import pathway_numbers
 from cases.providers import open_case_panel
 from core.hooks import Hook, Hooks
+from notices.providers import latest_notice as notice_on_file
+from pathway.hooks import latest_notice
 from pathway.models import DEFAULTS, PathwaySettings, settings_for
 
 from .conftest import signed_in_client
@@ -59,6 +61,7 @@ def test_hooks_collect_every_providers_answer_in_order() -> None:
 def test_the_apps_above_fill_the_hooks_of_the_apps_below() -> None:
     assert pupil_page_panels._providers == [open_case_panel]
     assert pathway_numbers._provider is settings_for
+    assert latest_notice._provider is notice_on_file
 
 
 @pytest.mark.django_db
