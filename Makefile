@@ -15,7 +15,7 @@ PORT ?= 8000
 help:
 	@echo "make run    install, migrate, load demo data if empty, serve on http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite"
-	@echo "make lint   ruff, mypy, and the check for missing migrations"
+	@echo "make lint   ruff, mypy, the apps' layers (lint-imports) and the check for missing migrations"
 	@echo "make bench  run the benchmarks under bench/ and print their figures"
 
 .tools/bin/uv:
@@ -48,6 +48,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
@@ -58,4 +59,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .tools node_modules static/build staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools node_modules static/build staticfiles .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
