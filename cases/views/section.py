@@ -12,7 +12,7 @@ keeps what is its own: which form, which service call, which words.
         form = BarrierForm(request.POST or None)
 
         def save(data):
-            barrier = barrier_create(acting_user=page.user, case_id=page.case.pk, ...)
+            barrier = barrier_create(acting_user=page.user, case_id=case_id, ...)
             return page.saved(f"Barrier added: {barrier.get_kind_display()}.")
 
         return page.handle(form, save, "cases/barrier_form.html", {"barrier": None})
