@@ -1124,6 +1124,9 @@ def marks_csv_import(
                 "academic_year": year_label(year),
                 **asdict(counts),
                 "pupils": sorted(upn_of[r.pupil_id] for r in result.written),
+                "registers": sorted(
+                    f"{upn_of[r.pupil_id]} {year_label(r.academic_year)}" for r in result.written
+                ),
             },
         )
     progress(100)
