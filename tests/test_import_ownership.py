@@ -244,3 +244,20 @@ def test_an_la_import_writes_to_its_own_schools_only(northmoor, brookfield, tmp_
     pupil.refresh_from_db()
     assert pupil.legal_surname != "Changed"
     assert ImportDiscrepancy.unscoped.get().school == outside
+
+
+def test_a_refused_files_report_states_only_what_happened():
+    # A school and an LA the product does not know, and a mark that is no code.
+    data = ctf_document(
+        ctf_pupil(make_upn("555", "7001", 9), ctf_year("/\\/\\!", lea="555", estab="7001")),
+        lea="555",
+        estab="7001",
+    )
+
+    report = ctf_import(source=data, batch=None, acting_user=None)
+
+    assert not report.succeeded
+    said = "\n".join(report.lines())
+    assert "Nothing was changed" in said
+    assert "has been added" not in said
+    assert "was not known" not in said
