@@ -70,7 +70,12 @@ class ImportRefused(Exception):
 
 
 def import_batch_create(
-    *, acting_user: User, kind: str, upload: UploadedFile, academic_year: int | None = None
+    *,
+    acting_user: User,
+    kind: str,
+    upload: UploadedFile,
+    academic_year: int | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> tuple[ImportBatch, bool]:
     """Store an uploaded file as a batch for the user's school and queue its import.
 
@@ -103,6 +108,8 @@ def import_batch_create(
         options: dict[str, Any] = {}
         if academic_year is not None:
             options["academic_year"] = academic_year
+        if columns:
+            options["columns"] = dict(columns)
         batch = ImportBatch(
             kind=kind,
             school=school,
