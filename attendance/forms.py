@@ -209,6 +209,9 @@ class ImportUploadForm(forms.Form):
 
     def keep_upload(self) -> None:
         """The form has an error: keep a new file so that it need not be sent again."""
+        if self._opened is not None:  # a kept file, still kept: done with for now
+            self._opened.close()
+            self._opened = None
         if self._new_upload is None:
             return
         if self._replaced is not None:
