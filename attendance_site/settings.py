@@ -180,7 +180,9 @@ SPECTACULAR_SETTINGS = {
 # Celery: with no REDIS_URL, tasks run in the calling process so nothing else
 # needs to be running. The beat schedule lives in attendance_site/schedule.py.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# An eager task still takes a producer from the broker's pool: "memory://" with no
+# host made kombu warn "No hostname was supplied" on every command that queued one.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -189,13 +191,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+# Libraries speak from WARNING, so that a command prints only its own output:
+# WeasyPrint logs each step of each PDF (and parses its own stylesheet as soon as
+# it is imported, which every command does), fontTools each font it subsets.
+# LOG_LEVEL=DEBUG hears them again. With tasks run eagerly in the calling process
+# (no REDIS_URL), Celery's "Task ... succeeded" lines are noise there too; a
+# worker's own log keeps them.
+_LIBRARY_LOG_LEVEL = LOG_LEVEL if LOG_LEVEL in {"DEBUG", "ERROR", "CRITICAL"} else "WARNING"
+_QUIET_LIBRARIES = ["weasyprint", "fontTools", "PIL", "pydyf"]
+if CELERY_TASK_ALWAYS_EAGER:
+    _QUIET_LIBRARIES.append("celery.app.trace")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        **{name: {"level": _LIBRARY_LOG_LEVEL} for name in _QUIET_LIBRARIES},
+    },
 }
 
 if IS_PRODUCTION:

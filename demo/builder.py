@@ -58,7 +58,6 @@ DEFAULT_SEED = 2026
 DEFAULT_PUPILS_PER_SCHOOL = 120
 # Keeps every UPN serial (per school, per year of allocation) within its three digits.
 MAX_PUPILS_PER_SCHOOL = 1000
-SIGN_IN_URL = "http://127.0.0.1:8000/sign-in/"
 
 _K = TypeVar("_K")
 
@@ -230,7 +229,6 @@ class DemoSummary:
     # None when the demo has no cases (built before seed_demo opened them).
     cases: DemoCases | None = None
     password: str = DEMO_PASSWORD
-    sign_in_url: str = SIGN_IN_URL
 
 
 def demo_build(

@@ -2,22 +2,21 @@
 outcome, the daily review of running notices and each recipient's letter.
 
 Each view reads through the user's scope (404 outside it); the services
-decide who may act (403) and what is allowed (a refusal on the form).
+decide who may act (403) and what is allowed (a refusal on the form). The
+forms are `CaseFormPage`s, going back to the case's Notice to Improve section.
 """
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.services.casework import CaseClosed
-from cases.services.meetings import case_for_form
-from cases.views.support import add_errors, refused
+from cases.views.section import CaseFormPage
 from core.dates import today
 from core.http import acting_user
 from pathway.services import readiness_for
@@ -33,9 +32,7 @@ from .services.notices import (
     running_notice,
 )
 
-
-def _section(case_id: int) -> str:
-    return f"{reverse('cases:case_detail', args=[case_id])}#notice-to-improve"
+SECTION = "notice-to-improve"
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,15 +41,11 @@ def notice_new(request: HttpRequest, case_id: int) -> HttpResponse:
     # The role first: an LA officer is refused outright, whatever the case.
     if not may_issue(user):
         raise PermissionDenied("Only the school's attendance lead or DSL can issue a notice.")
-    try:
-        case = case_for_form(acting_user=user, case_id=case_id)
-    except CaseClosed as exc:
-        return refused(request, case_id, exc)
-    if running_notice(case.pk) is not None:
-        messages.error(request, "A Notice to Improve is already running for this case.")
-        return redirect(_section(case.pk))
-    carers = correspondence_recipients(case)
-    lead = case.lead_professional
+    page = CaseFormPage.open(request, case_id, section=SECTION)
+    if running_notice(case_id) is not None:
+        return page.refuse("A Notice to Improve is already running for this case.")
+    carers = correspondence_recipients(page.case)
+    lead = page.case.lead_professional
     contact = ", ".join(part for part in (lead.full_name, lead.job_title) if part)
     form = NoticeIssueForm(
         request.POST or None,
@@ -64,70 +57,49 @@ def notice_new(request: HttpRequest, case_id: int) -> HttpResponse:
             "staff_contact": contact,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            notice = notice_issue(
-                acting_user=user,
-                case_id=case.pk,
-                issued_on=data["issued_on"],
-                recipient_ids=data["recipients"],
-                sufficient_improvement=data["sufficient_improvement"],
-                consequence=data["consequence"],
-                staff_contact=data["staff_contact"],
-                override_reason=data["override_reason"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Notice to Improve issued. The improvement period ends on "
-                f"{notice.period_ends_on.day} {notice.period_ends_on:%B %Y}.",
-            )
-            return redirect(_section(case.pk))
-    verdict = readiness_for(user=user, case_id=case.pk).notice_to_improve
-    return render(
-        request,
-        "notices/notice_form.html",
-        {"case": case, "form": form, "evaluation": verdict},
-    )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        notice = notice_issue(
+            acting_user=user,
+            case_id=case_id,
+            issued_on=data["issued_on"],
+            recipient_ids=data["recipients"],
+            sufficient_improvement=data["sufficient_improvement"],
+            consequence=data["consequence"],
+            staff_contact=data["staff_contact"],
+            override_reason=data["override_reason"],
+        )
+        return page.saved(
+            f"Notice to Improve issued. The improvement period ends on "
+            f"{notice.period_ends_on.day} {notice.period_ends_on:%B %Y}."
+        )
+
+    verdict = readiness_for(user=user, case_id=case_id).notice_to_improve
+    return page.handle(form, save, "notices/notice_form.html", {"evaluation": verdict})
 
 
 @require_http_methods(["GET", "POST"])
 def notice_outcome(request: HttpRequest, notice_id: int) -> HttpResponse:
     user = acting_user(request)
     notice = notice_for_user(user=user, notice_id=notice_id)
-    try:
-        case_for_form(acting_user=user, case_id=notice.case_id)
-    except CaseClosed as exc:
-        return refused(request, notice.case_id, exc)
+    page = CaseFormPage.open(request, notice.case_id, section=SECTION)
     if not may_issue(user):
         raise PermissionDenied("Only the school's attendance lead or DSL can record the outcome.")
     if notice.outcome:
-        messages.error(request, "This notice's outcome has already been recorded.")
-        return redirect(_section(notice.case_id))
+        return page.refuse("This notice's outcome has already been recorded.")
     form = NoticeOutcomeForm(request.POST or None, initial={"on": today()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            notice_outcome_record(
-                acting_user=user,
-                notice_id=notice.pk,
-                outcome=data["outcome"],
-                note=data["note"],
-                on=data["on"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, "Outcome of the Notice to Improve recorded.")
-            return redirect(_section(notice.case_id))
-    return render(
-        request,
-        "notices/outcome_form.html",
-        {"case": notice.case, "notice": notice, "form": form},
-    )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        notice_outcome_record(
+            acting_user=user,
+            notice_id=notice.pk,
+            outcome=data["outcome"],
+            note=data["note"],
+            on=data["on"],
+        )
+        return page.saved("Outcome of the Notice to Improve recorded.")
+
+    return page.handle(form, save, "notices/outcome_form.html", {"notice": notice})
 
 
 @require_GET

@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from accounts.rules import is_la_officer, is_system_admin
 from cases.models import AttendanceCase
+from cases.views.section import FormPage
 from core.http import acting_user
 from core.scoping import get_for_user_or_404
 
@@ -90,13 +90,9 @@ def _notice(user: User, notice_id: int) -> PenaltyNotice:
     )
 
 
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    """A service's refusal beside the field it is about, so the summary links to it."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+def _page(request: HttpRequest, case_id: int) -> FormPage:
+    """Back to the case's penalty notices (the LA's decisions outlive the school's case)."""
+    return FormPage(request, back_to=reverse("notices:penalty_notices", args=[case_id]))
 
 
 # The case's notices, and issuing one ------------------------------------------------
@@ -109,41 +105,32 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST":
         _check_may_change(user)
     may_change = _may_change(user)
+    page = _page(request, case.pk)
     form = IssueForm(request.POST if request.method == "POST" else None, pupil_id=case.pupil_id)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                notice = penalty_notice_issue(
-                    acting_user=user,
-                    case_id=case.pk,
-                    recipient_id=form.cleaned_data["recipient"].pk,
-                    issued_on=form.cleaned_data["issued_on"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, f"Penalty notice issued to {notice.recipient.carer}.")
-                return redirect("notices:penalty_notices", case_id=case.pk)
-        status = 400
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        notice = penalty_notice_issue(
+            acting_user=user,
+            case_id=case.pk,
+            recipient_id=data["recipient"].pk,
+            issued_on=data["issued_on"],
+            reason=data["reason"],
+        )
+        return page.saved(f"Penalty notice issued to {notice.recipient.carer}.")
+
     notices = (
         PenaltyNotice.objects.for_user(user)
         .filter(case=case)
         .select_related("recipient__carer", "issued_by")
         .order_by("-issued_on", "-pk")
     )
-    return render(
-        request,
-        "notices/penalty_notices.html",
-        {
-            "case": case,
-            "rows": [_row(n) for n in notices],
-            "may_change": may_change,
-            "form": form if may_change else None,
-        },
-        status=status,
-    )
+    context = {
+        "case": case,
+        "rows": [_row(n) for n in notices],
+        "may_change": may_change,
+        "form": form if may_change else None,  # a school user sees the list read-only
+    }
+    return page.handle(form, save, "notices/penalty_notices.html", context, status_if_invalid=400)
 
 
 # One notice: payment, withdrawal, prosecution -----------------------------------------
@@ -161,24 +148,15 @@ def _notice_form_page(
     user = acting_user(request)
     notice = _notice(user, notice_id)  # 404 outside the scope, as for every case URL
     _check_may_change(user)
+    page = _page(request, notice.case_id)
     form = form_class(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                act(user, notice, form)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, done)
-                return redirect("notices:penalty_notices", case_id=notice.case_id)
-        status = 400
-    return render(
-        request,
-        template,
-        {"notice": notice, "row": _row(notice), "case": notice.case, "form": form},
-        status=status,
-    )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        act(user, notice, form)
+        return page.saved(done)
+
+    context = {"notice": notice, "row": _row(notice), "case": notice.case}
+    return page.handle(form, save, template, context, status_if_invalid=400)
 
 
 def _pay(user: User, notice: PenaltyNotice, form: Form) -> None:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from cases.views.section import CaseFormPage, FormPage
 from core.dates import now, today
 from core.http import acting_user
 from core.scoping import get_for_user_or_404, visible_schools
@@ -29,13 +30,14 @@ from .figures import referral_times
 from .forms_referrals import DecisionForm, InboxFilterForm, ReturnForm, SubmitForm
 from .models import LegalReferral, NoticeToImprove
 from .services.referrals import (
-    ReferralNotAllowed,
     next_version,
     referral_accept,
     referral_decide,
     referral_return,
     referral_submit,
 )
+
+DETAIL = "notices/referral_detail.html"
 
 # Reads --------------------------------------------------------------------------
 
@@ -60,13 +62,9 @@ def _versions(referral: LegalReferral) -> QuerySet[LegalReferral]:
     )
 
 
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """A service's refusal beside the field it is about, so the summary links to it."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+def _page(request: HttpRequest, referral: LegalReferral) -> FormPage:
+    """The LA's forms on the referral page go back to it (the case may be closed by then)."""
+    return FormPage(request, back_to=reverse("notices:referral_detail", args=[referral.pk]))
 
 
 # School -------------------------------------------------------------------------
@@ -75,9 +73,10 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def referral_submit_page(request: HttpRequest, case_id: int) -> HttpResponse:
     user = acting_user(request)
-    verdict = readiness_for(user=user, case_id=case_id).referral  # 404 outside the scope
-    if not (user.is_school_user and user.has_perm("cases.change_case")):
+    page = CaseFormPage.open(request, case_id)  # 404 outside the scope, 403 read-only
+    if not user.is_school_user:
         raise PermissionDenied("Only the school's attendance lead or DSL can submit a referral.")
+    verdict = readiness_for(user=user, case_id=case_id).referral
     notice = (
         NoticeToImprove.objects.for_user(user)
         .filter(case_id=case_id)
@@ -85,25 +84,23 @@ def referral_submit_page(request: HttpRequest, case_id: int) -> HttpResponse:
         .first()
     )
     form = SubmitForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            referral = referral_submit(acting_user=user, case_id=case_id, **form.cleaned_data)
-        except ReferralNotAllowed as exc:
-            form.add_error(None, exc)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, f"Referral version {referral.version} submitted to the LA.")
-            return redirect("notices:referral_detail", referral_id=referral.pk)
-    return render(
-        request,
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        referral = referral_submit(acting_user=user, case_id=case_id, **data)
+        return page.saved(
+            f"Referral version {referral.version} submitted to the LA.",
+            to=reverse("notices:referral_detail", args=[referral.pk]),
+        )
+
+    return page.handle(
+        form,
+        save,
         "notices/referral_submit.html",
         {
             "case_id": case_id,
             "verdict": verdict,
             "notice": notice,
             "version": next_version(notice) if notice else 1,
-            "form": form,
         },
     )
 
@@ -111,34 +108,26 @@ def referral_submit_page(request: HttpRequest, case_id: int) -> HttpResponse:
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     user = acting_user(request)
     referral = _referral(user, referral_id)
-    return _detail(request, user, referral)
+    return render(request, DETAIL, _detail_context(user, referral))
 
 
-def _detail(
-    request: HttpRequest,
+def _detail_context(
     user: User,
     referral: LegalReferral,
     *,
     return_form: ReturnForm | None = None,
     decision_form: DecisionForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    versions = list(_versions(referral))
-    may_review = user.has_perm("notices.review_referral")
-    error_form = next((f for f in (return_form, decision_form) if f is not None and f.errors), None)
-    return render(
-        request,
-        "notices/referral_detail.html",
-        {
-            "referral": referral,
-            "versions": versions,
-            "may_review": may_review,
-            "return_form": return_form or ReturnForm(),
-            "decision_form": decision_form or DecisionForm(),
-            "error_form": error_form,
-        },
-        status=status,
-    )
+) -> dict[str, Any]:
+    """The referral page; a form the LA posted is shown again only when refused,
+    so it is the one whose errors the summary lists."""
+    return {
+        "referral": referral,
+        "versions": list(_versions(referral)),
+        "may_review": user.has_perm("notices.review_referral"),
+        "return_form": return_form or ReturnForm(),
+        "decision_form": decision_form or DecisionForm(),
+        "error_form": return_form if return_form is not None else decision_form,
+    }
 
 
 # LA -------------------------------------------------------------------------------
@@ -148,31 +137,27 @@ def _detail(
 def referral_return_page(request: HttpRequest, referral_id: int) -> HttpResponse:
     user = acting_user(request)
     referral = _referral(user, referral_id)
+    page = _page(request, referral)
     form = ReturnForm(request.POST)
-    if form.is_valid():
-        try:
-            referral_return(
-                acting_user=user, referral_id=referral.pk, reasons=form.cleaned_data["reasons"]
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "Referral returned to the school.")
-            return redirect("notices:referral_detail", referral_id=referral.pk)
-    return _detail(request, user, referral, return_form=form, status=400)
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        referral_return(acting_user=user, referral_id=referral.pk, reasons=data["reasons"])
+        return page.saved("Referral returned to the school.")
+
+    context = _detail_context(user, referral, return_form=form)
+    return page.handle(form, save, DETAIL, context, status_if_invalid=400)
 
 
 @require_POST
 def referral_accept_page(request: HttpRequest, referral_id: int) -> HttpResponse:
     user = acting_user(request)
     referral = _referral(user, referral_id)
+    page = _page(request, referral)
     try:
         referral_accept(acting_user=user, referral_id=referral.pk)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Referral accepted.")
-    return redirect("notices:referral_detail", referral_id=referral.pk)
+        return page.refuse(exc)
+    return page.saved("Referral accepted.")
 
 
 @require_POST
@@ -181,16 +166,15 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
     referral = _referral(user, referral_id)
     if not user.has_perm("notices.review_referral"):
         raise PermissionDenied("Only LA officers and managers can record an LA decision.")
+    page = _page(request, referral)
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            referral_decide(acting_user=user, referral_id=referral.pk, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, "LA decision recorded.")
-            return redirect("notices:referral_detail", referral_id=referral.pk)
-    return _detail(request, user, referral, decision_form=form, status=400)
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        referral_decide(acting_user=user, referral_id=referral.pk, **data)
+        return page.saved("LA decision recorded.")
+
+    context = _detail_context(user, referral, decision_form=form)
+    return page.handle(form, save, DETAIL, context, status_if_invalid=400)
 
 
 def la_inbox(request: HttpRequest) -> HttpResponse:

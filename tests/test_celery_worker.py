@@ -47,6 +47,9 @@ def drop_broker_connections():
     # would break kombu's process-wide pool registry for later tests.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # The queues and routes cached by an earlier publish name the default queue,
+    # not this worker's: make them again from the current settings.
+    celery_app.__dict__.pop("amqp", None)
 
 
 def wait_for(condition, seconds=20.0):

@@ -244,3 +244,23 @@ def test_an_la_import_writes_to_its_own_schools_only(northmoor, brookfield, tmp_
     pupil.refresh_from_db()
     assert pupil.legal_surname != "Changed"
     assert ImportDiscrepancy.unscoped.get().school == outside
+
+
+def test_a_refused_files_report_states_only_what_happened(la):
+    # Two schools the product does not know, in an LA it does not know; the
+    # second cannot be added because its placeholder URN is taken.
+    SchoolFactory(local_authority=la, urn="5557002", establishment_number="9999")
+    data = ctf_document(
+        ctf_pupil(make_upn("555", "7001", 9), ctf_year(PRESENT_WEEK, lea="555", estab="7001")),
+        ctf_pupil(make_upn("555", "7002", 8), ctf_year(PRESENT_WEEK, lea="555", estab="7002")),
+        lea="555",
+        estab="7001",
+    )
+
+    report = ctf_import(source=data, batch=None, acting_user=None)
+
+    assert not report.succeeded
+    said = "\n".join(report.lines())
+    assert "cannot be added with the placeholder URN 5557002" in said
+    assert "Nothing was changed" in said
+    assert "has been added" not in said

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import shutil
+import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -278,6 +281,38 @@ def test_some_pupils_moved_from_one_demo_school_to_another():
         now = Enrolment.unscoped.get(pupil=enrolment.pupil, end__isnull=True)
         assert now.school != enrolment.school
         assert now.start > enrolment.end
+
+
+def test_the_sign_in_address_printed_is_the_one_given():
+    default = seed("--pupils-per-school", SMALL)
+    given = seed("--pupils-per-school", SMALL, "--url", "http://127.0.0.1:8765/")
+    again = seed("--pupils-per-school", SMALL, "--url", "http://localhost:8765")
+
+    assert given.rstrip().endswith("\nSign in at http://127.0.0.1:8765/sign-in/")
+    assert again.rstrip().endswith("\nSign in at http://localhost:8765/sign-in/")
+    # Nothing else in the output changes.
+    assert given.rstrip().rsplit("\n", 1)[0] == again.rstrip().rsplit("\n", 1)[0]
+    assert default.count("Sign in at ") == given.count("Sign in at ") == 1
+
+
+def test_an_address_that_is_not_one_is_refused_before_anything_is_built():
+    with pytest.raises(CommandError, match="--url must be the address the site is served at"):
+        seed("--url", "127.0.0.1:8765")
+    assert not User.objects.exists()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_prints_the_address_it_serves():
+    planned = subprocess.run(
+        ["make", "--dry-run", "run", "HOST=127.0.0.1", "PORT=8765"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert "manage.py seed_demo --url http://127.0.0.1:8765\n" in planned
+    assert "manage.py runserver 127.0.0.1:8765\n" in planned
 
 
 def test_running_again_changes_nothing_and_prints_the_sign_in_details_again():

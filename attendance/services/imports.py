@@ -78,7 +78,12 @@ class ImportRefused(Exception):
 
 
 def import_batch_create(
-    *, acting_user: User, kind: str, upload: UploadedFile, academic_year: int | None = None
+    *,
+    acting_user: User,
+    kind: str,
+    upload: UploadedFile,
+    academic_year: int | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> tuple[ImportBatch, bool]:
     """Store an uploaded file as a batch for the user's school and queue its import.
 
@@ -111,6 +116,8 @@ def import_batch_create(
         options: dict[str, Any] = {}
         if academic_year is not None:
             options["academic_year"] = academic_year
+        if columns:
+            options["columns"] = dict(columns)
         batch = ImportBatch(
             kind=kind,
             school=school,
@@ -1124,6 +1131,9 @@ def marks_csv_import(
                 "academic_year": year_label(year),
                 **asdict(counts),
                 "pupils": sorted(upn_of[r.pupil_id] for r in result.written),
+                "registers": sorted(
+                    f"{upn_of[r.pupil_id]} {year_label(r.academic_year)}" for r in result.written
+                ),
             },
         )
     progress(100)

@@ -1,12 +1,16 @@
 """Uploading a Common Transfer File or a marks CSV, and following its import.
 
 Thin: the upload is stored and queued by `import_batch_create`, which also
-turns a form sent twice into a redirect to the import already under way. The
+turns a form sent twice into a redirect to the import already under way. A file
+sent with a form that has an error is kept (attendance.services.uploads), so
+that correcting the form does not mean choosing the file again. The
 import itself runs in the worker (attendance.tasks.run_import); its page
 refreshes itself until the report is ready.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -21,6 +25,10 @@ from ..forms import ImportUploadForm
 from ..imports.report import ImportReport
 from ..models import ImportBatch
 from ..services.imports import ImportRefused, import_batch_create
+from ..services.uploads import upload_allowed
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 RECENT_IMPORTS = 10
 
@@ -28,19 +36,34 @@ RECENT_IMPORTS = 10
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.import_attendance", raise_exception=True)
 def import_start(request: HttpRequest) -> HttpResponse:
+    user = cast("User", request.user)  # signed in: LoginRequiredMiddleware
+    recent = (
+        ImportBatch.objects.for_user(user)
+        .select_related("uploaded_by")
+        .order_by("-created_at", "-pk")[:RECENT_IMPORTS]
+    )
+    if not upload_allowed(user):
+        # Told before choosing a file, with no form: these accounts use the commands.
+        return render(request, "attendance/import_start.html", {"form": None, "recent": recent})
     posted = request.method == "POST"
-    form = ImportUploadForm(request.POST, request.FILES) if posted else ImportUploadForm()
+    form = (
+        ImportUploadForm(request.POST, request.FILES, user=user)
+        if posted
+        else ImportUploadForm(user=user)
+    )
     if posted and form.is_valid():
         try:
             batch, created = import_batch_create(
-                acting_user=request.user,  # type: ignore[arg-type]
+                acting_user=user,
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
                 academic_year=form.cleaned_data["academic_year"],
+                columns=form.cleaned_data["columns"],
             )
         except ImportRefused as refused:
             form.add_error(None, str(refused))
         else:
+            form.forget_kept_upload()
             if not created:
                 messages.info(
                     request,
@@ -48,11 +71,8 @@ def import_start(request: HttpRequest) -> HttpResponse:
                     "this is the import that is under way.",
                 )
             return redirect("attendance:import_detail", batch_id=batch.pk)
-    recent = (
-        ImportBatch.objects.for_user(request.user)
-        .select_related("uploaded_by")
-        .order_by("-created_at", "-pk")[:RECENT_IMPORTS]
-    )
+    if posted:
+        form.keep_upload()
     return render(request, "attendance/import_start.html", {"form": form, "recent": recent})
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.http import Http404
 from django.utils.formats import date_format
 
 from accounts.models import User
@@ -51,13 +52,45 @@ def case_for_change(*, acting_user: User, case_id: int) -> AttendanceCase:
     )
     if not acting_user.has_perm("cases.change_case"):
         raise PermissionDenied("You can see this case but not change it.")
+    refuse_if_closed(case)
+    return case
+
+
+def refuse_if_closed(case: AttendanceCase) -> None:
+    """CaseClosed, saying when, if the case is closed."""
     if not case.is_open:
         closed = date_format(case.closed_at, "j F Y") if case.closed_at else "earlier"
         raise CaseClosed(
             f"This case was closed on {closed}, so it cannot be changed. Open a new case "
             "if the pupil needs support again."
         )
+
+
+# Reads for the form pages ------------------------------------------------------
+
+
+def case_for_page(*, acting_user: User, case_id: int) -> AttendanceCase:
+    """The case a form page is about: 404 outside the user's scope, 403 if they
+    may see it but not change it. No row lock (a page that shows a form needs
+    none) and no refusal of a closed case: the page says so when it is opened
+    (`refuse_if_closed`), and saving refuses it through `case_for_change`."""
+    case = get_for_user_or_404(
+        AttendanceCase.objects.for_user(acting_user).select_related("pupil", "school"),
+        acting_user,
+        pk=case_id,
+    )
+    if not acting_user.has_perm("cases.change_case"):
+        raise PermissionDenied("You can see this case but not change it.")
     return case
+
+
+def record_in_case(model: type[R], case: AttendanceCase, record_id: int) -> R:
+    """A record of this case; one of another case (even one the user may see)
+    is as missing as one that does not exist."""
+    try:
+        return model._default_manager.get(case=case, pk=record_id)
+    except model.DoesNotExist:
+        raise Http404("No such record.") from None
 
 
 def check_version(record: models.Model, version: int | None) -> None:

@@ -29,7 +29,6 @@ from accounts.models import User
 from core.audit import audit_record, field_changes
 from core.dates import today
 from core.models import AuditEvent
-from core.scoping import get_for_user_or_404
 from pupils.models import PupilCarer
 
 from ..flags import meeting_is_held
@@ -56,23 +55,6 @@ RECORD_FIELDS = (
 
 
 # Reads for the form pages ---------------------------------------------------
-
-
-def case_for_form(*, acting_user: User, case_id: int) -> AttendanceCase:
-    """The case a form page adds to, with the same refusals as saving would
-    give (404 out of scope, 403 read-only, CaseClosed), but without the row
-    lock that `case_for_change` takes: a page that only shows a form needs none."""
-    case = get_for_user_or_404(
-        AttendanceCase.objects.for_user(acting_user).select_related("pupil", "school"),
-        acting_user,
-        pk=case_id,
-    )
-    if not case.is_open or not acting_user.has_perm("cases.change_case"):
-        # Let the service's own check raise, so the form page and the save
-        # refuse with the same words.
-        with transaction.atomic():
-            case_for_change(acting_user=acting_user, case_id=case_id)
-    return case
 
 
 def meeting_in_case(case: AttendanceCase, meeting_id: int) -> SupportMeeting:

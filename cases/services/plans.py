@@ -35,7 +35,6 @@ from attendance.reports import attendance_between
 from core.audit import audit_record
 from core.dates import today
 from core.models import AuditEvent
-from core.scoping import get_for_user_or_404
 
 from ..models import ActionPlan, ActionProgress, AttendanceCase, Barrier, PlanAction, PlanReview
 from .casework import StaleEdit, case_for_change, check_version, record_create, record_update
@@ -437,35 +436,9 @@ def _review_problems(
 # --- Reads for this section's pages -----------------------------------------
 
 
-def case_for_page(*, user: Any, case_id: int) -> AttendanceCase:
-    """The case, if the user may see it (404 otherwise)."""
-    return get_for_user_or_404(
-        AttendanceCase.objects.for_user(user).select_related("pupil", "school"), user, pk=case_id
-    )
-
-
-def plan_for_page(*, user: Any, case_id: int) -> tuple[AttendanceCase, ActionPlan | None]:
-    case = case_for_page(user=user, case_id=case_id)
-    return case, ActionPlan.objects.for_user(user).filter(case=case).first()
-
-
-def barrier_for_page(*, user: Any, case_id: int, barrier_id: int) -> Barrier:
-    """A barrier of this case; a barrier of another case is as missing as none."""
-    return get_for_user_or_404(
-        Barrier.objects.for_user(user).select_related("case__pupil"),
-        user,
-        pk=barrier_id,
-        case_id=case_id,
-    )
-
-
-def action_for_page(*, user: Any, case_id: int, action_id: int) -> PlanAction:
-    return get_for_user_or_404(
-        PlanAction.objects.for_user(user).select_related("barrier", "case__pupil"),
-        user,
-        pk=action_id,
-        case_id=case_id,
-    )
+def plan_for_page(*, user: Any, case: AttendanceCase) -> ActionPlan | None:
+    """The case's plan, if one has been written (the case comes from `case_for_page`)."""
+    return ActionPlan.objects.for_user(user).filter(case=case).first()
 
 
 @dataclass(frozen=True)
@@ -481,9 +454,9 @@ class ReviewPage:
     since: AttendanceSince
 
 
-def review_page(*, user: Any, case_id: int) -> ReviewPage | None:
-    """None when the case has no plan yet (a case out of scope is a 404)."""
-    case, plan = plan_for_page(user=user, case_id=case_id)
+def review_page(*, user: Any, case: AttendanceCase) -> ReviewPage | None:
+    """None when the case has no plan yet."""
+    plan = plan_for_page(user=user, case=case)
     if plan is None:
         return None
     actions = list(

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 
 from accounts.models import User
 from core.dates import today
@@ -30,14 +29,11 @@ from core.dates import today
 from ..models import (
     AttendanceCase,
     Barrier,
-    CaseRecord,
     EngagementAssessment,
     ReasonableAdjustment,
     SupportOffer,
 )
-from .casework import case_for_change, record_create, record_update
-
-R = TypeVar("R", bound=CaseRecord)
+from .casework import case_for_change, record_create, record_in_case, record_update
 
 
 def support_exhausted(offers: Iterable[SupportOffer]) -> bool:
@@ -50,15 +46,6 @@ def support_exhausted(offers: Iterable[SupportOffer]) -> bool:
 
 
 # Reads for the form pages -----------------------------------------------------
-
-
-def record_in_case(model: type[R], case: AttendanceCase, record_id: int) -> R:
-    """A record of this case; one of another case (even one the user may see)
-    is as missing as one that does not exist."""
-    try:
-        return model._default_manager.get(case=case, pk=record_id)
-    except model.DoesNotExist:
-        raise Http404("No such record.") from None
 
 
 def case_barriers(case: AttendanceCase) -> list[Barrier]:

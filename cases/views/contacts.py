@@ -4,35 +4,30 @@ first-day response list of pupils to call today."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import URLPattern, URLResolver, path
+from django.shortcuts import render
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.dates import today
 from core.http import acting_user
-from core.language import language_advice
 
 from ..forms_contacts import ContactForm
 from ..models import Contact
 from ..selectors_first_day import ContactSubject, contact_subject, first_day_response
 from ..services.contacts import contact_log
+from .section import CaseFormPage, FormPage, case_section
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def contact_new(request: HttpRequest, case_id: int) -> HttpResponse:
     subject = contact_subject(user=acting_user(request), case_id=case_id)
-    # A stale tab or a typed URL: say so before the form is filled in. A case
-    # closed while the form was open is refused by the service, with its reason.
-    if request.method == "GET" and subject.case is not None and not subject.case.is_open:
-        messages.error(request, "This case is closed, so no more contacts can be logged on it.")
-        return redirect("cases:case_detail", case_id=case_id)
     return _contact_form(request, subject, case_id=case_id, came_from="case")
 
 
@@ -48,7 +43,19 @@ def pupil_contact_new(request: HttpRequest, pupil_id: int) -> HttpResponse:
 def _contact_form(
     request: HttpRequest, subject: ContactSubject, *, case_id: int | None, came_from: str
 ) -> HttpResponse:
-    user = acting_user(request)
+    pupil_page = reverse("cases:pupil_detail", args=[subject.pupil.pk])
+    page: FormPage
+    if subject.case is not None:
+        # A stale tab or a typed URL: say so before the form is filled in. A case
+        # closed while the form was open is refused by the service, with its reason.
+        page = CaseFormPage(
+            request,
+            back_to=case_section(subject.case.pk),
+            case=subject.case,
+            closed_message="This case is closed, so no more contacts can be logged on it.",
+        )
+    else:
+        page = FormPage(request, back_to=pupil_page)
     form = ContactForm(
         request.POST or None,
         carers=subject.carers,
@@ -59,32 +66,29 @@ def _contact_form(
             "absence_date": _date_or_none(request.GET.get("absence_date", "")),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = contact_log(
-                acting_user=user,
-                pupil_id=subject.pupil.pk,
-                case_id=case_id,
-                **form.service_arguments(),
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        contact = contact_log(
+            acting_user=page.user,
+            pupil_id=subject.pupil.pk,
+            case_id=case_id,
+            **form.service_arguments(),
+        )
+        # Back to where the user came from (a fixed list: never an open redirect).
+        if data["came_from"] == "first_day":
+            to = reverse("cases:first_day")
+        elif contact.case_id is not None:
+            to = case_section(contact.case_id)
         else:
-            messages.success(request, f"{_describe(contact)} logged.")
-            advice = language_advice(form.free_text())
-            if advice:
-                messages.warning(request, advice)
-            # Back to where the user came from (a fixed list: never an open redirect).
-            if form.cleaned_data["came_from"] == "first_day":
-                return redirect("cases:first_day")
-            if contact.case_id is not None:
-                return redirect("cases:case_detail", case_id=contact.case_id)
-            return redirect("cases:pupil_detail", pupil_id=subject.pupil.pk)
+            to = pupil_page
+        return page.saved(f"{_describe(contact)} logged.", texts=form.free_text(), to=to)
+
     back = form["came_from"].value() or came_from
-    return render(
-        request,
+    return page.handle(
+        form,
+        save,
         "cases/contact_form.html",
-        {"form": form, "pupil": subject.pupil, "case": subject.case, "back": back},
+        {"pupil": subject.pupil, "case": subject.case, "back": back},
     )
 
 

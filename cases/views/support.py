@@ -1,26 +1,19 @@
 """Barriers, reasonable adjustments, support offered and the parents' engagement.
 
-Each view: scoped read of the case (404), `cases.change_case` (403), a closed
-case sends the user back to the case page with the reason; a record id of
-another case is a 404; on POST one service call, then back to the case page's
-"Barriers and support" section (post/redirect/get).
+Each page is a `CaseFormPage` (scoped case 404, read-only 403, a closed case
+sent back with the reason, the service's refusal on the form); a record id of
+another case is a 404; once saved, back to the case page's "Barriers and
+support" section.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
-from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import URLPattern, URLResolver, path, reverse
+from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.http import require_http_methods
-
-from core.http import acting_user
-from core.language import language_advice
 
 from ..forms_support import (
     AdjustmentForm,
@@ -30,9 +23,8 @@ from ..forms_support import (
     OfferOutcomeForm,
     adjustment_examples,
 )
-from ..models import AttendanceCase, Barrier, SupportOffer
-from ..services.casework import CaseClosed
-from ..services.meetings import case_for_form
+from ..models import Barrier, SupportOffer
+from ..services.casework import record_in_case
 from ..services.support import (
     adjustment_create,
     barrier_create,
@@ -41,41 +33,10 @@ from ..services.support import (
     engagement_assessment_create,
     offer_create,
     offer_outcome_record,
-    record_in_case,
 )
+from .section import CaseFormPage
 
-# Shared by the case file's form views -----------------------------------------
-
-
-def refused(request: HttpRequest, case_id: int, exc: ValidationError) -> HttpResponse:
-    """Back to the case page, saying why the change cannot be made (a closed
-    case, a cancelled meeting)."""
-    messages.error(request, " ".join(exc.messages))
-    return redirect("cases:case_detail", case_id=case_id)
-
-
-def add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's refusal on the form, beside the field it is about when there
-    is one, so the error summary links to it and what was typed is kept."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def back_to_case(case: AttendanceCase, *, anchor: str) -> HttpResponse:
-    return redirect(f"{reverse('cases:case_detail', args=[case.pk])}#{anchor}")
-
-
-def _saved(
-    request: HttpRequest, case: AttendanceCase, message: str, texts: Sequence[str]
-) -> HttpResponse:
-    messages.success(request, message)
-    advice = language_advice(texts)
-    if advice:
-        messages.warning(request, advice)
-    return back_to_case(case, anchor="support")
+SECTION = "support"
 
 
 # Barriers -------------------------------------------------------------------------
@@ -84,76 +45,56 @@ def _saved(
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def barrier_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = acting_user(request)
-    try:
-        case = case_for_form(acting_user=user, case_id=case_id)
-    except CaseClosed as exc:
-        return refused(request, case_id, exc)
+    page = CaseFormPage.open(request, case_id, section=SECTION)
     form = BarrierForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            barrier = barrier_create(
-                acting_user=user,
-                case_id=case.pk,
-                kind=data["kind"],
-                factor=data["factor"],
-                description=data["description"],
-                identified_on=data["identified_on"],
-                risk_factors=data["risk_factors"],
-                resilience_factors=data["resilience_factors"],
-                resolved_on=data["resolved_on"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            return _saved(
-                request,
-                case,
-                f"Barrier added: {barrier.get_kind_display()}.",
-                [data["description"], data["risk_factors"], data["resilience_factors"]],
-            )
-    return render(request, "cases/barrier_form.html", {"case": case, "form": form, "barrier": None})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        barrier = barrier_create(
+            acting_user=page.user,
+            case_id=case_id,
+            kind=data["kind"],
+            factor=data["factor"],
+            description=data["description"],
+            identified_on=data["identified_on"],
+            risk_factors=data["risk_factors"],
+            resilience_factors=data["resilience_factors"],
+            resolved_on=data["resolved_on"],
+        )
+        return page.saved(
+            f"Barrier added: {barrier.get_kind_display()}.",
+            texts=[data["description"], data["risk_factors"], data["resilience_factors"]],
+        )
+
+    return page.handle(form, save, "cases/barrier_form.html", {"barrier": None})
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def barrier_change(request: HttpRequest, case_id: int, barrier_id: int) -> HttpResponse:
-    user = acting_user(request)
-    try:
-        case = case_for_form(acting_user=user, case_id=case_id)
-    except CaseClosed as exc:
-        return refused(request, case_id, exc)
-    barrier = record_in_case(Barrier, case, barrier_id)
+    page = CaseFormPage.open(request, case_id, section=SECTION)
+    barrier = record_in_case(Barrier, page.case, barrier_id)
     form = BarrierForm(request.POST or None, barrier=barrier)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            barrier = barrier_update(
-                acting_user=user,
-                case_id=case.pk,
-                barrier_id=barrier.pk,
-                version=data["version"],
-                kind=data["kind"],
-                factor=data["factor"],
-                description=data["description"],
-                identified_on=data["identified_on"],
-                risk_factors=data["risk_factors"],
-                resilience_factors=data["resilience_factors"],
-                resolved_on=data["resolved_on"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            return _saved(
-                request,
-                case,
-                f"Barrier changed: {barrier.get_kind_display()}.",
-                [data["description"], data["risk_factors"], data["resilience_factors"]],
-            )
-    return render(
-        request, "cases/barrier_form.html", {"case": case, "form": form, "barrier": barrier}
-    )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        changed = barrier_update(
+            acting_user=page.user,
+            case_id=case_id,
+            barrier_id=barrier.pk,
+            version=data["version"],
+            kind=data["kind"],
+            factor=data["factor"],
+            description=data["description"],
+            identified_on=data["identified_on"],
+            risk_factors=data["risk_factors"],
+            resilience_factors=data["resilience_factors"],
+            resolved_on=data["resolved_on"],
+        )
+        return page.saved(
+            f"Barrier changed: {changed.get_kind_display()}.",
+            texts=[data["description"], data["risk_factors"], data["resilience_factors"]],
+        )
+
+    return page.handle(form, save, "cases/barrier_form.html", {"barrier": barrier})
 
 
 # Reasonable adjustments --------------------------------------------------------
@@ -162,32 +103,26 @@ def barrier_change(request: HttpRequest, case_id: int, barrier_id: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def adjustment_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = acting_user(request)
-    try:
-        case = case_for_form(acting_user=user, case_id=case_id)
-    except CaseClosed as exc:
-        return refused(request, case_id, exc)
-    barriers = case_barriers(case)
+    page = CaseFormPage.open(request, case_id, section=SECTION)
+    barriers = case_barriers(page.case)
     form = AdjustmentForm(request.POST or None, barriers=barriers)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            adjustment_create(
-                acting_user=user,
-                case_id=case.pk,
-                description=data["description"],
-                made_on=data["made_on"],
-                barrier_id=data.get("barrier"),
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            return _saved(request, case, "Reasonable adjustment added.", [data["description"]])
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        adjustment_create(
+            acting_user=page.user,
+            case_id=case_id,
+            description=data["description"],
+            made_on=data["made_on"],
+            barrier_id=data.get("barrier"),
+        )
+        return page.saved("Reasonable adjustment added.", texts=[data["description"]])
+
     relevant, others = adjustment_examples(b.kind for b in barriers if b.resolved_on is None)
-    return render(
-        request,
+    return page.handle(
+        form,
+        save,
         "cases/adjustment_form.html",
-        {"case": case, "form": form, "relevant_examples": relevant, "other_examples": others},
+        {"relevant_examples": relevant, "other_examples": others},
     )
 
 
@@ -197,68 +132,49 @@ def adjustment_new(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def offer_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = acting_user(request)
-    try:
-        case = case_for_form(acting_user=user, case_id=case_id)
-    except CaseClosed as exc:
-        return refused(request, case_id, exc)
-    form = OfferForm(request.POST or None, barriers=case_barriers(case))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            offer_create(
-                acting_user=user,
-                case_id=case.pk,
-                what=data["what"],
-                provider=data["provider"],
-                provider_detail=data["provider_detail"],
-                offered_on=data["offered_on"],
-                barrier_id=data.get("barrier"),
-                outcome=data["outcome"],
-                outcome_on=data["outcome_on"],
-                outcome_note=data["outcome_note"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            return _saved(
-                request, case, "Support offered recorded.", [data["what"], data["outcome_note"]]
-            )
-    return render(request, "cases/offer_form.html", {"case": case, "form": form})
+    page = CaseFormPage.open(request, case_id, section=SECTION)
+    form = OfferForm(request.POST or None, barriers=case_barriers(page.case))
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        offer_create(
+            acting_user=page.user,
+            case_id=case_id,
+            what=data["what"],
+            provider=data["provider"],
+            provider_detail=data["provider_detail"],
+            offered_on=data["offered_on"],
+            barrier_id=data.get("barrier"),
+            outcome=data["outcome"],
+            outcome_on=data["outcome_on"],
+            outcome_note=data["outcome_note"],
+        )
+        return page.saved("Support offered recorded.", texts=[data["what"], data["outcome_note"]])
+
+    return page.handle(form, save, "cases/offer_form.html")
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def offer_outcome(request: HttpRequest, case_id: int, offer_id: int) -> HttpResponse:
-    user = acting_user(request)
-    try:
-        case = case_for_form(acting_user=user, case_id=case_id)
-    except CaseClosed as exc:
-        return refused(request, case_id, exc)
-    offer = record_in_case(SupportOffer, case, offer_id)
+    page = CaseFormPage.open(request, case_id, section=SECTION)
+    offer = record_in_case(SupportOffer, page.case, offer_id)
     form = OfferOutcomeForm(request.POST or None, offer=offer)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            offer = offer_outcome_record(
-                acting_user=user,
-                case_id=case.pk,
-                offer_id=offer.pk,
-                version=data["version"],
-                outcome=data["outcome"],
-                outcome_on=data["outcome_on"],
-                outcome_note=data["outcome_note"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            return _saved(
-                request,
-                case,
-                f"Outcome recorded: {offer.get_outcome_display()}.",
-                [data["outcome_note"]],
-            )
-    return render(request, "cases/offer_outcome.html", {"case": case, "form": form, "offer": offer})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        changed = offer_outcome_record(
+            acting_user=page.user,
+            case_id=case_id,
+            offer_id=offer.pk,
+            version=data["version"],
+            outcome=data["outcome"],
+            outcome_on=data["outcome_on"],
+            outcome_note=data["outcome_note"],
+        )
+        return page.saved(
+            f"Outcome recorded: {changed.get_outcome_display()}.", texts=[data["outcome_note"]]
+        )
+
+    return page.handle(form, save, "cases/offer_outcome.html", {"offer": offer})
 
 
 # Engagement ------------------------------------------------------------------------
@@ -267,32 +183,22 @@ def offer_outcome(request: HttpRequest, case_id: int, offer_id: int) -> HttpResp
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def engagement_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = acting_user(request)
-    try:
-        case = case_for_form(acting_user=user, case_id=case_id)
-    except CaseClosed as exc:
-        return refused(request, case_id, exc)
+    page = CaseFormPage.open(request, case_id, section=SECTION)
     form = EngagementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            assessment = engagement_assessment_create(
-                acting_user=user,
-                case_id=case.pk,
-                assessed_on=data["assessed_on"],
-                level=data["level"],
-                reason=data["reason"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            return _saved(
-                request,
-                case,
-                f"Engagement recorded: {assessment.get_level_display()}.",
-                [data["reason"]],
-            )
-    return render(request, "cases/engagement_form.html", {"case": case, "form": form})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        assessment = engagement_assessment_create(
+            acting_user=page.user,
+            case_id=case_id,
+            assessed_on=data["assessed_on"],
+            level=data["level"],
+            reason=data["reason"],
+        )
+        return page.saved(
+            f"Engagement recorded: {assessment.get_level_display()}.", texts=[data["reason"]]
+        )
+
+    return page.handle(form, save, "cases/engagement_form.html")
 
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -3,21 +3,19 @@ recording a review and ending one."""
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.dates import today
 from core.http import acting_user
-from core.language import language_advice
 
 from ..forms_timetables import TimetableEndForm, TimetableForm, TimetableReviewForm
 from ..models import PartTimeTimetable
-from ..services.plans import case_for_page
 from ..services.timetables import (
     timetable_create,
     timetable_end,
@@ -25,13 +23,18 @@ from ..services.timetables import (
     timetable_register,
     timetable_review,
 )
+from .section import CaseFormPage, FormPage, case_section
+
+SECTION = "timetables"
 
 
-def _back(timetable: PartTimeTimetable) -> HttpResponseRedirect:
-    """To the case the timetable was agreed in, or else to the register."""
-    if timetable.case_id is not None:
-        return redirect(reverse("cases:case_detail", args=[timetable.case_id]) + "#timetables")
-    return redirect("cases:timetables")
+def _page(request: HttpRequest, timetable: PartTimeTimetable) -> FormPage:
+    """Back to the case the timetable was agreed in, or else to the register."""
+    if timetable.case is not None:
+        return CaseFormPage(
+            request, back_to=case_section(timetable.case.pk, SECTION), case=timetable.case
+        )
+    return FormPage(request, back_to=reverse("cases:timetables"))
 
 
 @require_GET
@@ -54,26 +57,21 @@ def timetable_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def timetable_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = case_for_page(user=request.user, case_id=case_id)
+    page = CaseFormPage.open(request, case_id, section=SECTION)
     form = TimetableForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            timetable_create(acting_user=acting_user(request), case_id=case.pk, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Part-time timetable saved.")
-            advice = language_advice([form.cleaned_data["reason"]])
-            if advice:
-                messages.warning(request, advice)
-            return redirect(reverse("cases:case_detail", args=[case.pk]) + "#timetables")
-    return render(request, "cases/timetable_form.html", {"case": case, "form": form})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        timetable_create(acting_user=page.user, case_id=case_id, **data)
+        return page.saved("Part-time timetable saved.", texts=[data["reason"]])
+
+    return page.handle(form, save, "cases/timetable_form.html")
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def timetable_reviewed(request: HttpRequest, timetable_id: int) -> HttpResponse:
     timetable = timetable_for_page(user=request.user, timetable_id=timetable_id)
+    page = _page(request, timetable)
     form = TimetableReviewForm(
         request.POST or None,
         initial={
@@ -84,37 +82,28 @@ def timetable_reviewed(request: HttpRequest, timetable_id: int) -> HttpResponse:
             "la_notified_on": timetable.la_notified_on,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            timetable_review(
-                acting_user=acting_user(request), timetable_id=timetable.pk, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Review recorded.")
-            return _back(timetable)
-    return render(request, "cases/timetable_review.html", {"timetable": timetable, "form": form})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        timetable_review(acting_user=page.user, timetable_id=timetable.pk, **data)
+        return page.saved("Review recorded.")
+
+    return page.handle(form, save, "cases/timetable_review.html", {"timetable": timetable})
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("cases.change_case", raise_exception=True)
 def timetable_finish(request: HttpRequest, timetable_id: int) -> HttpResponse:
     timetable = timetable_for_page(user=request.user, timetable_id=timetable_id)
+    page = _page(request, timetable)
     form = TimetableEndForm(
         request.POST or None, initial={"version": timetable.version, "ended_on": today()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            timetable_end(
-                acting_user=acting_user(request), timetable_id=timetable.pk, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Part-time timetable ended.")
-            return _back(timetable)
-    return render(request, "cases/timetable_end.html", {"timetable": timetable, "form": form})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        timetable_end(acting_user=page.user, timetable_id=timetable.pk, **data)
+        return page.saved("Part-time timetable ended.")
+
+    return page.handle(form, save, "cases/timetable_end.html", {"timetable": timetable})
 
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -3,7 +3,10 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import URLValidator
+from django.urls import reverse
 
 from attendance.years import year_label
 from demo.builder import (
@@ -15,6 +18,9 @@ from demo.builder import (
 )
 from demo.cases import DemoCases
 from demo.registers import DemoAttendance
+
+# Where `make run` serves unless told otherwise (its HOST and PORT).
+DEFAULT_URL = "http://127.0.0.1:8000"
 
 
 class Command(BaseCommand):
@@ -45,8 +51,15 @@ class Command(BaseCommand):
             "build them again; put the demo schools and accounts, passwords included, back as they "
             "were built.",
         )
+        parser.add_argument(
+            "--url",
+            default=DEFAULT_URL,
+            help="The address the site is served at, for the sign-in address printed at the "
+            f"end (default {DEFAULT_URL}; make run passes its own HOST and PORT).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        sign_in_url = _sign_in_url(options["url"])
         try:
             summary = demo_build(
                 seed=options["seed"],
@@ -55,10 +68,21 @@ class Command(BaseCommand):
             )
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(_report(summary, style=self.style.SUCCESS))
+        self.stdout.write(_report(summary, sign_in_url=sign_in_url, style=self.style.SUCCESS))
 
 
-def _report(summary: DemoSummary, *, style: Callable[[str], str]) -> str:
+def _sign_in_url(url: str) -> str:
+    base = url.strip().rstrip("/")
+    try:
+        URLValidator(schemes=["http", "https"])(base)
+    except ValidationError as exc:
+        raise CommandError(
+            f"--url must be the address the site is served at, like {DEFAULT_URL}, not {url!r}."
+        ) from exc
+    return base + reverse("login")
+
+
+def _report(summary: DemoSummary, *, sign_in_url: str, style: Callable[[str], str]) -> str:
     where = f"{summary.local_authority} (LA {summary.la_code})"
     counts = (
         f"{summary.schools} schools, {summary.pupils} pupils, {summary.carers} parents and "
@@ -101,7 +125,7 @@ def _report(summary: DemoSummary, *, style: Callable[[str], str]) -> str:
     for row in (header, *rows):
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     lines += ["", f"Every account's password is {summary.password}"]
-    lines.append(f"Sign in at {summary.sign_in_url}")
+    lines.append(f"Sign in at {sign_in_url}")
     return "\n".join(line.rstrip() for line in lines)
 
 
