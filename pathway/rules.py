@@ -648,7 +648,7 @@ def evaluate(
 
 @dataclass(frozen=True)
 class Readiness:
-    """Both rule sets for one case, as the panel, the API and the command show them."""
+    """Both rule sets for one case, as the API and the command show them."""
 
     case_id: int
     notice_to_improve: Evaluation
