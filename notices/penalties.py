@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+from pupils.school_age import compulsory_school_age
+
 # Statuses. The model's choices use these values, so that the rules and the
 # database speak the same words.
 ISSUED: Final = "issued"
@@ -120,6 +122,28 @@ class Verdict:
 
 
 ALLOWED: Final = Verdict(True)
+
+
+def school_age_refusal(*, date_of_birth: dt.date, issued_on: dt.date) -> Refusal | None:
+    """The refusal of a notice issued on `issued_on` for a child born on
+    `date_of_birth` who is not of compulsory school age that day (Education Act
+    1996 s8): the s444 offence, and so a penalty notice, concerns only a child
+    of compulsory school age. None when the child is of that age."""
+    starts, ends = compulsory_school_age(date_of_birth)
+    if issued_on < starts:
+        why = f"the child is not of compulsory school age until {long_date(starts)}"
+    elif issued_on > ends:
+        why = (
+            f"the child stopped being of compulsory school age after {long_date(ends)}, "
+            "the school leaving date"
+        )
+    else:
+        return None
+    return Refusal(
+        f"A penalty notice cannot be issued on {long_date(issued_on)}: {why} (born "
+        f"{long_date(date_of_birth)}). A penalty notice is only for the absence of a child "
+        "of compulsory school age (Education Act 1996 ss8 and 444)."
+    )
 
 
 def penalty_terms(*, issued_on: dt.date, earlier: Sequence[tuple[dt.date, str]]) -> Terms | Refusal:

@@ -1,6 +1,7 @@
 """Reads for Notices to Improve: the daily review of running notices (rule A4:
 "during the improvement period the register is reviewed daily; any new
-unauthorised session is flagged") and a case's notices for the case page.
+unauthorised session is flagged"), a case's notices for the case page, and the
+case's next step on the pathway for the case page's readiness panel.
 
 Every read starts from the user's scope. The review loads every pupil's
 registers and every school's calendar in one query each, so its query count
@@ -10,8 +11,9 @@ does not grow with the number of notices.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from django.db.models import Prefetch, QuerySet
 
@@ -20,11 +22,12 @@ from attendance.figures import SchoolCalendar
 from attendance.loading import registers_by_pupil
 from attendance.services.calendars import calendars_for
 from attendance.years import academic_year_of
-from cases.models import AttendanceCase
+from cases.models import ActionPlan, AttendanceCase, SupportMeeting
 from core.scoping import get_for_user_or_404
+from pathway.rules import Evaluation, context_load, run
 from pupils.models import PupilCarer
 
-from .models import NoticeToImprove
+from .models import LegalReferral, NoticeToImprove
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -178,3 +181,70 @@ def notice_for_user(*, user: User, notice_id: int) -> NoticeToImprove:
         user,
         pk=notice_id,
     )
+
+
+# The next step on the pathway (the case page's readiness panel) -------------------
+
+Step = Literal["notice_to_improve", "referral", "referred"]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Where a case is on the pathway as at a day, and the checks of its next step
+    only (rule A4):
+
+    - no Notice to Improve yet, or the latest ended with sufficient improvement
+      (back to Support First): "notice_to_improve", with that rule set's checks;
+    - a notice running or ended without sufficient improvement, with no referral
+      for it or only returned ones: "referral", with the referral's checks
+      (which include every Notice to Improve prerequisite again);
+    - a referral for it submitted, accepted or decided: "referred", with its
+      status and no checks (the evaluation stored when it was submitted is in
+      its bundle).
+    """
+
+    step: Step
+    day: dt.date
+    # The latest notice issued on or before `day`, and the latest version of its
+    # referral, if any.
+    notice: NoticeToImprove | None
+    referral: LegalReferral | None
+    # The checks of the step's rule set; None once referred.
+    evaluation: Evaluation | None
+
+
+def case_next_step(
+    *,
+    case: AttendanceCase,
+    day: dt.date,
+    meetings: Sequence[SupportMeeting] | None = None,
+    plan: ActionPlan | Literal["load"] | None = "load",
+) -> NextStep:
+    """The next step of a case the page has already found in the user's scope.
+
+    Two queries for the latest notice and its latest referral (a third for the
+    LA's decision once decided), then, unless a referral is with the LA, one
+    load of the rules' context: the meetings and plan the case page has read
+    are passed in, as `pathway.rules.readiness` takes them."""
+    notice = (
+        NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day)
+        .order_by("-issued_on", "-pk")
+        .first()
+    )
+    referral = None
+    if notice is not None:
+        referral = (
+            LegalReferral.unscoped.filter(notice=notice)
+            .prefetch_related("decisions")
+            .order_by("-version", "-pk")
+            .first()
+        )
+    if referral is not None and referral.status != LegalReferral.Status.RETURNED:
+        return NextStep("referred", day, notice, referral, None)
+    step: Step = (
+        "notice_to_improve"
+        if notice is None or notice.outcome == NoticeToImprove.Outcome.IMPROVED
+        else "referral"
+    )
+    ctx = context_load(case, day=day, meetings=meetings, plan=plan)
+    return NextStep(step, day, notice, referral, run(ctx, step))

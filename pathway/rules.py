@@ -45,6 +45,7 @@ from cases.models import (
     SupportOffer,
     WishesAndFeelings,
 )
+from pupils.school_age import compulsory_school_age
 from cases.services.support import support_exhausted
 
 from .hooks import NoticeOnFile, latest_notice
@@ -232,6 +233,40 @@ class Rule:
 
     def check(self, ctx: Context) -> Verdict:
         raise NotImplementedError
+
+
+class OfCompulsorySchoolAge(Rule):
+    """The child is of compulsory school age"""
+
+    key = "compulsory_school_age"
+
+    def check(self, ctx: Context) -> Verdict:
+        # Education Act 1996 s8: the s444 offence, and so a notice, a referral
+        # and a penalty notice, concern only a child of compulsory school age.
+        born = ctx.case.pupil.date_of_birth
+        starts, ends = compulsory_school_age(born)
+        evidence = [
+            Evidence(
+                f"Born {long_date(born)}: of compulsory school age from {long_date(starts)} "
+                f"to {long_date(ends)}",
+                reverse("cases:pupil_detail", args=[ctx.case.pupil_id]),
+            )
+        ]
+        if ctx.day < starts:
+            return Verdict(
+                False,
+                evidence,
+                f"The child is not of compulsory school age until {long_date(starts)} "
+                f"(born {long_date(born)})",
+            )
+        if ctx.day > ends:
+            return Verdict(
+                False,
+                evidence,
+                f"The child stopped being of compulsory school age after {long_date(ends)}, "
+                f"the school leaving date (born {long_date(born)})",
+            )
+        return Verdict(True, evidence)
 
 
 class NationalThresholdMet(Rule):
@@ -551,6 +586,7 @@ class ReferralOnTime(Rule):
 
 
 NOTICE_TO_IMPROVE: Sequence[Rule] = (
+    OfCompulsorySchoolAge(),
     NationalThresholdMet(),
     MinimumMeetingsHeld(),
     PupilVoiceRecorded(),
@@ -610,7 +646,7 @@ def evaluate(
 
 @dataclass(frozen=True)
 class Readiness:
-    """Both rule sets for one case, as the panel, the API and the command show them."""
+    """Both rule sets for one case, as the API and the command show them."""
 
     case_id: int
     notice_to_improve: Evaluation

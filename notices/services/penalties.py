@@ -62,7 +62,8 @@ def penalty_notice_issue(
     reason: str,
 ) -> PenaltyNotice:
     """Issue a penalty notice to one parent for the case's pupil, or refuse it
-    (a third within 3 years of the first) with the reason and the alternatives."""
+    (a child not of compulsory school age on the issue date; a third within 3
+    years of the first) with the reason and the alternatives."""
     _check_may_act(acting_user)
     reason = reason.strip()
     if not reason:
@@ -74,6 +75,13 @@ def penalty_notice_issue(
             acting_user,
             pk=case_id,
         )
+        # Education Act 1996 s8: only for a child of compulsory school age on the
+        # day the notice is issued.
+        refusal = rules.school_age_refusal(
+            date_of_birth=case.pupil.date_of_birth, issued_on=issued_on
+        )
+        if refusal is not None:
+            raise ValidationError(refusal.reason, code="not_of_compulsory_school_age")
         # Locking the parent-child link serialises every issue to this parent for
         # this child. Locking only their existing notices would not: with none
         # (or one) yet, two simultaneous issues would both read the same count

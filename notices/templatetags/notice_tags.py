@@ -1,5 +1,6 @@
-"""The Notice to Improve section of the case page, kept here so the cases app
-does not depend on the notices app."""
+"""The Notice to Improve section and the readiness panel of the case page,
+kept here so the cases app does not depend on the pathway engine or the
+notices app."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from cases.models import AttendanceCase
 from core.dates import today
 
 from ..models import NoticeToImprove
-from ..selectors import case_notices
+from ..selectors import case_next_step, case_notices
 from ..services.notices import may_issue
 
 register = template.Library()
@@ -50,3 +51,34 @@ def may_issue_notice(context: template.Context, case_id: int, allowed: bool) -> 
         .exclude(notices__outcome=NoticeToImprove.Outcome.PENDING)
         .exists()
     )
+
+
+@register.inclusion_tag("pathway/readiness.html", takes_context=True)
+def readiness_panel(context: template.Context, case: AttendanceCase) -> dict[str, Any]:
+    """The next step's checks for a case the page has already found in the
+    user's scope (`notices.selectors.case_next_step`): before any notice, the
+    Notice to Improve's; once one is issued, the referral's; once a referral is
+    with the LA, its status.
+
+    Read-only: nothing is stored until the lead acts. The case page's selector
+    has prefetched the case's records, so this adds only the notice, referral,
+    settings and figures queries."""
+    user = context["request"].user
+    if not user.has_perm("cases.view_case"):
+        return {"next": None}
+    # Reuse what the case page's selector has already read (cases.selectors_cases.
+    # CaseFile), so the panel adds no second read of the meetings or the plan.
+    file = context.get("file")
+    if file is not None and getattr(file, "case", None) is not None and file.case.pk == case.pk:
+        found = case_next_step(case=case, day=today(), meetings=file.meetings, plan=file.plan)
+    else:
+        found = case_next_step(case=case, day=today())
+    return {
+        "next": found,
+        "case_id": case.pk,
+        # The referral page explains what is missing and takes an early-referral
+        # reason, so it is offered as soon as a notice has been issued.
+        "offer_referral": found.step == "referral"
+        and case.is_open
+        and user.has_perm("cases.change_case"),
+    }
