@@ -45,8 +45,8 @@ from cases.models import (
     SupportOffer,
     WishesAndFeelings,
 )
-from pupils.school_age import compulsory_school_age
 from cases.services.support import support_exhausted
+from pupils.school_age import compulsory_school_age
 
 from .hooks import NoticeOnFile, latest_notice
 from .models import PathwaySettings, settings_for
