@@ -27,13 +27,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from cases.models import Pupil
 from notices.models import NoticeToImprove, PenaltyNotice
 from notices.penalties import school_age_refusal
 from notices.services.notices import NoticeRefused
 from notices.services.penalties import penalty_notice_issue
 from notices.services.referrals import ReferralNotAllowed, referral_submit
 from pathway.rules import NOTICE_TO_IMPROVE, REFERRAL, OfCompulsorySchoolAge, evaluate
+from pupils.models import Pupil
 from pupils.school_age import (
     compulsory_school_age,
     is_of_compulsory_school_age,
