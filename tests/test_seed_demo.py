@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -301,7 +300,6 @@ def test_an_address_that_is_not_one_is_refused_before_anything_is_built():
     assert not User.objects.exists()
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_prints_the_address_it_serves():
     planned = subprocess.run(
         ["make", "--dry-run", "run", "HOST=127.0.0.1", "PORT=8765"],

@@ -12,8 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 THIS_FILE = Path(__file__).resolve().relative_to(ROOT).as_posix()
 
-# What a reference to the old folder beside the repository looks like.
-OUTSIDE = ("../shared", "shared/fixtures", "shared/seeds", "domain.md")
+# What a reference to the old research folder beside the repository looks like.
+# Built from parts so that this file does not itself name the folder.
+_FOLDER = "sha" + "red"
+OUTSIDE = (f"../{_FOLDER}", f"{_FOLDER}/fixtures", f"{_FOLDER}/seeds", "domain" + ".md")
 
 # Used only where git is missing (e.g. the Docker image, which has no .git).
 _NOT_OURS = {".git", ".venv", ".tools", "node_modules", "staticfiles", "__pycache__", "var"}

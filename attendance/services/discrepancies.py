@@ -37,6 +37,17 @@ def may_resolve_discrepancies(user: User) -> bool:
     return user.has_perm("cases.change_pupil") or user.has_perm("notices.review_referral")
 
 
+def leaving_date_may_be_recorded(discrepancy: ImportDiscrepancy) -> bool:
+    """A refused pupil still on roll here may have really moved: the form then
+    asks for the date they left."""
+    return (
+        discrepancy.refused
+        and Enrolment.unscoped.filter(
+            pupil=discrepancy.pupil, school=discrepancy.school, end__isnull=True
+        ).exists()
+    )
+
+
 def discrepancy_resolve(
     *,
     acting_user: User,

@@ -12,13 +12,13 @@ from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.scoping import get_for_user_or_404
-from pupils.models import Enrolment
 
 from ..forms_discrepancies import DiscrepancyResolveForm
 from ..selectors import import_discrepancies
 from ..services.discrepancies import (
     DiscrepancyRefused,
     discrepancy_resolve,
+    leaving_date_may_be_recorded,
     may_resolve_discrepancies,
 )
 
@@ -47,12 +47,7 @@ def discrepancy_resolve_page(request: HttpRequest, discrepancy_id: int) -> HttpR
     )
     if not may_resolve_discrepancies(request.user):  # type: ignore[arg-type]
         raise PermissionDenied
-    on_roll = (
-        discrepancy.refused
-        and Enrolment.unscoped.filter(
-            pupil=discrepancy.pupil, school=discrepancy.school, end__isnull=True
-        ).exists()
-    )
+    on_roll = leaving_date_may_be_recorded(discrepancy)
     form = DiscrepancyResolveForm(request.POST or None, on_roll=on_roll)
     if request.method == "POST" and form.is_valid():
         try:
