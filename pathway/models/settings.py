@@ -21,7 +21,16 @@ class PathwaySettings(models.Model):
         "Notice to Improve period (school days)", default=30
     )
     referral_within_school_days = models.PositiveSmallIntegerField(
-        "referral due within (school days of informing the parents)", default=15
+        "referral due within (school days of telling the parents a referral will be made)",
+        default=15,
+    )
+    notice_backdate_school_days = models.PositiveSmallIntegerField(
+        "a Notice to Improve may be dated up to this many school days back", default=5
+    )
+    no_response_wait_school_days = models.PositiveSmallIntegerField(
+        "school days after a follow-up before 'no response' counts as not engaged",
+        default=10,
+        validators=[MinValueValidator(1)],
     )
 
     class Meta:
@@ -37,6 +46,8 @@ DEFAULTS = PathwaySettings(
     contact_interval_days=14,
     notice_period_school_days=30,
     referral_within_school_days=15,
+    notice_backdate_school_days=5,
+    no_response_wait_school_days=10,
 )
 
 
