@@ -2,7 +2,13 @@ from .case import AttendanceCase, CaseRecord
 from .contacts import Contact
 from .meetings import SupportMeeting
 from .plans import ActionPlan, ActionProgress, PlanAction, PlanReview
-from .support import Barrier, EngagementAssessment, ReasonableAdjustment, SupportOffer
+from .support import (
+    Barrier,
+    EngagementAssessment,
+    OfferFollowUp,
+    ReasonableAdjustment,
+    SupportOffer,
+)
 from .timetables import PartTimeTimetable
 from .voice import WishesAndFeelings
 
@@ -14,6 +20,7 @@ __all__ = [
     "CaseRecord",
     "Contact",
     "EngagementAssessment",
+    "OfferFollowUp",
     "PartTimeTimetable",
     "PlanAction",
     "PlanReview",
