@@ -451,7 +451,9 @@ class SupportExhausted(Rule):
         if all_exhausted(standings):
             return Verdict(True, evidence)
         still_open = [s for s in standings if not s.exhausted]
-        listed = "; ".join(_standing_open(s) for s in still_open)
+        # A follow-up to do has commas of its own: then semicolons keep the offers apart.
+        separator = "; " if any(s.to_do for s in still_open) else ", "
+        listed = separator.join(_standing_open(s) for s in still_open)
         verb = "is" if len(still_open) == 1 else "are"
         return Verdict(
             False,

@@ -47,6 +47,7 @@ FORM_PAGES = {
     "cases:adjustment_new": SERVICE_WORDS,
     "cases:offer_new": SERVICE_WORDS,
     "cases:offer_outcome": SERVICE_WORDS,
+    "cases:offer_follow_up": SERVICE_WORDS,
     "cases:engagement_new": SERVICE_WORDS,
     "cases:plan_new": SERVICE_WORDS,
     "cases:plan_change": SERVICE_WORDS,
@@ -69,6 +70,7 @@ RECORD_ARGUMENT = {
     "cases:voice_change": "voice_id",
     "cases:barrier_change": "barrier_id",
     "cases:offer_outcome": "offer_id",
+    "cases:offer_follow_up": "offer_id",
     "cases:action_new": "barrier_id",
     "cases:action_change": "action_id",
     "cases:action_end": "action_id",
@@ -95,6 +97,7 @@ def records():
     )
     plan = add(
         ActionPlan,
+        agreed_on=DAY,
         target_attendance=95,
         target_date=DAY + dt.timedelta(days=60),
         next_review_due=DAY + dt.timedelta(days=14),

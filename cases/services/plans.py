@@ -83,7 +83,10 @@ def _aim_problems(
     # changed date must be ahead of the day the plan was agreed, or it is not an aim.
     elif not date_unchanged and target_date <= agreed_on:
         problems["target_date"] = (
-            "The date for the target must be after the date the plan was agreed"
+            "The date for the target must be in the future"
+            if agreed_on >= today()
+            else "The date for the target must be after the date the plan was agreed, "
+            f"{_long(agreed_on)}"
         )
     if not 1 <= review_every_days <= MAX_REVIEW_EVERY_DAYS:
         problems["review_every_days"] = (
