@@ -12,9 +12,8 @@ from typing import Any
 from crispy_forms_gds.choices import Choice
 from django import forms
 
-from core.forms import GovDateField
-
 from accounts.models import User
+from core.forms import GovDateField
 
 from .forms_meetings import TEXT_LIMIT
 from .models import Barrier, EngagementAssessment, SupportOffer
@@ -293,7 +292,7 @@ class AdjustmentForm(forms.Form):
 def no_response_hint(wait_school_days: int) -> str:
     """What "no response" means for rule A4, with the LA's wait."""
     return (
-        "A \"no response\" does not count as not engaged straight away: make a further "
+        'A "no response" does not count as not engaged straight away: make a further '
         "attempt by another method (for example a phone call after a letter) or by another "
         "member of staff, and record it as a follow-up. It counts as not engaged "
         f"{wait_school_days} school days after that follow-up if there is still no response."

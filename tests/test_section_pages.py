@@ -37,6 +37,7 @@ SERVICE_WORDS = "This case was closed on 1 October 2025, so it cannot be changed
 FORM_PAGES = {
     "cases:contact_new": "This case is closed, so no more contacts can be logged on it.",
     "cases:meeting_new": SERVICE_WORDS,
+    "cases:meeting_past": SERVICE_WORDS,
     "cases:meeting_change": SERVICE_WORDS,
     "cases:meeting_held": SERVICE_WORDS,
     "cases:meeting_cancel": SERVICE_WORDS,

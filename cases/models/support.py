@@ -117,7 +117,9 @@ class SupportOffer(CaseRecord):
     provider_detail = models.CharField(max_length=200, blank=True)
     offered_on = models.DateField()
     # Blank only for offers recorded before the method was asked for.
-    method = models.CharField("how it was offered", max_length=16, choices=Method.choices, blank=True)
+    method = models.CharField(
+        "how it was offered", max_length=16, choices=Method.choices, blank=True
+    )
     # The member of staff who made the offer (null only before this was asked for).
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

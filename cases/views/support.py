@@ -218,7 +218,7 @@ def offer_follow_up(request: HttpRequest, case_id: int, offer_id: int) -> HttpRe
         if not follow_up_counts(offer, follow_up):
             warnings.append(
                 "This follow-up was by the same method and the same member of staff as the "
-                "offer, so the \"no response\" does not count as not engaged yet: follow up "
+                'offer, so the "no response" does not count as not engaged yet: follow up '
                 "by another method or ask another member of staff."
             )
         return page.saved(
