@@ -753,6 +753,7 @@ def test_a_lead_schedules_records_and_adds_support_in_the_browser(
     page.get_by_label("What support was offered?").fill("Early Help assessment")
     page.get_by_label("Early Help").check()
     fill_date(page, "offered_on", today())
+    page.get_by_label("Letter").check()
     page.get_by_role("button", name="Save support offered").click()
     page.wait_for_url(case_url + "#support")
 
