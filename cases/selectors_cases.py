@@ -166,7 +166,8 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
     case = get_for_user_or_404(
         AttendanceCase.objects.for_user(user)
         .select_related("pupil", "school", "lead_professional", "opened_by", "closed_by")
-        .prefetch_related(
+        # django-stubs cannot unify the different Prefetch types in one call.
+        .prefetch_related(  # type: ignore[type-var]
             Prefetch(
                 "contacts",
                 queryset=Contact.unscoped.select_related("made_by", "carer__carer"),
