@@ -12,7 +12,7 @@ from django import forms
 from core.forms import GovDateField
 from pupils.models import PupilCarer
 
-from .models import NoticeToImprove
+from .models import NoticeToImprove, ParentsToldOfReferral
 
 TEXT_LIMIT = 2000
 
@@ -107,4 +107,24 @@ class NoticeOutcomeForm(forms.Form):
         "What the decision is based on",
         help_text="The attendance over the period and any unauthorised absence, with dates.",
         error_messages={"required": "Enter what the decision is based on"},
+    )
+
+
+class ParentsToldForm(forms.Form):
+    told_on = GovDateField(
+        label="When were the parents told that a referral will be made?",
+        what="the date the parents were told",
+        help_text="The referral is due within 15 school days of this day. For example, 24 3 2026",
+    )
+    method = forms.ChoiceField(
+        label="How were they told?",
+        choices=ParentsToldOfReferral.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how the parents were told"},
+    )
+    told_by = forms.CharField(
+        label="Who told them?",
+        max_length=200,
+        help_text="Name and job title",
+        error_messages={"required": "Enter who told the parents"},
     )
