@@ -626,9 +626,7 @@ def test_an_assessment_after_the_notice_that_the_parents_are_not_engaging_is_a_g
     notice(case, dt.date(2026, 2, 2))
     result = check(case, "notice_not_heeded", DAY, early_referral_reason="Refused every offer")
     assert result.met
-    assert result.evidence[0].label == (
-        "Assessed 20 February 2026, after the notice: not engaging"
-    )
+    assert result.evidence[0].label == ("Assessed 20 February 2026, after the notice: not engaging")
 
 
 @pytest.mark.parametrize(
@@ -647,8 +645,7 @@ def test_referral_within_15_school_days_of_telling_the_parents_is_a_warning(case
     assert (result.met, result.blocking) == (met, False)
     assert ev(result) == [
         (
-            "Parents told a referral will be made on 2 February 2026; referral due by "
-            "2 March 2026",
+            "Parents told a referral will be made on 2 February 2026; referral due by 2 March 2026",
             page(case, "notice-to-improve"),
         )
     ]

@@ -43,6 +43,7 @@ from .test_pathway_rules import (
     engagement,
     make_case,
     meeting,
+    notice,
     offer,
     plan,
     school_days,
@@ -98,6 +99,15 @@ def more_support(case: AttendanceCase) -> None:
     assessed as not engaging."""
     support_without_an_assessment(case)
     engagement(case, "not_engaging", dt.date(2026, 1, 29))
+
+
+def issue(case: AttendanceCase, **fields) -> NoticeToImprove:
+    """A notice dated 2 February, created directly (the walk issues through the
+    service), with the threshold stored as met at issue."""
+    made = notice(case, ISSUED, **fields)
+    # 30 school days from the day after issue, skipping the half term (16-20 Feb).
+    assert made.period_ends_on == dt.date(2026, 3, 23)
+    return made
 
 
 # The walk's own days --------------------------------------------------------------------
