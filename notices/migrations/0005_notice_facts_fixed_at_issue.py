@@ -23,7 +23,7 @@ def threshold_backfill(apps, schema_editor):
     from attendance.loading import pupil_data
 
     notice_model = apps.get_model("notices", "NoticeToImprove")
-    for notice in notice_model.objects.select_related("case__pupil").filter(
+    for notice in notice_model._default_manager.select_related("case__pupil").filter(
         threshold_as_at__isnull=True
     ):
         pupil = notice.case.pupil
