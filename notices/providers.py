@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
+
+from cases.hooks import ChronologyItem
 from cases.models import AttendanceCase
 from pathway.hooks import NoticeOnFile, ThresholdAtIssue
 
@@ -50,3 +53,49 @@ def latest_notice(case: AttendanceCase, day: dt.date) -> NoticeOnFile | None:
         threshold=threshold,
         parents_told_on=told.told_on if told is not None and told.told_on <= day else None,
     )
+
+
+def chronology_items(case: AttendanceCase, day: dt.date) -> list[ChronologyItem]:
+    """For the case chronology: each notice issued, its outcome and the parents
+    being told of the referral, dated on or before `day` (one query)."""
+    page = reverse("cases:case_detail", args=[case.pk]) + "#notice-to-improve"
+    items: list[ChronologyItem] = []
+    notices = NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day).select_related(
+        "issued_by", "parents_told"
+    )
+    for notice in notices:
+        items.append(
+            ChronologyItem(
+                notice.issued_on,
+                "Notice to Improve issued",
+                f"Improvement period until {notice.period_ends_on.day} "
+                f"{notice.period_ends_on:%B %Y}",
+                notice.issued_by.full_name,
+                page,
+            )
+        )
+        if notice.outcome and notice.outcome_on is not None and notice.outcome_on <= day:
+            items.append(
+                ChronologyItem(
+                    notice.outcome_on,
+                    f"Notice to Improve outcome: {notice.get_outcome_display()}",
+                    notice.outcome_note,
+                    "",
+                    page,
+                )
+            )
+        try:
+            told: ParentsToldOfReferral | None = notice.parents_told
+        except ParentsToldOfReferral.DoesNotExist:
+            told = None
+        if told is not None and told.told_on <= day:
+            items.append(
+                ChronologyItem(
+                    told.told_on,
+                    "Parents told that a referral will be made",
+                    told.get_method_display(),
+                    told.told_by,
+                    page,
+                )
+            )
+    return items

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cases.models import AttendanceCase
+from cases.selectors_chronology import case_chronology
 from core.models import AuditEvent
 from notices.bundle import bundle_build
 from notices.letters import letter_context
@@ -299,6 +300,15 @@ def test_the_parents_told_page_records_audits_and_shows_on_the_case():
     )
     assert (audit.actor, audit.changes["told_on"]) == (case.lead_professional, "2026-03-24")
     assert "24 March 2026 (in person, by Ms Patel, attendance lead)" in page
+    # In the chronology (cases reads it through cases.hooks.chronology_items).
+    _, entries = case_chronology(user=case.lead_professional, case_id=case.pk, day=day)
+    assert [(e.date, e.title, e.who) for e in entries if e.kind == "notice"] == [
+        (ISSUED, "Notice to Improve issued", case.lead_professional.full_name),
+        (day, "Notice to Improve outcome: Not sufficient improvement", ""),
+        (day, "Parents told that a referral will be made", "Ms Patel, attendance lead"),
+    ]
+    _, before = case_chronology(user=case.lead_professional, case_id=case.pk, day=PERIOD_ENDS)
+    assert [e.title for e in before if e.kind == "notice"] == ["Notice to Improve issued"]
     with at(day), pytest.raises(ValidationError, match="already recorded"):
         parents_told_record(
             acting_user=case.lead_professional,
