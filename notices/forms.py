@@ -68,8 +68,18 @@ class NoticeIssueForm(forms.Form):
         "engaging. The Local Authority sees this reason.",
     )
 
-    def __init__(self, *args: Any, carers: Sequence[PupilCarer], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        carers: Sequence[PupilCarer],
+        backdate_school_days: int = 5,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["issued_on"].help_text = (
+            "The day the notice is given or sent to the parents: today, or a school day up to "
+            f"{backdate_school_days} school days ago. For example, 2 2 2026"
+        )
         field = self.fields["recipients"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
         field.choices = [
@@ -91,8 +101,9 @@ class NoticeOutcomeForm(forms.Form):
             Choice(
                 NoticeToImprove.Outcome.NOT_IMPROVED.value,
                 "No, not sufficient improvement",
-                hint="After the period, or earlier when unauthorised absence has continued "
-                "during it. A referral for legal intervention may follow.",
+                hint="After the period; earlier only when there has been unauthorised absence "
+                "since the notice, or the parents have since been assessed as not engaging. A "
+                "referral for legal intervention may follow.",
             ),
         ],
         widget=forms.RadioSelect,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases.views.section import CaseFormPage
 from core.dates import today
 from core.http import acting_user
+from pathway.models import settings_for
 from pathway.services import readiness_for
 
 from .forms import DEFAULT_CONSEQUENCE, NoticeIssueForm, NoticeOutcomeForm, ParentsToldForm
@@ -51,6 +52,9 @@ def notice_new(request: HttpRequest, case_id: int) -> HttpResponse:
     form = NoticeIssueForm(
         request.POST or None,
         carers=carers,
+        backdate_school_days=settings_for(
+            page.case.school.local_authority_id
+        ).notice_backdate_school_days,
         initial={
             "issued_on": today(),
             "recipients": [link.pk for link in carers],

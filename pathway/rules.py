@@ -12,6 +12,10 @@ one rule that reads more is the referral deadline: it counts school days with
 `school_days_after`, the same calendar the notice's period was fixed from (one
 query, plus a year's computation where the school days are not stored).
 
+A verdict as at a day reads only what was on record that day: the context
+holds the records dated on or before it, and the latest notice as it stood
+(its outcome and the parents being told of the referral only if dated by then).
+
 `evaluate` runs every rule of a set and returns every check, not the first
 failure, so a page can list everything missing.
 
