@@ -1,8 +1,9 @@
 """The referral journey across school and LA, in a real browser: the lead issues
 a Notice to Improve; unauthorised absence continues, so the lead records that
-the parents were told a referral will be made and refers early with a reason; the LA officer returns it with a reason; the lead resubmits; the
-officer accepts it and records a penalty-notice decision; both see the history,
-and the submitted bundle does not change when the case is edited afterwards."""
+the parents were told a referral will be made and refers early with a reason;
+the LA officer returns it with a reason; the lead resubmits; the officer
+accepts it and records a penalty-notice decision; both see the history, and
+the submitted bundle does not change when the case is edited afterwards."""
 
 import datetime as dt
 import re
