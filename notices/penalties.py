@@ -479,7 +479,7 @@ class InformationLimit:
     five_months_on: dt.date
 
     def level(self, on: dt.date) -> str:
-        """"" (nothing to flag), "four_months", "five_months" or "expired" on `on`."""
+        """ "" (nothing to flag), "four_months", "five_months" or "expired" on `on`."""
         if on > self.lay_by:
             return "expired"
         if on >= self.five_months_on:

@@ -230,7 +230,10 @@ class PenaltyNotice(models.Model):
                     & ~Q(prosecution_eso_note="")
                     & (
                         Q(prosecution_contract_explored=True)
-                        | (Q(prosecution_contract_explored=False) & ~Q(prosecution_contract_note=""))
+                        | (
+                            Q(prosecution_contract_explored=False)
+                            & ~Q(prosecution_contract_note="")
+                        )
                     )
                 ),
             ),
