@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.rules import is_la_officer, is_system_admin
@@ -290,28 +290,36 @@ def penalty_notice_issue(
         )
         if isinstance(terms, rules.Refusal):
             raise ValidationError(terms.reason, code="penalty_limit")
-        notice = PenaltyNotice.unscoped.create(
-            case=case,
-            recipient=recipient,
-            route=grant.route,
-            decision=grant.decision,
-            issued_on=issued_on,
-            issued_by=acting_user,
-            sequence=terms.sequence,
-            offence_first_day=offence_first_day,
-            offence_last_day=offence_last_day,
-            unauthorised_sessions=[s.as_dict() for s in sessions],
-            reason=reason,
-            service_method=service_method,
-            served_on=served_on,
-            received_on=received_on,
-            issue_token=issue_token,
-            amount_if_paid_by_day_21=terms.amount_if_paid_by_day_21,
-            reduced_due_on=terms.reduced_due_on,
-            amount_if_paid_by_day_28=terms.amount_if_paid_by_day_28,
-            full_due_on=terms.full_due_on,
-            updated_by=acting_user,
-        )
+        try:
+            # The lock above already serialises posts of one form; the unique
+            # token is the database's own guard should a write bypass it.
+            with transaction.atomic():
+                notice = PenaltyNotice.unscoped.create(
+                    case=case,
+                    recipient=recipient,
+                    route=grant.route,
+                    decision=grant.decision,
+                    issued_on=issued_on,
+                    issued_by=acting_user,
+                    sequence=terms.sequence,
+                    offence_first_day=offence_first_day,
+                    offence_last_day=offence_last_day,
+                    unauthorised_sessions=[s.as_dict() for s in sessions],
+                    reason=reason,
+                    service_method=service_method,
+                    served_on=served_on,
+                    received_on=received_on,
+                    issue_token=issue_token,
+                    amount_if_paid_by_day_21=terms.amount_if_paid_by_day_21,
+                    reduced_due_on=terms.reduced_due_on,
+                    amount_if_paid_by_day_28=terms.amount_if_paid_by_day_28,
+                    full_due_on=terms.full_due_on,
+                    updated_by=acting_user,
+                )
+        except IntegrityError:
+            if issue_token is None:
+                raise
+            return PenaltyNotice.unscoped.get(issue_token=issue_token)
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.CREATE,
