@@ -22,6 +22,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import override_settings
 from django.urls import reverse
 
 from notices.models import LADecision, PenaltyNotice
@@ -451,3 +454,62 @@ def test_the_migration_reads_dates_from_the_old_text(text: str, dates: list[dt.d
         assert (min(found), max(found)) == (dates[0], dates[-1])
     else:
         assert found == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(MIGRATION_MODULES={})
+def test_existing_notices_are_migrated_sensibly() -> None:
+    """Notices recorded before 0005: the free text is kept as notes, its dates
+    become the offence period when it names two, the case's LA decision of
+    "penalty notice" is linked; the route stays blank and the due dates as
+    they were, so nothing a parent was told changes."""
+    case = AttendanceCaseFactory()
+    officer = UserFactory(la_user=True, local_authority=case.school.local_authority)
+    mother = PupilCarerFactory(pupil=case.pupil)
+    decision = penalty_route(case, mother, decided_on=D(2025, 9, 29))
+    executor = MigrationExecutor(connection)
+    recorded = executor.recorder.applied_migrations()
+    for app_label, name in executor.loader.graph.nodes:
+        if (app_label, name) not in recorded:
+            executor.recorder.record_applied(app_label, name)
+    before = [("notices", "0004_recipients_moved_to_pupils")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    executor = MigrationExecutor(connection)
+    old = executor.loader.project_state(before).apps.get_model("notices", "PenaltyNotice")
+    common = {
+        "case_id": case.pk,
+        "recipient_id": mother.pk,
+        "issued_by_id": officer.pk,
+        "updated_by_id": officer.pk,
+        "amount_if_paid_by_day_28": 160_00,
+        "full_due_on": D(2025, 10, 29),
+    }
+    dated = old._default_manager.create(
+        issued_on=D(2025, 10, 1),
+        sequence=1,
+        offence="22 unauthorised sessions between 8 and 26 September 2025.",
+        amount_if_paid_by_day_21=80_00,
+        reduced_due_on=D(2025, 10, 22),
+        **common,
+    )
+    undated = old._default_manager.create(
+        issued_on=D(2025, 10, 2),
+        sequence=2,
+        offence="Term-time holiday",
+        **common,
+    )
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    dated_now = PenaltyNotice.unscoped.get(pk=dated.pk)
+    assert (dated_now.offence_first_day, dated_now.offence_last_day) == (FIRST, LAST)
+    assert dated_now.reason == "22 unauthorised sessions between 8 and 26 September 2025."
+    assert dated_now.decision_id == decision.pk
+    assert (dated_now.route, dated_now.service_method, dated_now.received_on) == ("", "", None)
+    assert (dated_now.reduced_due_on, dated_now.full_due_on) == (
+        D(2025, 10, 22),
+        D(2025, 10, 29),
+    )
+    undated_now = PenaltyNotice.unscoped.get(pk=undated.pk)
+    assert (undated_now.offence_first_day, undated_now.reason) == (None, "Term-time holiday")

@@ -62,12 +62,12 @@ def backfill(apps, schema_editor):
     issued before either was asked, and keep the due dates they were given."""
     PenaltyNotice = apps.get_model("notices", "PenaltyNotice")
     LADecision = apps.get_model("notices", "LADecision")
-    for notice in PenaltyNotice.objects.all().iterator():
+    for notice in PenaltyNotice._default_manager.all().iterator():
         days = [d for d in dates_in(notice.reason) if d <= notice.issued_on]
         if len(days) >= 2:
             notice.offence_first_day, notice.offence_last_day = min(days), max(days)
         notice.decision = (
-            LADecision.objects.filter(
+            LADecision._default_manager.filter(
                 referral__case_id=notice.case_id,
                 kind="penalty_notice",
                 decided_on__lte=notice.issued_on,
