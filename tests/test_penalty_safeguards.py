@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notices.models import LADecision, PenaltyNotice
@@ -513,3 +514,25 @@ def test_existing_notices_are_migrated_sensibly() -> None:
     )
     undated_now = PenaltyNotice.unscoped.get(pk=undated.pk)
     assert (undated_now.offence_first_day, undated_now.reason) == (None, "Term-time holiday")
+
+
+def test_the_las_list_makes_the_same_number_of_queries_for_1_or_4_notices(
+    officer: Any, case: Any, mother: PupilCarer, decision: LADecision
+) -> None:
+    client = signed_in_client(officer)
+    url = reverse("notices:la_penalty_notices")
+    with time_machine.travel(TODAY, tick=False):
+        issue(officer, case, mother, decision)
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            return len(captured)
+
+        one = queries()
+        for _ in range(3):
+            other = AttendanceCaseFactory(school=case.school)
+            parent = PupilCarerFactory(pupil=other.pupil)
+            absent(other, FIRST, LAST)
+            issue(officer, other, parent, penalty_route(other, parent))
+        assert queries() == one
