@@ -211,7 +211,9 @@ def penalty_notice_issue(
         if recipient is None:
             raise ValidationError(f"Choose a parent or carer of {case.pupil}.")
         if issue_token is not None:
-            already = PenaltyNotice.unscoped.filter(issue_token=issue_token).first()
+            already = PenaltyNotice.unscoped.filter(
+                issue_token=issue_token, case=case, recipient=recipient
+            ).first()
             if already is not None:
                 return already
         if case.status != AttendanceCase.Status.OPEN:
