@@ -166,9 +166,9 @@ def penalty_terms(
     received_on: dt.date,
 ) -> Terms | Refusal:
     """The terms of a notice issued on `issued_on` and received on `received_on`
-    to a parent for a child, given that parent's
-    earlier notices for that child as (issued_on, status). The payment periods
-    run from receipt (`payment_periods`); which notice it is, from the issue date.
+    to a parent for a child, given that parent's earlier notices for that child
+    as (issued_on, status). The payment periods run from receipt
+    (`payment_periods`); which notice it is, from the issue date.
 
     The window: "a second notice within 3 years of the first; no third within 3
     years of the first; a new notice is possible 3 years after the first". So
