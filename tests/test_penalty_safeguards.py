@@ -449,7 +449,7 @@ def test_the_referral_decision_page_asks_about_an_attendance_contract(
     ],
 )
 def test_the_migration_reads_dates_from_the_old_text(text: str, dates: list[dt.date]) -> None:
-    migration = importlib.import_module("notices.migrations.0005_penalty_routes_receipt_safeguards")
+    migration = importlib.import_module("notices.migrations.0006_penalty_routes_receipt_safeguards")
     found = migration.dates_in(text)
     if dates:
         assert (min(found), max(found)) == (dates[0], dates[-1])
@@ -461,7 +461,7 @@ def test_the_migration_reads_dates_from_the_old_text(text: str, dates: list[dt.d
 @pytest.mark.django_db(transaction=True)
 @override_settings(MIGRATION_MODULES={})
 def test_existing_notices_are_migrated_sensibly() -> None:
-    """Notices recorded before 0005: the free text is kept as notes, its dates
+    """Notices recorded before 0006: the free text is kept as notes, its dates
     become the offence period when it names two, the case's LA decision of
     "penalty notice" is linked; the route stays blank and the due dates as
     they were, so nothing a parent was told changes."""

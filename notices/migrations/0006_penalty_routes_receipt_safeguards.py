@@ -81,7 +81,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0005_pupils_and_families_moved_to_pupils"),
-        ("notices", "0004_recipients_moved_to_pupils"),
+        ("notices", "0005_notice_facts_fixed_at_issue"),
         ("pupils", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
