@@ -9,13 +9,18 @@ provides them (its settings, rule A4).
 `chronology_items(case, day)`: what the apps above record about a case, dated
 on or before `day`, for its chronology (the notices app: Notices to Improve,
 their outcomes, the parents being told of a referral).
+
+`returned_referrals(user, case_ids)`: which of the cases have a referral the LA
+returned and the school has not resubmitted, with the LA's reasons, so the
+caseload flags them (the notices app).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.hooks import Hook, Hooks
 
@@ -50,4 +55,22 @@ class ChronologyItem:
 
 chronology_items: Hooks[[AttendanceCase, dt.date], list[ChronologyItem]] = Hooks(
     "cases.hooks.chronology_items"
+)
+
+
+@dataclass(frozen=True)
+class ReturnedReferral:
+    """A case's referral that the LA sent back and the school has not yet
+    resubmitted: what the caseload flags, with the LA's reasons."""
+
+    case_id: int
+    version: int
+    returned_on: dt.date
+    reasons: str
+
+
+# `returned_referrals(user, case_ids)`: of those cases, the ones whose latest
+# referral the LA returned, by case id (the notices app, one query).
+returned_referrals: Hook[[Any, Collection[int]], dict[int, ReturnedReferral]] = Hook(
+    "cases.hooks.returned_referrals"
 )

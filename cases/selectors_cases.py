@@ -15,7 +15,7 @@ from core.scoping import get_for_user_or_404
 from pupils.models import PupilCarer
 
 from .flags import PlanState, next_contact_due, plan_state
-from .hooks import PathwayNumbers, pathway_numbers
+from .hooks import PathwayNumbers, ReturnedReferral, pathway_numbers, returned_referrals
 from .models import (
     ActionPlan,
     ActionProgress,
@@ -62,10 +62,16 @@ class CaseRow:
     voice_recorded: bool
     is_mine: bool
     no_response_wait_school_days: int = 10
+    # The referral the LA sent back, waiting for the school (from the notices app).
+    returned: ReturnedReferral | None = None
 
     @property
     def overdue(self) -> bool:
         return self.contact_overdue or self.plan_review_overdue
+
+    @property
+    def needs_action(self) -> bool:
+        return self.overdue or self.returned is not None
 
 
 def caseload(
@@ -80,7 +86,8 @@ def caseload(
     rows.sort(
         key=lambda r: (
             not r.is_mine,
-            not r.overdue,
+            # A referral the LA returned waits on the school, like an overdue contact.
+            not r.needs_action,
             min(d for d in (r.next_contact_due, r.plan_review_due) if d is not None),
             r.case.pupil.legal_surname,
         )
@@ -88,7 +95,13 @@ def caseload(
     return rows
 
 
-def _rows(*, user: AnyUser, cases: QuerySet[AttendanceCase], day: dt.date) -> list[CaseRow]:
+def _rows(
+    *,
+    user: AnyUser,
+    cases: QuerySet[AttendanceCase],
+    day: dt.date,
+    with_returned: bool = True,
+) -> list[CaseRow]:
     cases = cases.select_related("pupil", "school__local_authority", "lead_professional").annotate(
         meetings_held=Count("meetings", filter=_held_meetings(day), distinct=True),
         last_contact=Max("contacts__occurred_at"),
@@ -102,7 +115,13 @@ def _rows(*, user: AnyUser, cases: QuerySet[AttendanceCase], day: dt.date) -> li
     )
     rows = []
     rules_by_la: dict[int, PathwayNumbers] = {}
-    for case in cases:
+    found = list(cases)
+    returned = (
+        returned_referrals(user, [c.pk for c in found])
+        if with_returned and returned_referrals.provided
+        else {}
+    )
+    for case in found:
         la_id = case.school.local_authority_id
         if la_id not in rules_by_la:
             rules_by_la[la_id] = pathway_numbers(la_id)
@@ -128,6 +147,7 @@ def _rows(*, user: AnyUser, cases: QuerySet[AttendanceCase], day: dt.date) -> li
                 voice_recorded=case.voice_recorded,
                 is_mine=getattr(user, "pk", None) == case.lead_professional_id,
                 no_response_wait_school_days=rules.no_response_wait_school_days,
+                returned=returned.get(case.pk),
             )
         )
     return rows
@@ -159,7 +179,14 @@ class CaseFile:
 
 def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> CaseFile:
     day = day or today_in_england()
-    rows = _rows(user=user, cases=AttendanceCase.objects.for_user(user).filter(pk=case_id), day=day)
+    # The case page shows the referral in full (the notices app's section), so
+    # its row does not ask again whether one was returned.
+    rows = _rows(
+        user=user,
+        cases=AttendanceCase.objects.for_user(user).filter(pk=case_id),
+        day=day,
+        with_returned=False,
+    )
     if not rows:
         raise Http404("No such record.")
     row = rows[0]

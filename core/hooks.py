@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Generic, ParamSpec, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,3 +73,9 @@ class Hooks(Generic[P, R]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> list[R]:
         return [provider(*args, **kwargs) for provider in self._providers]
+
+
+# The home page's panels, from the apps above core: pieces of HTML shown
+# under its heading (notices: the referrals the LA returned to the school). An
+# app with nothing to show this user returns "".
+home_panels: Hooks[[HttpRequest], SafeString] = Hooks("core.hooks.home_panels")

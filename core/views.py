@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from .dates import today
 from .health import health_report
+from .hooks import home_panels
 from .scoping import visible_schools
 
 
@@ -25,7 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("name")
     )
-    return render(request, "core/home.html", {"schools": schools, "today": on})
+    panels = [panel for panel in home_panels(request) if panel]
+    return render(request, "core/home.html", {"schools": schools, "today": on, "panels": panels})
 
 
 @login_not_required

@@ -10,11 +10,16 @@ class NoticesConfig(AppConfig):
 
     def ready(self) -> None:
         # What notices provides to the apps below it (core/hooks.py).
-        from cases.hooks import chronology_items
+        from cases.hooks import chronology_items, returned_referrals
+        from core.hooks import home_panels
         from pathway.hooks import latest_notice
 
         from .providers import chronology_items as notice_chronology
         from .providers import latest_notice as notice_on_file
+        from .providers import returned_referrals_panel
+        from .selectors import returned_referrals as referrals_returned
 
         latest_notice.provide(notice_on_file)
         chronology_items.provide(notice_chronology)
+        returned_referrals.provide(referrals_returned)
+        home_panels.provide(returned_referrals_panel)

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from cases.hooks import ChronologyItem
 from cases.models import AttendanceCase
 from pathway.hooks import NoticeOnFile, ThresholdAtIssue
 
 from .models import NoticeToImprove, ParentsToldOfReferral
+from .selectors import referrals_returned_to_school
 
 _IMPROVED: dict[str, bool | None] = {
     NoticeToImprove.Outcome.IMPROVED: True,
@@ -99,3 +103,16 @@ def chronology_items(case: AttendanceCase, day: dt.date) -> list[ChronologyItem]
                 )
             )
     return items
+
+
+def returned_referrals_panel(request: HttpRequest) -> SafeString:
+    """On the home page of a school's lead or DSL: "Returned by the LA", each
+    referral the LA sent back with its reasons, until it is resubmitted. Other
+    users see nothing (the LA sees its own inbox)."""
+    user = request.user
+    if not (getattr(user, "is_school_user", False) and user.has_perm("cases.change_case")):
+        return SafeString("")
+    returned = referrals_returned_to_school(user)  # type: ignore[arg-type]
+    if not returned:
+        return SafeString("")
+    return render_to_string("notices/home_returned.html", {"returned": returned}, request=request)

@@ -11,23 +11,32 @@ does not grow with the number of notices.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
 
 from attendance import figures as fig
 from attendance.figures import SchoolCalendar
 from attendance.loading import registers_by_pupil
 from attendance.services.calendars import calendars_for
 from attendance.years import academic_year_of
+from cases.hooks import ReturnedReferral
 from cases.models import ActionPlan, AttendanceCase, SupportMeeting
 from core.scoping import get_for_user_or_404
 from pathway.rules import Evaluation, context_load, run
 from pupils.models import PupilCarer
 
-from .models import LegalReferral, NoticeToImprove, ParentsToldOfReferral
+from .models import (
+    LADecision,
+    LegalReferral,
+    NoticeToImprove,
+    ParentsToldOfReferral,
+    PenaltyNotice,
+)
+from .selectors_penalties import NoticeRow, case_penalty_notices
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -257,3 +266,103 @@ def case_next_step(
     )
     ctx = context_load(case, day=day, meetings=meetings, plan=plan)
     return NextStep(step, day, notice, referral, run(ctx, step))
+
+
+# The referral as the school sees it on the case page -------------------------------
+
+
+@dataclass(frozen=True)
+class CaseReferral:
+    """Every version of a case's referrals (newest first), each with the LA's
+    decision once made, and the case's penalty notices with today's flags
+    (rule A5). What the lead needs to see without typing an address: a
+    returned referral's reasons, the acceptance, the decision and what followed."""
+
+    versions: list[LegalReferral]
+    penalties: list[NoticeRow]
+
+    @property
+    def latest(self) -> LegalReferral | None:
+        return self.versions[0] if self.versions else None
+
+    @property
+    def returned(self) -> bool:
+        latest = self.latest
+        return latest is not None and latest.status == LegalReferral.Status.RETURNED
+
+    @property
+    def decisions(self) -> list[LADecision]:
+        return [d for r in self.versions for d in r.decisions.all()]
+
+    @property
+    def prosecutions(self) -> list[PenaltyNotice]:
+        """Penalty notices unpaid after their period on which the LA decided to prosecute."""
+        return [
+            row.notice
+            for row in self.penalties
+            if row.notice.status == PenaltyNotice.Status.PROSECUTION
+        ]
+
+
+def case_referral(*, user: User, case: AttendanceCase, day: dt.date) -> CaseReferral:
+    """The referral section of a case the page has already found in the
+    user's scope: one query for the versions with their people, one for the
+    decisions, one for the penalty notices, however many there are."""
+    versions = list(
+        LegalReferral.objects.for_user(user)
+        .filter(case=case)
+        .select_related("notice", "submitted_by", "returned_by", "accepted_by")
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=LADecision.unscoped.select_related("decided_by").order_by(
+                    "decided_on", "pk"
+                ),
+            )
+        )
+        .order_by("-submitted_at", "-version", "-pk")
+    )
+    return CaseReferral(versions, case_penalty_notices(user, case, day))
+
+
+def returned_referrals(user: Any, case_ids: Collection[int]) -> dict[int, ReturnedReferral]:
+    """Of `case_ids`, the cases in the user's scope whose latest referral was
+    returned by the LA and not yet resubmitted (a resubmission is a later
+    version for the same notice), with the LA's reasons: one query."""
+    if not case_ids:
+        return {}
+    later = LegalReferral.unscoped.filter(
+        notice=OuterRef("notice"), version__gt=OuterRef("version")
+    )
+    returned = (
+        LegalReferral.objects.for_user(user)
+        .filter(case_id__in=list(case_ids), status=LegalReferral.Status.RETURNED)
+        .exclude(Exists(later))
+        .order_by("returned_at", "pk")
+    )
+    found: dict[int, ReturnedReferral] = {}
+    for referral in returned:
+        assert referral.returned_at is not None  # the constraint keeps a returned one dated
+        found[referral.case_id] = ReturnedReferral(
+            case_id=referral.case_id,
+            version=referral.version,
+            returned_on=timezone.localdate(referral.returned_at),
+            reasons=referral.return_reasons,
+        )
+    return found
+
+
+def referrals_returned_to_school(user: User) -> list[LegalReferral]:
+    """For the home page of a school's lead or DSL: the referrals the LA
+    returned that wait for the school (open cases, not yet resubmitted),
+    oldest return first, with the pupil: one query."""
+    later = LegalReferral.unscoped.filter(
+        notice=OuterRef("notice"), version__gt=OuterRef("version")
+    )
+    return list(
+        LegalReferral.objects.for_user(user)
+        .filter(status=LegalReferral.Status.RETURNED, case__status=AttendanceCase.Status.OPEN)
+        .exclude(Exists(later))
+        .select_related("case__pupil", "case__lead_professional")
+        .order_by("returned_at", "pk")
+    )

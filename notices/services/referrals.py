@@ -185,6 +185,21 @@ def referral_return(*, acting_user: User, referral_id: int, reasons: str) -> Leg
     return referral
 
 
+def _keep_referred(referral: LegalReferral) -> dict[str, list[str]]:
+    """While the LA works on a referral, and after its decision, the case is at
+    the referred stage: submit sets it, but a stage changed in between (by hand,
+    or by an older write) would leave the case page and the caseload behind the
+    LA. Returns the change for the audit row, if any."""
+    case = AttendanceCase.unscoped.select_for_update().get(pk=referral.case_id)
+    if case.stage == AttendanceCase.Stage.REFERRED or case.status != AttendanceCase.Status.OPEN:
+        return {}
+    change = {"stage": [case.stage, AttendanceCase.Stage.REFERRED.value]}
+    case.stage = AttendanceCase.Stage.REFERRED
+    case.version += 1
+    case.save(update_fields=["stage", "version", "updated_at"])
+    return change
+
+
 def referral_accept(*, acting_user: User, referral_id: int) -> LegalReferral:
     with transaction.atomic():
         referral = _for_la(acting_user, referral_id)
@@ -202,7 +217,7 @@ def referral_accept(*, acting_user: User, referral_id: int) -> LegalReferral:
             action=AuditEvent.Action.UPDATE,
             target=referral,
             school=referral.case.school,
-            changes={"status": ["submitted", "accepted"]},
+            changes={"status": ["submitted", "accepted"], **_keep_referred(referral)},
         )
     return referral
 
@@ -272,6 +287,7 @@ def referral_decide(
                 "decided_on": decided_on.isoformat(),
                 "eso": eso_considered,
                 "contract_explored": contract_explored,
+                **_keep_referred(referral),
             },
         )
     return decision

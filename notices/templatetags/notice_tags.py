@@ -1,4 +1,4 @@
-"""The Notice to Improve section and the readiness panel of the case page,
+"""The Notice to Improve and referral sections and the readiness panel of the case page,
 kept here so the cases app does not depend on the pathway engine or the
 notices app."""
 
@@ -12,7 +12,7 @@ from cases.models import AttendanceCase
 from core.dates import today
 
 from ..models import NoticeToImprove
-from ..selectors import case_next_step, case_notices
+from ..selectors import case_next_step, case_notices, case_referral
 from ..services.notices import may_issue
 
 register = template.Library()
@@ -81,4 +81,18 @@ def readiness_panel(context: template.Context, case: AttendanceCase) -> dict[str
         "offer_referral": found.step == "referral"
         and case.is_open
         and user.has_perm("cases.change_case"),
+    }
+
+
+@register.inclusion_tag("notices/case_referral.html", takes_context=True)
+def case_referral_section(context: template.Context, case: AttendanceCase) -> dict[str, Any]:
+    """The case's referral as the school sees it: its status, every version
+    with the LA's reasons when returned, the acceptance, the decision and its
+    reasons, the penalty notices with today's flags and any prosecution. A
+    fixed three queries for a case the page has already found in the user's scope."""
+    user = context["request"].user
+    return {
+        "case": case,
+        "found": case_referral(user=user, case=case, day=today()),
+        "can_act": case.is_open and user.has_perm("cases.change_case"),
     }
