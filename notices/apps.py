@@ -15,3 +15,10 @@ class NoticesConfig(AppConfig):
         from .providers import latest_notice as notice_on_file
 
         latest_notice.provide(notice_on_file)
+
+        # Running notices' periods are recounted when a school's school days change.
+        from attendance.signals import school_days_changed
+
+        from .services.recompute import on_school_days_changed
+
+        school_days_changed.connect(on_school_days_changed, dispatch_uid="notices.recompute")
