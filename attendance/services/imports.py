@@ -390,9 +390,7 @@ def ctf_import(
         counts.pupils_not_imported = sum(
             1 for standing in ownership.pupils.values() if not standing.imported
         )
-        school_days_refresh(
-            pairs=result.touched, after_marks_change=True, acting_user=acting_user
-        )
+        school_days_refresh(pairs=result.touched, after_marks_change=True, acting_user=acting_user)
         figures_refresh_after_commit(school_ids={school for school, _ in result.touched})
         _audit_import(
             acting_user=acting_user,
@@ -1121,9 +1119,7 @@ def marks_csv_import(
             batch=batch,
         )
         _merge_counts(counts, result)
-        school_days_refresh(
-            pairs=result.touched, after_marks_change=True, acting_user=acting_user
-        )
+        school_days_refresh(pairs=result.touched, after_marks_change=True, acting_user=acting_user)
         figures_refresh_after_commit(school_ids={school for school, _ in result.touched})
         audit_record(
             actor=acting_user,
