@@ -39,6 +39,7 @@ from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 from ..imports.ctf import CtfContact, CtfFile, CtfPupil, SchoolRef, parse_ctf
 from ..imports.marks_csv import parse_marks_csv
 from ..imports.report import Counts, ErrorList, ImportReport
+from ..mark_problems import import_mark_problems
 from ..models import ImportBatch, ImportDiscrepancy, RegisterYear
 from ..years import empty_marks, mark_index, year_label
 from .calendars import school_days_refresh
@@ -392,6 +393,9 @@ def ctf_import(
         )
         school_days_refresh(pairs=result.touched, after_marks_change=True, acting_user=acting_user)
         figures_refresh_after_commit(school_ids={school for school, _ in result.touched})
+        warnings.extend(
+            import_mark_problems(result.written, {p.pk: upn for upn, p in pupils.items()})
+        )
         _audit_import(
             acting_user=acting_user,
             batch=batch,
@@ -1121,6 +1125,7 @@ def marks_csv_import(
         _merge_counts(counts, result)
         school_days_refresh(pairs=result.touched, after_marks_change=True, acting_user=acting_user)
         figures_refresh_after_commit(school_ids={school for school, _ in result.touched})
+        problems = import_mark_problems(result.written, upn_of)
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.IMPORT,
@@ -1137,7 +1142,7 @@ def marks_csv_import(
             },
         )
     progress(100)
-    return ImportReport(counts=counts)
+    return ImportReport(counts=counts, warnings=problems)
 
 
 def _covers(enrolment: Enrolment, day: dt.date) -> bool:
