@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from attendance import figures as fig
 from attendance import selectors
 from attendance.loading import pupil_data
+from attendance.reports import figures_for_pupil
 from attendance.services.calendars import school_days_refresh
 from attendance.services.imports import marks_csv_import
 from attendance.services.marks import IncomingRegister, registers_merge
@@ -92,10 +94,9 @@ def test_a_session_marked_by_two_schools_counts_once(moved):
 
 
 def test_the_figures_are_the_same_through_the_api_the_command_and_the_page(moved):
-    pupil, oakfield, brookfield = moved
+    pupil, _oakfield, brookfield = moved
     lead = UserFactory(school=brookfield)
     by_selector = selectors.figures_for_upn(user=lead, upn=pupil.upn, as_at=AS_AT)
-    from attendance.reports import figures_for_pupil
 
     by_command = figures_for_pupil(pupil_id=pupil.pk, upn=pupil.upn, as_at=AS_AT)
     response = signed_in_client(lead).get(
@@ -132,7 +133,7 @@ def test_marks_before_the_enrolment_starts_are_not_counted_and_are_reported(move
     """Brookfield also sent an N for both sessions of Friday 27 February 2026,
     before the enrolment starting 2 March: not counted (still 4 unauthorised,
     not 6), and reported on the pupil's page."""
-    pupil, oakfield, brookfield = moved
+    pupil, _oakfield, brookfield = moved
     friday = dt.date(2026, 2, 27)
     registers_merge(
         incoming=[register(pupil, brookfield, {(friday, "AM"): "N", (friday, "PM"): "N"})]
@@ -149,7 +150,6 @@ def test_marks_before_the_enrolment_starts_are_not_counted_and_are_reported(move
     ]
 
     lead = UserFactory(school=brookfield)
-    import time_machine
 
     with time_machine.travel(dt.datetime(2026, 3, 6, 16, tzinfo=dt.UTC), tick=False):
         page = signed_in_client(lead).get(reverse("attendance:pupil_attendance", args=[pupil.pk]))
@@ -169,7 +169,7 @@ def test_a_schools_own_figures_keep_its_marks_inside_its_enrolment(moved):
     """Each school's dashboard counts its own enrolment (the DfE counts per
     enrolment): Oakfield still shows its 4 sessions; the pupil's threshold
     count, from every school, is 4, not 8."""
-    pupil, oakfield, brookfield = moved
+    pupil, oakfield, _brookfield = moved
     data = pupil_data(pupil.pk, AS_AT)
     at_oakfield = fig.school_figures(
         upn=pupil.upn,
