@@ -301,6 +301,9 @@ COUNTED_ELSEWHERE = "="
 _IS_POSSIBLE = bytes(1 if chr(i) in codes.POSSIBLE_CHARS else 0 for i in range(256))
 _IS_ATTENDED = bytes(1 if chr(i) in codes.ATTENDED_CHARS else 0 for i in range(256))
 
+# Outside an enrolment these are no marks at all: nothing to take out or report.
+_NOT_COUNTED_OUTSIDE = codes.NO_MARK + codes.NO_SESSION
+
 OUTSIDE_ENROLMENT = "outside_enrolment"
 MARKED_TWICE = "marked_twice"
 
@@ -341,34 +344,42 @@ def _ranges(spans: Sequence[Span], academic_year: int, length: int) -> list[tupl
 def _within_enrolment(
     register: Register, spans: Sequence[Span], problems: list[MarkProblem]
 ) -> Register:
-    """The register with marks outside the school's enrolments taken out."""
+    """The register with marks outside the pupil's enrolments at its school
+    taken out. Quick when an enrolment covers the whole register, or when
+    nothing but "no mark" lies outside (the nightly refresh runs it for every
+    pupil)."""
     marks = register.marks
-    covered = _ranges(spans, register.academic_year, len(marks))
-    if covered == [(0, len(marks))]:
+    first_day = year_start(register.academic_year)
+    last_day = first_day + dt.timedelta(days=len(marks) // 2 - 1)
+    here = [span for span in spans if span.school_id == register.school_id]
+    for span in here:
+        if span.start <= first_day and (span.end is None or span.end >= last_day):
+            return register
+    gaps: list[tuple[int, int]] = []
+    position = 0
+    for lo, hi in [*_ranges(here, register.academic_year, len(marks)), (len(marks), len(marks))]:
+        if position < lo and marks[position:lo].strip(_NOT_COUNTED_OUTSIDE):
+            gaps.append((position, lo))
+        position = hi
+    if not gaps:
         return register
     raw = marks.encode("ascii")
-    parts: list[str] = []
-    position = 0
-    for lo, hi in [*covered, (len(marks), len(marks))]:
-        if position < lo:
-            outside = raw[position:lo].translate(_IS_REAL_MARK)
-            count = outside.count(1)
-            if count:
-                first = position + outside.index(1)
-                last = position + outside.rindex(1)
-                problems.append(
-                    MarkProblem(
-                        OUTSIDE_ENROLMENT,
-                        register.school_id,
-                        date_at(register.academic_year, first),
-                        date_at(register.academic_year, last),
-                        count,
-                    )
+    chars = list(marks)
+    for lo, hi in gaps:
+        outside = raw[lo:hi].translate(_IS_REAL_MARK)
+        count = outside.count(1)
+        if count:
+            problems.append(
+                MarkProblem(
+                    OUTSIDE_ENROLMENT,
+                    register.school_id,
+                    date_at(register.academic_year, lo + outside.index(1)),
+                    date_at(register.academic_year, lo + outside.rindex(1)),
+                    count,
                 )
-            parts.append(codes.NO_MARK * (lo - position))
-        parts.append(marks[lo:hi])
-        position = hi
-    return Register(register.school_id, register.academic_year, "".join(parts))
+            )
+        chars[lo:hi] = codes.NO_MARK * (hi - lo)
+    return Register(register.school_id, register.academic_year, "".join(chars))
 
 
 def _start_on(spans: Sequence[Span], day: dt.date) -> dt.date:
@@ -438,6 +449,9 @@ class PupilMarks:
 
     registers: list[Register]
     problems: list[MarkProblem]
+    # Each school's own marks inside its enrolment, before a session marked
+    # twice is given to one school: what a school's own figures count.
+    within_enrolment: list[Register]
 
 
 def one_mark_per_session(registers: Sequence[Register], spans: Sequence[Span]) -> PupilMarks:
@@ -445,20 +459,25 @@ def one_mark_per_session(registers: Sequence[Register], spans: Sequence[Span]) -
     pupil's enrolment at that school are left out; a session that two schools
     both mark as a possible session counts at one of them (`_once_per_session`).
     Both are reported. Applying it again changes nothing."""
+    problems: list[MarkProblem] = []
+    within = [_within_enrolment(r, spans, problems) for r in registers]
+    years = [r.academic_year for r in within]
+    if len(set(years)) == len(years):
+        # One school per year (nearly every pupil): no session can be marked twice.
+        return PupilMarks(within, problems, within)
     spans_at: dict[int, list[Span]] = defaultdict(list)
     for span in spans:
         spans_at[span.school_id].append(span)
-    problems: list[MarkProblem] = []
-    kept = [_within_enrolment(r, spans_at.get(r.school_id, ()), problems) for r in registers]
+    counted = list(within)
     by_year: dict[int, list[int]] = defaultdict(list)
-    for index, register in enumerate(kept):
-        by_year[register.academic_year].append(index)
+    for index, year in enumerate(years):
+        by_year[year].append(index)
     for indexes in by_year.values():
         if len(indexes) > 1:
-            once = _once_per_session([kept[i] for i in indexes], spans_at, problems)
+            once = _once_per_session([counted[i] for i in indexes], spans_at, problems)
             for i, register in zip(indexes, once, strict=True):
-                kept[i] = register
-    return PupilMarks(kept, problems)
+                counted[i] = register
+    return PupilMarks(counted, problems, within)
 
 
 def pupil_figures(
@@ -493,9 +512,10 @@ def school_figures(
     one mark per session. The school keeps its own marks inside its enrolment
     even where another school's mark counts for the pupil (the DfE counts per
     enrolment)."""
-    counted = one_mark_per_session(registers, spans).registers
+    marks = one_mark_per_session(registers, spans)
+    counted = marks.registers
     spans_here = [s for s in spans if s.school_id == school_id]
-    here = [_within_enrolment(r, spans_here, []) for r in registers if r.school_id == school_id]
+    here = [r for r in marks.within_enrolment if r.school_id == school_id]
     return _figures(
         upn=upn,
         as_at=context.as_at,

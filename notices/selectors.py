@@ -121,6 +121,9 @@ class CaseNotices:
     notices: list[NoticeToImprove]
     running: NoticeToImprove | None
     school_days_left: int | None
+    # Whether the running notice's remaining school days are counted from the
+    # working-day estimate (no calendar, beyond the latest mark: rule A3).
+    dates_estimated: bool = False
 
 
 def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
@@ -135,11 +138,12 @@ def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
         )
     )
     running = next((n for n in notices if not n.outcome), None)
-    left = None
+    left, estimated = None, False
     if running is not None:
         calendar = school_days_for({case.school_id}, [day, running.period_ends_on])
         left = calendar.count_between(case.school_id, day, running.period_ends_on)
-    return CaseNotices(notices, running, left)
+        estimated = calendar.any_estimated(case.school_id, day, running.period_ends_on)
+    return CaseNotices(notices, running, left, estimated)
 
 
 def notice_for_user(*, user: User, notice_id: int) -> NoticeToImprove:

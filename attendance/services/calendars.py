@@ -258,7 +258,10 @@ def school_days_estimated(
     page that shows such a date says so and asks for the school's term dates.
     With neither `until` nor `count`, whether the day after `day` is estimated."""
     year = academic_year_of(day + dt.timedelta(days=1))
-    found = school_days_load(school_ids=[school_id], years=[year, year + 1])
+    years = (
+        [year, year + 1] if until is None else range(year, max(year, academic_year_of(until)) + 1)
+    )
+    found = school_days_load(school_ids=[school_id], years=years)
     if until is None:
         if count is None:
             return found.is_estimated(school_id, day + dt.timedelta(days=1))

@@ -57,14 +57,19 @@ def school_days_estimate(
     after: dt.date | None = None,
     until: dt.date | None = None,
     count: int | None = None,
+    known: bool | None = None,
 ) -> SchoolDaysEstimate:
     """Whether dates counted in school days after `after` (today when not given)
     up to `until`, or to the `count`th school day, rest on the working-day
     estimate (rule A3: no calendar, beyond the latest mark), for the pages that
-    show such a date to say so and ask for the school's term dates."""
-    estimated = school_days_estimated(
-        school_id=school_id, day=after or today(), until=until or None, count=count or None
-    )
+    show such a date to say so and ask for the school's term dates. A page that
+    has already worked it out passes it as `known`."""
+    if isinstance(known, bool):
+        estimated = known
+    else:
+        estimated = school_days_estimated(
+            school_id=school_id, day=after or today(), until=until or None, count=count or None
+        )
     request = getattr(context, "request", None) or context.get("request")
     user = getattr(request, "user", None)
     url = None

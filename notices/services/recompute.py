@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+
 from attendance.services.calendars import school_days_after
 from attendance.signals import CALENDAR
 from cases.models import AttendanceCase, CaseHistoryNote
@@ -40,7 +42,15 @@ def notice_periods_recompute(
     *, school_ids: Collection[int], acting_user: User | None = None, reason: str = ""
 ) -> list[NoticeToImprove]:
     """Recount every running notice's improvement period at these schools;
-    returns the notices whose end date moved."""
+    returns the notices whose end date moved. One transaction (the caller's,
+    when it has one)."""
+    with transaction.atomic():
+        return _recompute(school_ids=school_ids, acting_user=acting_user, reason=reason)
+
+
+def _recompute(
+    *, school_ids: Collection[int], acting_user: User | None, reason: str
+) -> list[NoticeToImprove]:
     running = (
         NoticeToImprove.unscoped.filter(
             case__school_id__in=school_ids,
