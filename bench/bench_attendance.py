@@ -192,12 +192,12 @@ def bare_copy(incoming: list[IncomingRegister]) -> None:
         connection.cursor() as cursor,
         cursor.copy(
             "COPY bench_registeryear (pupil_id, school_id, academic_year, marks, originals, "
-            "updated_at) FROM STDIN"
+            "updated_at, origin) FROM STDIN"
         ) as copy,
     ):
         now = dt.datetime.now(dt.UTC)
         for r in incoming:
-            copy.write_row((r.pupil_id, r.school_id, r.academic_year, r.marks, "{}", now))
+            copy.write_row((r.pupil_id, r.school_id, r.academic_year, r.marks, "{}", now, "school"))
 
 
 BARE_FIGURES_SQL = """

@@ -8,6 +8,7 @@ from .views import (
     plans,
     pupils,
     support,
+    threshold,
     timetables,
     voice,
 )
@@ -30,4 +31,5 @@ urlpatterns = [
     path("", include(plans.urlpatterns)),
     path("", include(timetables.urlpatterns)),
     path("", include(chronology.urlpatterns)),
+    path("cases/", include(threshold.urlpatterns)),
 ]

@@ -11,6 +11,8 @@ def service(request: HttpRequest) -> dict[str, Any]:
 # Which service-navigation item a page sits under, by the start of its path.
 _SECTIONS = (
     ("/notices/inbox/", "referrals"),
+    ("/notices/figures/", "figures"),
+    ("/cases/threshold/", "threshold"),
     ("/notices/referrals/", "referrals"),
     ("/notices/", "cases"),
     ("/pupils/", "pupils"),

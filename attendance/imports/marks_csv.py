@@ -11,16 +11,27 @@ the file's own, counting the header as line 1.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Mapping
+from array import array
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import IO
 
 from pupils.upn import upn_problem
 
 from ..codes import UnknownCode, resolve_code
-from ..years import Session, academic_year_of, year_end, year_label, year_start
+from ..years import (
+    Session,
+    academic_year_of,
+    mark_index,
+    marks_length,
+    year_end,
+    year_label,
+    year_start,
+)
 from .report import ErrorList
 
 FIELDS = ("upn", "date", "session", "code")
@@ -48,19 +59,29 @@ def columns_parse(text: str) -> dict[str, str]:
     return columns
 
 
-@dataclass(frozen=True)
-class CsvMark:
-    line: int
-    upn: str
-    date: dt.date
-    session: Session
-    char: str  # "" when the code is unknown (and the file has an error)
-    original: str | None  # the legacy code the mark was mapped from
+class CsvRegister:
+    """One pupil's marks from the file, as the year's mark string will hold
+    them, with the line each came from (0 where the file has no mark)."""
+
+    __slots__ = ("chars", "lines", "originals")
+
+    def __init__(self, year: int) -> None:
+        self.chars = bytearray(b"-" * marks_length(year))
+        self.lines = array("I", bytes(4 * marks_length(year)))
+        self.originals: dict[str, str] = {}
+
+    @property
+    def marks(self) -> str:
+        return self.chars.decode("ascii")
+
+    def marked_positions(self) -> Iterator[int]:
+        return (position for position, line in enumerate(self.lines) if line)
 
 
 @dataclass
 class CsvParse:
-    marks: list[CsvMark]
+    # By UPN, in the order the pupils first appear in the file.
+    registers: dict[str, CsvRegister]
     academic_year: int | None
     errors: ErrorList
 
@@ -69,123 +90,254 @@ ProgressCallback = Callable[[int, int], None]
 
 
 def parse_marks_csv(
-    data: bytes,
+    source: bytes | IO[bytes],
     *,
     columns: Mapping[str, str] | None = None,
     academic_year: int | None = None,
     on_row: ProgressCallback | None = None,
 ) -> CsvParse:
     """Read every row. The academic year is `academic_year`, or else the year of
-    the first row's date; every date must fall in it. `on_row(line, lines)` is
-    called now and then, for a progress bar."""
-    errors = ErrorList()
-    text = _decode(data)
-    if text is None:
-        errors.add("Line 1", "the file is not text in UTF-8 or Windows encoding; save it as CSV")
-        return CsvParse([], academic_year, errors)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None or not any(cell.strip() for cell in header):
-        errors.add("Line 1", "the file is empty: it needs a header row, then one row per session")
-        return CsvParse([], academic_year, errors)
-    index = _column_index(header, {**DEFAULT_COLUMNS, **(columns or {})}, errors)
-    if index is None:
-        return CsvParse([], academic_year, errors)
+    the first row's date; every date must fall in it. `on_row(done, total)` is
+    called now and then with bytes read so far, for a progress bar.
 
-    total_lines = text.count("\n") + 1
-    marks: list[CsvMark] = []
-    first_line: dict[tuple[str, dt.date, str], int] = {}
-    year = academic_year
-    rows = 0
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        rows += 1
-        if on_row is not None and rows % 5000 == 0:
-            on_row(line, total_lines)
-        cells = {name: (row[i].strip() if i < len(row) else "") for name, i in index.items()}
-        mark = _row(line, cells, errors)
-        if mark is None:
-            continue
-        if year is None:
-            year = academic_year_of(mark.date)
-        if not (year_start(year) <= mark.date <= year_end(year)):
+    The file is read as a stream, a line at a time, and each distinct UPN, date,
+    session and code is checked once (a school's year has a few thousand UPNs
+    and a few hundred dates, but millions of rows), so the time grows with the
+    file and the memory with the number of pupils only.
+    """
+    errors = ErrorList()
+    handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    encoding = _encoding(handle)
+    if encoding is None:
+        errors.add("Line 1", "the file is not text in UTF-8 or Windows encoding; save it as CSV")
+        return CsvParse({}, academic_year, errors)
+    size = _size(handle)
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    try:
+        return _Reader(errors, academic_year, on_row, size).read(
+            csv.reader(text), handle.tell, {**DEFAULT_COLUMNS, **(columns or {})}
+        )
+    finally:
+        # The caller owns the handle: let go of it without closing it.
+        text.detach()
+
+
+class _Reader:
+    def __init__(
+        self,
+        errors: ErrorList,
+        academic_year: int | None,
+        on_row: ProgressCallback | None,
+        size: int,
+    ) -> None:
+        self.errors = errors
+        self.year = academic_year
+        self.on_row = on_row
+        self.size = size
+        self.registers: dict[str, CsvRegister] = {}
+        # Each distinct value checked once: the answer, or the error's words.
+        self.upns: dict[str, str | None] = {}
+        self.days: dict[str, tuple[dt.date, int] | None] = {}
+        self.codes: dict[str, tuple[int, str | None] | None] = {}
+        # The good values only, by the cells exactly as written.
+        self.fast_registers: dict[str, CsvRegister] = {}
+        self.fast_positions: dict[tuple[str, str], int] = {}
+        self.fast_codes: dict[str, tuple[int, str | None]] = {}
+
+    def read(
+        self, reader: Iterator[list[str]], bytes_read: Callable[[], int], columns: Mapping[str, str]
+    ) -> CsvParse:
+        errors = self.errors
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            errors.add(
+                "Line 1", "the file is empty: it needs a header row, then one row per session"
+            )
+            return CsvParse({}, self.year, errors)
+        index = _column_index(header, columns, errors)
+        if index is None:
+            return CsvParse({}, self.year, errors)
+        at_upn, at_date, at_session, at_code = (index[name] for name in FIELDS)
+        widest = max(index.values())
+        # The common row (a known-good UPN, date and session, and code, seen
+        # before) takes three dictionary lookups; anything else goes through
+        # `_row`, which checks every cell and teaches these the good values.
+        registers, positions, codes = self.fast_registers, self.fast_positions, self.fast_codes
+        on_row, size = self.on_row, self.size
+        rows = 0
+        clean = True
+        for row in reader:
+            line = reader.line_num  # type: ignore[attr-defined]
+            try:
+                register = registers[row[at_upn]]
+                position = positions[row[at_date], row[at_session]]
+                code = codes[row[at_code]]
+            except (KeyError, IndexError):
+                if len(row) <= widest or not row[at_upn].strip():
+                    if not any(cell.strip() for cell in row):
+                        continue
+                    row = row + [""] * max(0, widest + 1 - len(row))
+                self._row(line, row[at_upn], row[at_date], row[at_session], row[at_code])
+                clean = not errors
+            else:
+                if register.lines[position]:
+                    self._row(line, row[at_upn], row[at_date], row[at_session], row[at_code])
+                    clean = not errors
+                else:
+                    register.lines[position] = line
+                    if clean:
+                        register.chars[position] = code[0]
+                        if code[1]:
+                            register.originals[str(position)] = code[1]
+            rows += 1
+            if on_row is not None and rows % 20_000 == 0:
+                on_row(bytes_read(), size)
+        if rows == 0 and not errors:
+            errors.add("Line 2", "the file has a header row but no marks")
+        return CsvParse(self.registers if not errors else {}, self.year, errors)
+
+    def _row(self, line: int, raw_upn: str, raw_date: str, raw_session: str, raw_code: str) -> None:
+        """One row into its pupil's register, adding an error for each cell that
+        is wrong. A row whose pupil, date and session are readable is placed even
+        when its code is not, so that the year and duplicate checks still see it."""
+        errors = self.errors
+        upn = raw_upn.strip().upper()
+        if upn in self.upns:
+            problem = self.upns[upn]
+        else:
+            problem = self.upns[upn] = _upn_problem(upn)
+        if problem is not None:
+            errors.add(f"Line {line}", problem, upn=upn)
+        if raw_date in self.days:
+            found = self.days[raw_date]
+        else:
+            found = self.days[raw_date] = _day(raw_date)
+        day = found[0] if found else None
+        session = _session(raw_session)
+        if found is None:
+            value = raw_date.strip()
+            errors.add(
+                f"Line {line}",
+                f"{value!r} is not a date: use YYYY-MM-DD or DD/MM/YYYY"
+                if value
+                else "there is no date",
+                upn=upn,
+            )
+        if session is None:
+            value = raw_session.strip()
+            errors.add(
+                f"Line {line}",
+                f"session {value!r} is not AM or PM" if value else "there is no session (AM or PM)",
+                upn=upn,
+                date=day,
+            )
+        if raw_code in self.codes:
+            code = self.codes[raw_code]
+        else:
+            code = self.codes[raw_code] = _code(raw_code)
+        if code is None:
+            value = raw_code.strip()
+            errors.add(
+                f"Line {line}",
+                f"unknown register code {value!r}" if value else "there is no code",
+                upn=upn,
+                date=day,
+                session=session or "",
+            )
+        if found is None or session is None:
+            return
+        day, am_position = found
+        if self.year is None:
+            self.year = academic_year_of(day)
+        year = self.year
+        if not (year_start(year) <= day <= year_end(year)):
             errors.add(
                 f"Line {line}",
                 f"date outside the year: the file is for {year_label(year)} "
                 f"({_long(year_start(year))} to {_long(year_end(year))})",
-                upn=mark.upn,
-                date=mark.date,
-                session=mark.session,
+                upn=upn,
+                date=day,
+                session=session,
             )
-            continue
-        key = (mark.upn, mark.date, mark.session)
-        if key in first_line:
+            return
+        register = self.registers.get(upn)
+        if register is None:
+            register = self.registers[upn] = CsvRegister(year)
+        position = am_position + (session == "PM")
+        first = register.lines[position]
+        if first:
             errors.add(
                 f"Line {line}",
-                f"duplicate session: line {first_line[key]} has a mark for the same pupil, "
-                "date and session",
-                upn=mark.upn,
-                date=mark.date,
-                session=mark.session,
+                f"duplicate session: line {first} has a mark for the same pupil, date and session",
+                upn=upn,
+                date=day,
+                session=session,
             )
-            continue
-        first_line[key] = line
-        if mark.char and not errors:
+            return
+        register.lines[position] = line
+        if code is not None and not errors:
             # Once the file has an error nothing will be written: keep checking, not storing.
-            marks.append(mark)
-    if rows == 0 and not errors:
-        errors.add("Line 2", "the file has a header row but no marks")
-    return CsvParse(marks if not errors else [], year, errors)
+            register.chars[position] = code[0]
+            if code[1]:
+                register.originals[str(position)] = code[1]
+        if problem is None:
+            self.fast_registers[raw_upn] = register
+        self.fast_positions[raw_date, raw_session] = am_position + (session == "PM")
+        if code is not None:
+            self.fast_codes[raw_code] = code
 
 
-def _row(line: int, cells: Mapping[str, str], errors: ErrorList) -> CsvMark | None:
-    """One row as a mark, adding an error for each cell that is wrong. A row
-    whose pupil, date and session are readable is returned even when its code is
-    not (with no `char`), so that the year and duplicate checks still see it."""
-    place = f"Line {line}"
-    upn = cells["upn"].upper()
-    day = _date(cells["date"])
-    session = _session(cells["session"])
+def _upn_problem(upn: str) -> str | None:
     if not upn:
-        errors.add(place, "there is no UPN")
-    else:
-        problem = upn_problem(upn)
-        if problem is not None:
-            errors.add(place, f"invalid UPN: {problem}", upn=upn)
-    if day is None:
-        errors.add(
-            place,
-            f"{cells['date']!r} is not a date: use YYYY-MM-DD or DD/MM/YYYY"
-            if cells["date"]
-            else "there is no date",
-            upn=upn,
-        )
-    if session is None:
-        errors.add(
-            place,
-            f"session {cells['session']!r} is not AM or PM"
-            if cells["session"]
-            else "there is no session (AM or PM)",
-            upn=upn,
-            date=day,
-        )
-    char, original = "", None
+        return "there is no UPN"
+    problem = upn_problem(upn)
+    return None if problem is None else f"invalid UPN: {problem}"
+
+
+def _day(raw: str) -> tuple[dt.date, int] | None:
+    """The date, and the index of its AM session in its academic year's marks."""
+    day = _date(raw.strip())
+    return None if day is None else (day, mark_index(day, "AM"))
+
+
+def _code(raw: str) -> tuple[int, str | None] | None:
+    """The stored character (as a byte) and the legacy code it was mapped from."""
     try:
-        mapped = resolve_code(cells["code"])
-        char, original = mapped.code.char, mapped.original
+        mapped = resolve_code(raw.strip())
     except UnknownCode:
-        errors.add(
-            place,
-            f"unknown register code {cells['code']!r}" if cells["code"] else "there is no code",
-            upn=upn,
-            date=day,
-            session=session or "",
-        )
-    if day is None or session is None:
         return None
-    return CsvMark(line, upn, day, session, char, original)
+    return ord(mapped.code.char), mapped.original
+
+
+def _encoding(handle: IO[bytes]) -> str | None:
+    """UTF-8 (with or without a byte-order mark) if every byte decodes so, else
+    Windows-1252 (Excel on Windows saves "CSV" so unless told otherwise); None
+    when neither reads it. One pass in chunks, so the file is never held whole."""
+    start = handle.tell()
+    decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := handle.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        encoding: str | None = "utf-8-sig"
+    except UnicodeDecodeError:
+        handle.seek(start)
+        decoder = codecs.getincrementaldecoder("cp1252")()
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            encoding = "cp1252"
+        except UnicodeDecodeError:
+            encoding = None
+    handle.seek(start)
+    return encoding
+
+
+def _size(handle: IO[bytes]) -> int:
+    start = handle.tell()
+    size = handle.seek(0, io.SEEK_END)
+    handle.seek(start)
+    return max(size - start, 1)
 
 
 def _session(raw: str) -> Session | None:
@@ -194,16 +346,6 @@ def _session(raw: str) -> Session | None:
         return "AM"
     if value == "PM":
         return "PM"
-    return None
-
-
-def _decode(data: bytes) -> str | None:
-    # Excel on Windows saves "CSV" as cp1252 unless told otherwise.
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
     return None
 
 

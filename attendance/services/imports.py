@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import logging
 import re
 from collections import defaultdict
@@ -37,11 +38,19 @@ from core.queue import enqueue
 from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 
 from ..imports.ctf import CtfContact, CtfFile, CtfPupil, SchoolRef, parse_ctf
-from ..imports.marks_csv import parse_marks_csv
+from ..imports.marks_csv import CsvRegister, parse_marks_csv
 from ..imports.report import Counts, ErrorList, ImportReport
 from ..mark_problems import import_mark_problems
 from ..models import ImportBatch, ImportDiscrepancy, RegisterYear
-from ..years import empty_marks, mark_index, year_label
+from ..years import (
+    Session,
+    date_at,
+    mark_index,
+    session_at,
+    year_end,
+    year_label,
+    year_start,
+)
 from .calendars import school_days_refresh
 from .import_ownership import (
     ImportScope,
@@ -196,19 +205,22 @@ def import_file_run(
     """Import a file from disk (the import_ctf and import_marks commands), recorded
     as a batch like an upload so that its report and the history of replaced
     marks say where they came from. The file itself is not copied."""
-    data = path.read_bytes()
-    batch = ImportBatch.unscoped.create(
-        kind=kind,
-        school=school,
-        local_authority=local_authority,
-        uploaded_by=None,
-        original_name=path.name[:255],
-        sha256=hashlib.sha256(data).hexdigest(),
-        options=dict(options or {}),
-        status=ImportBatch.Status.RUNNING,
-        started_at=timezone.now(),
-    )
-    return batch, import_batch_execute(batch=batch, source=data, acting_user=None)
+    with path.open("rb") as handle:
+        # Streamed: a marks file is read a line at a time, never held whole.
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        handle.seek(0)
+        batch = ImportBatch.unscoped.create(
+            kind=kind,
+            school=school,
+            local_authority=local_authority,
+            uploaded_by=None,
+            original_name=path.name[:255],
+            sha256=digest,
+            options=dict(options or {}),
+            status=ImportBatch.Status.RUNNING,
+            started_at=timezone.now(),
+        )
+        return batch, import_batch_execute(batch=batch, source=handle, acting_user=None)
 
 
 def import_batch_run(*, batch_id: int) -> ImportReport:
@@ -224,12 +236,12 @@ def import_batch_run(*, batch_id: int) -> ImportReport:
         logger.info("Import batch %s is %s; not run again", batch_id, batch.status)
         return ImportReport.from_json(batch.report)
     try:
-        with batch.file.open("rb") as handle:
-            data = handle.read()
+        handle = batch.file.open("rb")
     except OSError:
         logger.exception("Import batch %s: the stored file cannot be read", batch_id)
         return _batch_finish(batch, _service_failure("the uploaded file could not be read"))
-    return import_batch_execute(batch=batch, source=data, acting_user=batch.uploaded_by)
+    with handle:
+        return import_batch_execute(batch=batch, source=handle, acting_user=batch.uploaded_by)
 
 
 def import_batch_execute(
@@ -1058,20 +1070,18 @@ def marks_csv_import(
     Every pupil must already be known (by UPN) and on the school's roll on the
     date of each mark."""
     progress = _Progress(on_progress)
-    data = _read(source)
     progress(5)
     parsed = parse_marks_csv(
-        data,
+        source,
         columns=columns,
         academic_year=academic_year,
-        on_row=lambda line, lines: progress(5 + 45 * line // max(lines, 1)),
+        on_row=lambda done, total: progress(5 + 45 * done // max(total, 1)),
     )
     if parsed.errors or parsed.academic_year is None:
         return ImportReport.failed(parsed.errors)
     year = parsed.academic_year
 
-    errors = ErrorList()
-    upns = sorted({mark.upn for mark in parsed.marks})
+    upns = list(parsed.registers)
     pupil_ids: dict[str, int] = {
         upn: pk
         for chunk in _chunks(upns)
@@ -1081,33 +1091,7 @@ def marks_csv_import(
     for chunk in _chunks(sorted(pupil_ids.values())):
         for enrolment in Enrolment.unscoped.filter(pupil_id__in=chunk, school=school):
             enrolments[enrolment.pupil_id].append(enrolment)
-    incoming: dict[int, tuple[list[str], dict[str, str]]] = {}
-    for mark in parsed.marks:
-        place = f"Line {mark.line}"
-        pupil_id = pupil_ids.get(mark.upn)
-        if pupil_id is None:
-            errors.add(
-                place,
-                "no pupil with this UPN is known: import the pupil's Common Transfer File first",
-                upn=mark.upn,
-                date=mark.date,
-                session=mark.session,
-            )
-            continue
-        if not any(_covers(e, mark.date) for e in enrolments[pupil_id]):
-            errors.add(
-                place,
-                f"pupil {mark.upn} is not on roll at {school.name} on {mark.date.isoformat()}",
-                upn=mark.upn,
-                date=mark.date,
-                session=mark.session,
-            )
-            continue
-        chars, originals = incoming.setdefault(pupil_id, (list(empty_marks(year)), {}))
-        position = mark_index(mark.date, mark.session)
-        chars[position] = mark.char
-        if mark.original:
-            originals[str(position)] = mark.original
+    errors = _marks_csv_roll_errors(parsed.registers, pupil_ids, enrolments, school, year)
     if errors:
         return ImportReport.failed(errors)
     upn_of = {pk: upn for upn, pk in pupil_ids.items()}
@@ -1117,8 +1101,10 @@ def marks_csv_import(
     with transaction.atomic():
         result = registers_merge(
             incoming=[
-                IncomingRegister(pupil_id, school.pk, year, "".join(chars), originals)
-                for pupil_id, (chars, originals) in incoming.items()
+                IncomingRegister(
+                    pupil_ids[upn], school.pk, year, register.marks, register.originals
+                )
+                for upn, register in parsed.registers.items()
             ],
             batch=batch,
         )
@@ -1145,8 +1131,71 @@ def marks_csv_import(
     return ImportReport(counts=counts, warnings=problems)
 
 
-def _covers(enrolment: Enrolment, day: dt.date) -> bool:
-    return enrolment.start <= day and (enrolment.end is None or day <= enrolment.end)
+def _marks_csv_roll_errors(
+    registers: Mapping[str, CsvRegister],
+    pupil_ids: Mapping[str, int],
+    enrolments: Mapping[int, list[Enrolment]],
+    school: School,
+    year: int,
+) -> ErrorList:
+    """A mark for a pupil nobody knows, or on a day the pupil was not on the
+    school's roll: one error per line, the earliest lines first."""
+
+    def found() -> Iterator[tuple[int, str, str, dt.date, Session]]:
+        for upn, register in registers.items():
+            pupil_id = pupil_ids.get(upn)
+            if pupil_id is None:
+                reason = (
+                    "no pupil with this UPN is known: import the pupil's Common Transfer File first"
+                )
+                for position in register.marked_positions():
+                    yield register.lines[position], reason, upn, *_session_of(year, position)
+                continue
+            on_roll = _positions_on_roll(enrolments.get(pupil_id, []), year)
+            for position in register.marked_positions():
+                if position not in on_roll:
+                    day, session = _session_of(year, position)
+                    reason = f"pupil {upn} is not on roll at {school.name} on {day.isoformat()}"
+                    yield register.lines[position], reason, upn, day, session
+
+    errors = ErrorList()
+    # Every error is counted; only the earliest lines are kept to show, in a
+    # heap keyed on the negated line so its top is the latest line kept.
+    total = 0
+    earliest: list[tuple[int, str, str, dt.date, Session]] = []
+    for item in found():
+        total += 1
+        if len(earliest) < errors.limit:
+            heapq.heappush(earliest, (-item[0], *item[1:]))
+        elif -earliest[0][0] > item[0]:
+            heapq.heapreplace(earliest, (-item[0], *item[1:]))
+    for negative_line, reason, upn, day, session in sorted(earliest, key=lambda e: -e[0]):
+        errors.add(f"Line {-negative_line}", reason, upn=upn, date=day, session=session)
+    errors.not_shown += total - len(earliest)
+    return errors
+
+
+def _session_of(year: int, position: int) -> tuple[dt.date, Session]:
+    return date_at(year, position), session_at(position)
+
+
+def _positions_on_roll(enrolments: list[Enrolment], year: int) -> range | set[int]:
+    """The positions in `year`'s marks of the sessions the pupil was on roll."""
+    first_day, last_day = year_start(year), year_end(year)
+    spans = [
+        (max(e.start, first_day), min(e.end or last_day, last_day))
+        for e in enrolments
+        if e.start <= last_day and (e.end is None or e.end >= first_day)
+    ]
+    spans = [(start, end) for start, end in spans if start <= end]
+    if len(spans) == 1:
+        start, end = spans[0]
+        return range(mark_index(start, "AM"), mark_index(end, "PM") + 1)
+    return {
+        position
+        for start, end in spans
+        for position in range(mark_index(start, "AM"), mark_index(end, "PM") + 1)
+    }
 
 
 # Helpers ------------------------------------------------------------------------
