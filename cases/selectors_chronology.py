@@ -16,6 +16,7 @@ from attendance.loading import pupil_data
 from core.dates import today as today_in_england
 from core.scoping import get_for_user_or_404
 
+from .hooks import chronology_items
 from .models import (
     ActionPlan,
     AttendanceCase,
@@ -44,6 +45,7 @@ KINDS = {
     "support": "Barriers and support",
     "plan": "Plan and reviews",
     "timetable": "Part-time timetables",
+    "notice": "Notices and referrals",
     "attendance": "Attendance each week",
     "history": "Dates changed by the product",
 }
@@ -252,6 +254,13 @@ def case_chronology(
                     page + "#timetables",
                 )
             )
+    if "notice" in wanted:
+        # Recorded by the apps above (notices), through cases.hooks.
+        for items in chronology_items(case, day):
+            entries += [
+                Entry(item.date, "notice", item.title, item.detail, item.who, item.url)
+                for item in items
+            ]
     if "attendance" in wanted:
         entries += _weekly_attendance(case, day)
     if "history" in wanted:

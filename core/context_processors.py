@@ -1,5 +1,6 @@
 from typing import Any
 
+import rules
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -28,4 +29,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     section = next((name for prefix, name in _SECTIONS if path.startswith(prefix)), "")
     if path == "/":
         section = "home"
-    return {"nav_section": section}
+    return {
+        "nav_section": section,
+        # Asked of the rules alone: `perms` would fall through to Django's
+        # ModelBackend for everyone else and cost two queries on every page.
+        "nav_la_figures": rules.has_perm("notices.view_la_figures", getattr(request, "user", None)),
+    }

@@ -29,7 +29,7 @@ from pathway.models import PathwayEvaluation
 from pathway.rules import context_load
 from pupils.models import PupilCarer
 
-from .models import NoticeToImprove
+from .models import NoticeToImprove, ParentsToldOfReferral
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 
@@ -78,9 +78,15 @@ def _attendance(
     }
 
 
-def _marks_since(registers: list[fig.Register], first: dt.date, last: dt.date) -> dict[str, Any]:
-    """Counts and every session's code from `first` to `last` (the days since the notice)."""
-    counts = fig.counts_between(registers, first, last) if first <= last else fig.Counts()
+def _marks_since(
+    registers: list[fig.Register], first: dt.date, last: dt.date
+) -> dict[str, Any] | None:
+    """Counts and every session's code from `first` to `last` (the days since
+    the notice); None when there is no day in between (a referral on the day
+    of issue), so that no empty or inverted range is ever printed."""
+    if first > last:
+        return None
+    counts = fig.counts_between(registers, first, last)
     by_date: list[dict[str, str]] = []
     day = first
     while day <= last:
@@ -104,6 +110,40 @@ def _marks_since(registers: list[fig.Register], first: dt.date, last: dt.date) -
         "authorised": counts.authorised,
         "unauthorised": counts.unauthorised,
         "sessions": by_date,
+    }
+
+
+def _notice(notice: NoticeToImprove, recipients: list[PupilCarer], day: dt.date) -> dict[str, Any]:
+    """The notice as it stood on `day`: the facts fixed at issue as stored with
+    it, and only what was recorded by `day` (an outcome or a telling dated
+    later is left out). The period "ended" only once `day` is past its end."""
+    outcome_known = notice.outcome and notice.outcome_on is not None and notice.outcome_on <= day
+    told = ParentsToldOfReferral.unscoped.filter(notice=notice, told_on__lte=day).first()
+    return {
+        "issued_on": _iso(notice.issued_on),
+        "period_ends_on": _iso(notice.period_ends_on),
+        "period_ended": day > notice.period_ends_on,
+        "threshold_at_issue": None
+        if not notice.threshold_known
+        else {
+            "sessions": notice.threshold_sessions,
+            "window_weeks": notice.threshold_window_weeks,
+            "as_at": _iso(notice.threshold_as_at),
+        },
+        "support_relied_on": notice.support_relied_on,
+        "parents_told": None
+        if told is None
+        else {
+            "told_on": _iso(told.told_on),
+            "method": told.get_method_display(),
+            "told_by": told.told_by,
+        },
+        "recipients": _carer_names(recipients),
+        "sufficient_improvement": notice.sufficient_improvement,
+        "consequence": notice.consequence,
+        "outcome": notice.get_outcome_display() if outcome_known else "",
+        "outcome_on": _iso(notice.outcome_on) if outcome_known else None,
+        "outcome_note": notice.outcome_note if outcome_known else "",
     }
 
 
@@ -248,16 +288,7 @@ def bundle_build(
                 for r in ctx.reviews
             ],
         },
-        "notice": {
-            "issued_on": _iso(notice.issued_on),
-            "parents_informed_on": _iso(notice.parents_informed_on),
-            "period_ends_on": _iso(notice.period_ends_on),
-            "recipients": _carer_names(recipients),
-            "sufficient_improvement": notice.sufficient_improvement,
-            "consequence": notice.consequence,
-            "outcome": notice.get_outcome_display(),
-            "outcome_note": notice.outcome_note,
-        },
+        "notice": _notice(notice, recipients, day),
         "marks_since_notice": _marks_since(ctx.registers, first_after_notice, day),
         "engagement": None
         if latest_assessment is None

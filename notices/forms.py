@@ -12,7 +12,7 @@ from django import forms
 from core.forms import GovDateField
 from pupils.models import PupilCarer
 
-from .models import NoticeToImprove
+from .models import NoticeToImprove, ParentsToldOfReferral
 
 TEXT_LIMIT = 2000
 
@@ -68,8 +68,18 @@ class NoticeIssueForm(forms.Form):
         "engaging. The Local Authority sees this reason.",
     )
 
-    def __init__(self, *args: Any, carers: Sequence[PupilCarer], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        carers: Sequence[PupilCarer],
+        backdate_school_days: int = 5,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["issued_on"].help_text = (
+            "The day the notice is given or sent to the parents: today, or a school day up to "
+            f"{backdate_school_days} school days ago. For example, 2 2 2026"
+        )
         field = self.fields["recipients"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
         field.choices = [
@@ -91,8 +101,9 @@ class NoticeOutcomeForm(forms.Form):
             Choice(
                 NoticeToImprove.Outcome.NOT_IMPROVED.value,
                 "No, not sufficient improvement",
-                hint="After the period, or earlier when unauthorised absence has continued "
-                "during it. A referral for legal intervention may follow.",
+                hint="After the period; earlier only when there has been unauthorised absence "
+                "since the notice, or the parents have since been assessed as not engaging. A "
+                "referral for legal intervention may follow.",
             ),
         ],
         widget=forms.RadioSelect,
@@ -107,4 +118,24 @@ class NoticeOutcomeForm(forms.Form):
         "What the decision is based on",
         help_text="The attendance over the period and any unauthorised absence, with dates.",
         error_messages={"required": "Enter what the decision is based on"},
+    )
+
+
+class ParentsToldForm(forms.Form):
+    told_on = GovDateField(
+        label="When were the parents told that a referral will be made?",
+        what="the date the parents were told",
+        help_text="The referral is due within 15 school days of this day. For example, 24 3 2026",
+    )
+    method = forms.ChoiceField(
+        label="How were they told?",
+        choices=ParentsToldOfReferral.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how the parents were told"},
+    )
+    told_by = forms.CharField(
+        label="Who told them?",
+        max_length=200,
+        help_text="Name and job title",
+        error_messages={"required": "Enter who told the parents"},
     )

@@ -28,12 +28,8 @@ def _text(label: str, *, required: bool = False, **kwargs: Any) -> forms.CharFie
 class SubmitForm(forms.Form):
     early_referral_reason = _text(
         "Reason for referring before the improvement period ends (if it has not ended)",
-        help_text="The unauthorised absence since the notice, with dates. The LA sees this.",
-    )
-    override_reason = _text(
-        "Reason for referring although the parents are engaging (if they are)",
-        help_text="Only when the latest engagement assessment says the parents are engaging. "
-        "The LA sees this.",
+        help_text="The unauthorised absence since the notice, with dates, or the assessment "
+        "that the parents are not engaging. The LA sees this.",
     )
 
 

@@ -60,6 +60,49 @@ def unauthorised_sessions(
     return sorted(found, key=lambda o: (o.day, o.session != "morning"))
 
 
+@dataclass(frozen=True)
+class OfferInLetter:
+    """A support offer as the letter lists it: as it stood when the notice was issued."""
+
+    what: str
+    provider: str
+    offered_on: dt.date
+    outcome: str
+    outcome_label: str
+    outcome_on: dt.date | None
+
+
+def offers_relied_on(notice: NoticeToImprove) -> list[OfferInLetter]:
+    """The support offers the notice's check relied on, stored with it at issue,
+    so the letter lists the same support as the check. A notice issued before
+    that was stored lists the offers dated on or before its issue date."""
+    if notice.support_relied_on is not None:
+        return [
+            OfferInLetter(
+                what=o["what"],
+                provider=o["provider"],
+                offered_on=dt.date.fromisoformat(o["offered_on"]),
+                outcome=o["outcome"],
+                outcome_label=o["outcome_label"],
+                outcome_on=dt.date.fromisoformat(o["outcome_on"]) if o["outcome_on"] else None,
+            )
+            for o in notice.support_relied_on
+        ]
+    return [
+        OfferInLetter(
+            what=o.what,
+            provider=o.get_provider_display(),
+            offered_on=o.offered_on,
+            outcome=o.outcome,
+            outcome_label=o.get_outcome_display(),
+            outcome_on=o.outcome_on if o.outcome_on and o.outcome_on <= notice.issued_on else None,
+        )
+        for o in SupportOffer.unscoped.filter(
+            case_id=notice.case_id, offered_on__lte=notice.issued_on
+        ).order_by("offered_on", "pk")
+    ]
+
+
 def letter_context(notice: NoticeToImprove, recipient: PupilCarer) -> dict[str, Any]:
     """Everything the letter shows, as at the day the notice was issued."""
     case = notice.case
@@ -76,9 +119,7 @@ def letter_context(notice: NoticeToImprove, recipient: PupilCarer) -> dict[str, 
         .order_by("held_on", "sequence")
         if m.invited_count
     ]
-    offers = list(
-        SupportOffer.unscoped.filter(case=case, offered_on__lte=as_at).order_by("offered_on", "pk")
-    )
+    offers = offers_relied_on(notice)
     return {
         "notice": notice,
         "case": case,

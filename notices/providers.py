@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cases.models import AttendanceCase
-from pathway.hooks import NoticeOnFile
+from django.urls import reverse
 
-from .models import NoticeToImprove
+from cases.hooks import ChronologyItem
+from cases.models import AttendanceCase
+from pathway.hooks import NoticeOnFile, ThresholdAtIssue
+
+from .models import NoticeToImprove, ParentsToldOfReferral
 
 _IMPROVED: dict[str, bool | None] = {
     NoticeToImprove.Outcome.IMPROVED: True,
@@ -18,18 +21,81 @@ _IMPROVED: dict[str, bool | None] = {
 
 def latest_notice(case: AttendanceCase, day: dt.date) -> NoticeOnFile | None:
     """For the pathway's referral rules: the case's notice most recently issued
-    on or before `day` (one query)."""
+    on or before `day`, as it stood on `day` (one query)."""
     notice = (
         NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day)
+        .select_related("parents_told")
         .order_by("-issued_on", "-pk")
         .first()
     )
     if notice is None:
         return None
+    # An outcome or a telling dated after `day` was not on record on `day`.
+    outcome_known = notice.outcome_on is not None and notice.outcome_on <= day
+    try:
+        told: ParentsToldOfReferral | None = notice.parents_told
+    except ParentsToldOfReferral.DoesNotExist:
+        told = None
+    threshold = None
+    if (
+        notice.threshold_sessions is not None
+        and notice.threshold_window_weeks is not None
+        and notice.threshold_as_at is not None
+    ):
+        threshold = ThresholdAtIssue(
+            notice.threshold_sessions, notice.threshold_window_weeks, notice.threshold_as_at
+        )
     return NoticeOnFile(
         issued_on=notice.issued_on,
-        parents_informed_on=notice.parents_informed_on,
         period_ends_on=notice.period_ends_on,
-        improved=_IMPROVED.get(notice.outcome),
-        outcome_on=notice.outcome_on,
+        improved=_IMPROVED.get(notice.outcome) if outcome_known else None,
+        outcome_on=notice.outcome_on if outcome_known else None,
+        threshold=threshold,
+        parents_told_on=told.told_on if told is not None and told.told_on <= day else None,
     )
+
+
+def chronology_items(case: AttendanceCase, day: dt.date) -> list[ChronologyItem]:
+    """For the case chronology: each notice issued, its outcome and the parents
+    being told of the referral, dated on or before `day` (one query)."""
+    page = reverse("cases:case_detail", args=[case.pk]) + "#notice-to-improve"
+    items: list[ChronologyItem] = []
+    notices = NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day).select_related(
+        "issued_by", "parents_told"
+    )
+    for notice in notices:
+        items.append(
+            ChronologyItem(
+                notice.issued_on,
+                "Notice to Improve issued",
+                f"Improvement period until {notice.period_ends_on.day} "
+                f"{notice.period_ends_on:%B %Y}",
+                notice.issued_by.full_name,
+                page,
+            )
+        )
+        if notice.outcome and notice.outcome_on is not None and notice.outcome_on <= day:
+            items.append(
+                ChronologyItem(
+                    notice.outcome_on,
+                    f"Notice to Improve outcome: {notice.get_outcome_display()}",
+                    notice.outcome_note,
+                    "",
+                    page,
+                )
+            )
+        try:
+            told: ParentsToldOfReferral | None = notice.parents_told
+        except ParentsToldOfReferral.DoesNotExist:
+            told = None
+        if told is not None and told.told_on <= day:
+            items.append(
+                ChronologyItem(
+                    told.told_on,
+                    "Parents told that a referral will be made",
+                    told.get_method_display(),
+                    told.told_by,
+                    page,
+                )
+            )
+    return items

@@ -26,7 +26,7 @@ from core.scoping import get_for_user_or_404
 from pathway.rules import Evaluation, context_load, run
 from pupils.models import PupilCarer
 
-from .models import LegalReferral, NoticeToImprove
+from .models import LegalReferral, NoticeToImprove, ParentsToldOfReferral
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -132,7 +132,7 @@ def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
     while one is running."""
     notices = list(
         NoticeToImprove.unscoped.filter(case=case)
-        .select_related("issued_by")
+        .select_related("issued_by", "parents_told")
         .prefetch_related(
             Prefetch("recipients", queryset=PupilCarer.unscoped.select_related("carer"))
         )
@@ -144,6 +144,15 @@ def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
         left = calendar.count_between(case.school_id, day, running.period_ends_on)
         estimated = calendar.any_estimated(case.school_id, day, running.period_ends_on)
     return CaseNotices(notices, running, left, estimated)
+
+
+def notice_parents_told(notice: NoticeToImprove) -> ParentsToldOfReferral | None:
+    """The record of the parents being told of the referral, if any (read
+    from `select_related("parents_told")` where the caller did that)."""
+    try:
+        return notice.parents_told
+    except ParentsToldOfReferral.DoesNotExist:
+        return None
 
 
 def notice_for_user(*, user: User, notice_id: int) -> NoticeToImprove:

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("review/", views.review, name="review"),
     path("cases/<int:case_id>/issue/", views.notice_new, name="notice_new"),
     path("<int:notice_id>/outcome/", views.notice_outcome, name="notice_outcome"),
+    path("<int:notice_id>/parents-told/", views.parents_told, name="parents_told"),
     path(
         "<int:notice_id>/letter/<int:recipient_id>.pdf",
         views.letter,

@@ -19,16 +19,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases.views.section import CaseFormPage
 from core.dates import today
 from core.http import acting_user
+from pathway.models import settings_for
 from pathway.services import readiness_for
 
-from .forms import DEFAULT_CONSEQUENCE, NoticeIssueForm, NoticeOutcomeForm
+from .forms import DEFAULT_CONSEQUENCE, NoticeIssueForm, NoticeOutcomeForm, ParentsToldForm
 from .letters import letter_pdf
-from .selectors import notice_for_user, notices_in_review
+from .selectors import notice_for_user, notice_parents_told, notices_in_review
 from .services.notices import (
     correspondence_recipients,
     may_issue,
     notice_issue,
     notice_outcome_record,
+    parents_told_record,
     running_notice,
 )
 
@@ -50,6 +52,9 @@ def notice_new(request: HttpRequest, case_id: int) -> HttpResponse:
     form = NoticeIssueForm(
         request.POST or None,
         carers=carers,
+        backdate_school_days=settings_for(
+            page.case.school.local_authority_id
+        ).notice_backdate_school_days,
         initial={
             "issued_on": today(),
             "recipients": [link.pk for link in carers],
@@ -100,6 +105,36 @@ def notice_outcome(request: HttpRequest, notice_id: int) -> HttpResponse:
         return page.saved("Outcome of the Notice to Improve recorded.")
 
     return page.handle(form, save, "notices/outcome_form.html", {"notice": notice})
+
+
+@require_http_methods(["GET", "POST"])
+def parents_told(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Record the day the parents were told that a referral will be made."""
+    user = acting_user(request)
+    notice = notice_for_user(user=user, notice_id=notice_id)
+    page = CaseFormPage.open(request, notice.case_id, section=SECTION)
+    if not may_issue(user):
+        raise PermissionDenied(
+            "Only the school's attendance lead or DSL can record that the parents were told."
+        )
+    if notice_parents_told(notice) is not None:
+        return page.refuse("The day the parents were told of the referral is already recorded.")
+    form = ParentsToldForm(request.POST or None, initial={"told_on": today()})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        told = parents_told_record(
+            acting_user=user,
+            notice_id=notice.pk,
+            told_on=data["told_on"],
+            method=data["method"],
+            told_by=data["told_by"],
+        )
+        return page.saved(
+            f"Recorded that the parents were told on {told.told_on.day} "
+            f"{told.told_on:%B %Y} that a referral will be made."
+        )
+
+    return page.handle(form, save, "notices/parents_told_form.html", {"notice": notice})
 
 
 @require_GET

@@ -12,6 +12,10 @@ one rule that reads more is the referral deadline: it counts school days with
 `school_days_after`, the same calendar the notice's period was fixed from (one
 query, plus a year's computation where the school days are not stored).
 
+A verdict as at a day reads only what was on record that day: the context
+holds the records dated on or before it, and the latest notice as it stood
+(its outcome and the parents being told of the referral only if dated by then).
+
 `evaluate` runs every rule of a set and returns every check, not the first
 failure, so a page can list everything missing.
 
@@ -100,6 +104,10 @@ class Evaluation:
     day: dt.date
     allowed: bool
     checks: list[Check]
+    # What the rules read, for a caller that stores facts beside its action
+    # (the notice's threshold and support at issue); not part of the verdict.
+    figures: fig.Figures | None = field(default=None, compare=False, repr=False)
+    offers: list[SupportOffer] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def warnings(self) -> list[Check]:
@@ -198,10 +206,13 @@ def context_load(
         registers=data.registers,
         meetings=meetings,
         invited=invited,
-        voices=list(case.voices.all()),
-        barriers=list(case.barriers.all()),
-        offers=list(case.offers.all()),
-        assessments=list(case.engagement_assessments.all()),
+        # Only what was on record on `day` (rule A4: a verdict as at a day reads
+        # the records dated on or before it). Filtered in Python so that the
+        # case page's prefetched records are reused.
+        voices=[v for v in case.voices.all() if v.gathered_on <= day],
+        barriers=[b for b in case.barriers.all() if b.identified_on <= day],
+        offers=[o for o in case.offers.all() if o.offered_on <= day],
+        assessments=[a for a in case.engagement_assessments.all() if a.assessed_on <= day],
         plan=plan,
         actions=list(plan.actions.all()) if plan else [],
         reviews=list(plan.reviews.all()) if plan else [],
@@ -286,6 +297,45 @@ class NationalThresholdMet(Rule):
         return Verdict(
             False,
             [Evidence(label, ctx.attendance_url)],
+            f"{label}; the threshold is {fig.NATIONAL_THRESHOLD_SESSIONS}",
+        )
+
+
+class ThresholdMetAtNotice(Rule):
+    """The pupil had at least 10 sessions of unauthorised absence in a rolling
+    period of 10 school weeks when the Notice to Improve was issued"""
+
+    key = "threshold_at_notice"
+
+    def check(self, ctx: Context) -> Verdict:
+        # The referral follows the notice: what matters is the threshold met
+        # when it was issued, stored with it, not the rolling count on the
+        # referral day (absence during the period would otherwise fall out of
+        # the window and block the referral although it continued).
+        notice = ctx.notice
+        if notice is None:
+            return Verdict(False, [], "No Notice to Improve has been issued")
+        threshold = notice.threshold
+        url = ctx.case_url("notice-to-improve")
+        if threshold is None:
+            return Verdict(
+                False,
+                [],
+                "The unauthorised absence when the notice was issued on "
+                f"{long_date(notice.issued_on)} is not on record: check the registers as at "
+                "that day with the Local Authority before referring",
+            )
+        count = threshold.sessions
+        label = (
+            f"{count} unauthorised session{'s' if count != 1 else ''} in the "
+            f"{threshold.window_weeks} school weeks to {long_date(threshold.as_at)}, when the "
+            "notice was issued"
+        )
+        if count >= fig.NATIONAL_THRESHOLD_SESSIONS:
+            return Verdict(True, [Evidence(label, url)])
+        return Verdict(
+            False,
+            [Evidence(label, url)],
             f"{label}; the threshold is {fig.NATIONAL_THRESHOLD_SESSIONS}",
         )
 
@@ -471,6 +521,47 @@ class ParentsNotEngaging(Rule):
         )
 
 
+def latest_assessment(ctx: Context) -> EngagementAssessment | None:
+    assessments = [a for a in ctx.assessments if a.assessed_on <= ctx.day]
+    return max(assessments, key=lambda a: (a.assessed_on, a.pk), default=None)
+
+
+class ParentsAssessedNotEngaging(Rule):
+    """The parents have been assessed as not engaging with support"""
+
+    key = "parents_assessed_not_engaging"
+
+    def check(self, ctx: Context) -> Verdict:
+        # A referral only "once all avenues of support have been exhausted and
+        # parents are not engaging": the latest assessment must say so. No
+        # assessment, or "partly engaging", is not enough, and the reasoned
+        # override for engaging parents is the Notice to Improve's only.
+        latest = latest_assessment(ctx)
+        if latest is None:
+            return Verdict(
+                False,
+                [],
+                "No engagement assessment yet: a referral needs the latest assessment to say "
+                "the parents are not engaging",
+            )
+        evidence = [
+            Evidence(
+                f"Assessed {long_date(latest.assessed_on)}: "
+                f"{_lower_first(latest.get_level_display())}",
+                ctx.case_url("engagement-heading"),
+            )
+        ]
+        if latest.level == EngagementAssessment.Level.NOT_ENGAGING:
+            return Verdict(True, evidence)
+        return Verdict(
+            False,
+            evidence,
+            f"The latest engagement assessment ({long_date(latest.assessed_on)}) says the "
+            f"parents are {_lower_first(latest.get_level_display())}: a referral needs them "
+            "assessed as not engaging",
+        )
+
+
 class NoticeIssued(Rule):
     """A Notice to Improve has been issued"""
 
@@ -490,9 +581,62 @@ class NoticeIssued(Rule):
         )
 
 
+def early_referral_grounds(
+    *,
+    registers: list[fig.Register],
+    assessments: Sequence[EngagementAssessment],
+    issued_on: dt.date,
+    day: dt.date,
+    attendance_url: str = "",
+    engagement_url: str = "",
+) -> list[Evidence]:
+    """What allows acting before the improvement period ends (rule A4):
+    unauthorised sessions recorded after the notice was issued, up to `day`,
+    or an assessment made after the notice, the latest on or before `day`,
+    that the parents are not engaging. Empty when there is neither."""
+    grounds: list[Evidence] = []
+    first = issued_on + dt.timedelta(days=1)
+    sessions = fig.unauthorised_between(registers, first, day) if first <= day else 0
+    if sessions:
+        grounds.append(
+            Evidence(
+                f"{sessions} unauthorised session{'s' if sessions != 1 else ''} since the "
+                f"notice was issued on {long_date(issued_on)}",
+                attendance_url,
+            )
+        )
+    dated = [a for a in assessments if a.assessed_on <= day]
+    latest = max(dated, key=lambda a: (a.assessed_on, a.pk), default=None)
+    if (
+        latest is not None
+        and latest.assessed_on > issued_on
+        and latest.level == EngagementAssessment.Level.NOT_ENGAGING
+    ):
+        grounds.append(
+            Evidence(
+                f"Assessed {long_date(latest.assessed_on)}, after the notice: not engaging",
+                engagement_url,
+            )
+        )
+    return grounds
+
+
+def early_referral_grounds_for(
+    case: AttendanceCase, *, issued_on: dt.date, day: dt.date
+) -> list[Evidence]:
+    """`early_referral_grounds` for a case the caller has found (the notice's
+    outcome service), loading its registers and assessments as at `day`."""
+    data = pupil_data(case.pupil_id, day)
+    assessments = list(EngagementAssessment.unscoped.filter(case=case, assessed_on__lte=day))
+    return early_referral_grounds(
+        registers=data.registers, assessments=assessments, issued_on=issued_on, day=day
+    )
+
+
 class NoticeNotHeeded(Rule):
-    """The improvement period has ended without sufficient improvement, or
-    unauthorised absence has continued during it"""
+    """The improvement period has ended with an outcome of not sufficient
+    improvement, or, before it ends, unauthorised absence has continued or the
+    parents are not engaging and a reason for referring early is recorded"""
 
     key = "notice_not_heeded"
 
@@ -508,51 +652,55 @@ class NoticeNotHeeded(Rule):
                 [],
                 f"The notice's outcome{when} is sufficient improvement: back to support",
             )
-        if notice.improved is False:
-            when = f" on {long_date(notice.outcome_on)}" if notice.outcome_on else ""
-            return Verdict(True, [Evidence(f"Not sufficient improvement, recorded{when}", url)])
-        if ctx.day > notice.period_ends_on:
-            return Verdict(
-                True,
-                [
-                    Evidence(
-                        f"The improvement period ended on {long_date(notice.period_ends_on)}", url
-                    )
-                ],
-            )
-        # Still inside the period: an early referral needs unauthorised absence
-        # since the notice, and a reason.
-        first = notice.issued_on + dt.timedelta(days=1)
-        sessions = (
-            fig.unauthorised_between(ctx.registers, first, ctx.day) if first <= ctx.day else 0
-        )
         ends = long_date(notice.period_ends_on)
-        if not sessions:
+        outcome = (
+            Evidence(f"Not sufficient improvement, recorded on {long_date(notice.outcome_on)}", url)
+            if notice.improved is False and notice.outcome_on is not None
+            else None
+        )
+        if ctx.day > notice.period_ends_on:
+            # The period is over: only a recorded outcome says it was not heeded
+            # (full attendance with no outcome recorded is not a failure).
+            if outcome is not None:
+                return Verdict(True, [outcome])
             return Verdict(
                 False,
                 [],
-                f"The improvement period runs until {ends}, and there has been no unauthorised "
-                "absence since the notice was issued",
+                f"The improvement period ended on {ends}: record its outcome (not sufficient "
+                "improvement) before referring",
             )
-        absence = Evidence(
-            f"{sessions} unauthorised session{'s' if sessions != 1 else ''} since the notice "
-            f"was issued on {long_date(notice.issued_on)}",
-            ctx.attendance_url,
+        # Still inside the period: an early referral needs grounds and a reason.
+        grounds = early_referral_grounds(
+            registers=ctx.registers,
+            assessments=ctx.assessments,
+            issued_on=notice.issued_on,
+            day=ctx.day,
+            attendance_url=ctx.attendance_url,
+            engagement_url=ctx.case_url("engagement-heading"),
         )
+        evidence = [*grounds, *([outcome] if outcome else [])]
+        if not grounds:
+            return Verdict(
+                False,
+                evidence,
+                f"The improvement period runs until {ends}, and since the notice was issued on "
+                f"{long_date(notice.issued_on)} there has been no unauthorised absence and no "
+                "assessment that the parents are not engaging",
+            )
         if ctx.early_referral_reason:
             return Verdict(
-                True, [absence, Evidence(f"Reason recorded: {ctx.early_referral_reason}", "")]
+                True, [*evidence, Evidence(f"Reason recorded: {ctx.early_referral_reason}", "")]
             )
         return Verdict(
             False,
-            [absence],
-            f"The improvement period runs until {ends}: to refer early because of the "
-            "continued absence, record a reason",
+            evidence,
+            f"The improvement period runs until {ends}: to refer early, record a reason",
         )
 
 
 class ReferralOnTime(Rule):
-    """The referral is made within {days} school days of informing the parents"""
+    """The referral is made within {days} school days of telling the parents that
+    a referral will be made"""
 
     key = "referral_on_time"
     blocking = False
@@ -561,16 +709,24 @@ class ReferralOnTime(Rule):
         return self.title.format(days=ctx.settings.referral_within_school_days)
 
     def check(self, ctx: Context) -> Verdict:
+        # Norfolk's referral steps: the parents are told that a referral will be
+        # made, and it is made within 15 school days of that, not of the notice.
         notice = ctx.notice
         if notice is None:
             return Verdict(False, [], "No Notice to Improve has been issued")
         days = ctx.settings.referral_within_school_days
-        due = school_days_after(
-            school_id=ctx.case.school_id, day=notice.parents_informed_on, count=days
-        )
+        told = notice.parents_told_on
+        if told is None:
+            return Verdict(
+                False,
+                [],
+                "Record the day the parents were told that a referral will be made: the "
+                f"referral is due within {days} school days of it",
+            )
+        due = school_days_after(school_id=ctx.case.school_id, day=told, count=days)
         evidence = [
             Evidence(
-                f"Parents informed {long_date(notice.parents_informed_on)}; "
+                f"Parents told a referral will be made on {long_date(told)}; "
                 f"referral due by {long_date(due)}",
                 ctx.case_url("notice-to-improve"),
             )
@@ -581,7 +737,7 @@ class ReferralOnTime(Rule):
             False,
             evidence,
             f"The referral was due by {long_date(due)}, {days} school days after the parents "
-            f"were informed on {long_date(notice.parents_informed_on)}",
+            f"were told on {long_date(told)}",
         )
 
 
@@ -595,9 +751,17 @@ NOTICE_TO_IMPROVE: Sequence[Rule] = (
     ParentsNotEngaging(),
 )
 
-# "All the Notice to Improve prerequisites still hold", then the notice's own.
+# "All the Notice to Improve prerequisites still hold", then the notice's own,
+# with two differences: the threshold is the one met when the notice was
+# issued, and the parents must be assessed as not engaging (no override).
 REFERRAL: Sequence[Rule] = (
-    *NOTICE_TO_IMPROVE,
+    OfCompulsorySchoolAge(),
+    ThresholdMetAtNotice(),
+    MinimumMeetingsHeld(),
+    PupilVoiceRecorded(),
+    PlanInPlace(),
+    SupportExhausted(),
+    ParentsAssessedNotEngaging(),
     NoticeIssued(),
     NoticeNotHeeded(),
     ReferralOnTime(),
@@ -626,7 +790,14 @@ def run(ctx: Context, rule_set: str) -> Evaluation:
             )
         )
     allowed = all(c.met for c in checks if c.blocking)
-    return Evaluation(rule_set=rule_set, day=ctx.day, allowed=allowed, checks=checks)
+    return Evaluation(
+        rule_set=rule_set,
+        day=ctx.day,
+        allowed=allowed,
+        checks=checks,
+        figures=ctx.figures,
+        offers=list(ctx.offers),
+    )
 
 
 def evaluate(

@@ -21,7 +21,7 @@ from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
 
 from .models import PathwayEvaluation
-from .rules import CASE_PREFETCH, Readiness, evaluate, readiness
+from .rules import CASE_PREFETCH, Evaluation, Readiness, evaluate, readiness
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -57,11 +57,34 @@ def evaluation_record(
     override_reason: str = "",
     early_referral_reason: str = "",
 ) -> PathwayEvaluation:
+    """`evaluation_record_with_verdict`, for a caller that needs only the stored row."""
+    stored, _ = evaluation_record_with_verdict(
+        acting_user=acting_user,
+        case_id=case_id,
+        rule_set=rule_set,
+        day=day,
+        override_reason=override_reason,
+        early_referral_reason=early_referral_reason,
+    )
+    return stored
+
+
+def evaluation_record_with_verdict(
+    *,
+    acting_user: User,
+    case_id: int,
+    rule_set: str,
+    day: dt.date | None = None,
+    override_reason: str = "",
+    early_referral_reason: str = "",
+) -> tuple[PathwayEvaluation, Evaluation]:
     """Evaluate a rule set and store the result, as the evidence of what the
     school saw when it acted (issuing a notice, submitting a referral).
 
     The notice and referral services call this inside their own transaction,
-    before acting, and refuse when `allowed` is false. The case is taken
+    before acting, and refuse when `allowed` is false. The in-memory verdict
+    carries the facts it read (the figures, the support offers), for what the
+    caller stores beside its action (the notice's threshold at issue). The case is taken
     through `case_for_change` (scope 404, read-only 403, closed refused) and
     locked, so nothing changes between the evaluation and the action.
     """
@@ -96,4 +119,4 @@ def evaluation_record(
             school=case.school,
             changes={"rule_set": rule_set, "day": day.isoformat(), "allowed": stored.allowed},
         )
-    return stored
+    return stored, evaluation

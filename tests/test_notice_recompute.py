@@ -34,7 +34,6 @@ def running_notice(case, *, outcome: str = "") -> NoticeToImprove:
         sufficient_improvement="No unauthorised absence",
         consequence="A referral",
         staff_contact="Ms Patel",
-        parents_informed_on=LATEST_MARK,
         outcome=outcome,
         outcome_on=LATEST_MARK if outcome else None,
     )

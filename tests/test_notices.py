@@ -96,7 +96,14 @@ def test_refused_with_what_is_missing_then_issued_when_the_rule_set_passes():
     assert latest.day == ISSUED
     assert latest.evaluated_at.date() == ISSUED
     assert made.period_ends_on == PERIOD_ENDS
-    assert made.parents_informed_on == ISSUED
+    # Fixed at issue: the threshold as measured that day (Mondays and Fridays
+    # from 5 January: 18 sessions) and the support the check relied on.
+    assert (made.threshold_sessions, made.threshold_window_weeks, made.threshold_as_at) == (
+        18,
+        10,
+        ISSUED,
+    )
+    assert [o["what"] for o in made.support_relied_on] == ["Family support sessions"]
     assert list(made.recipients.all()) == list(case.pupil.carer_links.all())
     case.refresh_from_db()
     assert case.stage == AttendanceCase.Stage.NOTICE_TO_IMPROVE

@@ -1,7 +1,8 @@
 """The notice and referral pages in a real browser, both sides: axe (WCAG 2.2
 AA) finds nothing on the school's case page with its notice and readiness
-panel, the daily review, the referral submission and detail, and on the LA's
-inbox, referral page and frozen bundle."""
+panel, the daily review, the form recording that the parents were told of the
+referral, the referral submission and detail, and on the LA's inbox, referral
+page and frozen bundle."""
 
 import datetime as dt
 
@@ -37,7 +38,8 @@ def test_the_notice_and_referral_pages_pass_axe_for_the_school_and_the_la(
         first_meeting(case)
         more_support(case)
     with frozen(dt.date(2026, 2, 2)):
-        issue(case)
+        # Not sufficient improvement, recorded once the period ended on 23 March.
+        notice = issue(case, outcome="not_improved", outcome_on=dt.date(2026, 3, 24))
     lead = case.lead_professional
     officer = UserFactory(
         la_user=True, local_authority=case.school.local_authority, email="officer@la.example.org"
@@ -47,6 +49,7 @@ def test_the_notice_and_referral_pages_pass_axe_for_the_school_and_the_la(
         for url in (
             reverse("cases:case_detail", args=[case.pk]),
             reverse("notices:review"),
+            reverse("notices:parents_told", args=[notice.pk]),
             reverse("notices:referral_submit", args=[case.pk]),
         ):
             page.goto(live_server.url + url)

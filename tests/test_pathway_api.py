@@ -144,7 +144,10 @@ def test_command_summary(case):
     call_command("pathway_check", str(case.pk), stdout=out)
     text = out.getvalue()
     assert "Notice to Improve: allowed" in text
-    assert "[WARNING] The referral is made within 15 school days of informing the parents" in text
+    assert (
+        "[WARNING] The referral is made within 15 school days of telling the parents that a "
+        "referral will be made"
+    ) in text
 
 
 def test_evaluation_record_stores_what_the_school_saw(case):

@@ -28,7 +28,7 @@ from cases.models import (
     WishesAndFeelings,
 )
 from cases.services.casework import record_create
-from notices.models import NoticeToImprove
+from notices.models import NoticeToImprove, ParentsToldOfReferral
 from pathway.models import PathwaySettings
 from pathway.rules import Check, evaluate
 
@@ -193,7 +193,11 @@ def engagement(case: AttendanceCase, level: str, on: dt.date) -> EngagementAsses
 
 
 def notice(case: AttendanceCase, issued_on: dt.date, **fields) -> NoticeToImprove:
-    """Issued directly: the notice's own service is being built elsewhere."""
+    """Issued directly, skipping the service's own checks (tests/test_notices.py
+    covers those), with the threshold stored as met at issue unless given."""
+    fields.setdefault("threshold_sessions", 12)
+    fields.setdefault("threshold_window_weeks", 10)
+    fields.setdefault("threshold_as_at", issued_on)
     return NoticeToImprove.unscoped.create(
         case=case,
         issued_on=issued_on,
@@ -202,15 +206,33 @@ def notice(case: AttendanceCase, issued_on: dt.date, **fields) -> NoticeToImprov
         sufficient_improvement="No unauthorised absence",
         consequence="A penalty notice may follow",
         staff_contact="Ms Patel",
-        parents_informed_on=issued_on,
         **fields,
     )
 
 
-def check(case: AttendanceCase, key: str, day: dt.date, rule_set="referral", **reasons) -> Check:
+def told(made: NoticeToImprove, on: dt.date) -> ParentsToldOfReferral:
+    """The parents told that a referral will be made, directly (the service's
+    own checks are in tests/test_pathway_verdicts.py)."""
+    return ParentsToldOfReferral.unscoped.create(
+        notice=made,
+        told_on=on,
+        method="letter",
+        told_by="Ms Patel, attendance lead",
+        recorded_by=made.case.lead_professional,
+    )
+
+
+def check(case: AttendanceCase, key: str, day: dt.date, rule_set="", **reasons) -> Check:
+    """One check by key: from the referral's rule set, or, for a key only the
+    Notice to Improve has (today's threshold, the engagement with its
+    override), from that one, unless `rule_set` says which."""
     case = AttendanceCase.unscoped.select_related("pupil", "school").get(pk=case.pk)
-    found = evaluate(case, rule_set=rule_set, day=day, **reasons)
-    return next(c for c in found.checks if c.key == key)
+    for name in [rule_set] if rule_set else ["referral", "notice_to_improve"]:
+        found = evaluate(case, rule_set=name, day=day, **reasons)
+        matching = [c for c in found.checks if c.key == key]
+        if matching:
+            return matching[0]
+    raise LookupError(key)
 
 
 def page(case: AttendanceCase, anchor: str) -> str:
@@ -431,16 +453,72 @@ def test_parents_engaging_blocks_unless_the_lead_records_why(case, levels, overr
         assert result.evidence[-1].label == f"Reason recorded: {override}"
 
 
+@pytest.mark.parametrize(
+    ("levels", "met", "missing"),
+    [
+        (
+            [],
+            False,
+            "No engagement assessment yet: a referral needs the latest assessment to say the "
+            "parents are not engaging",
+        ),
+        (
+            ["not_engaging", "partly"],
+            False,
+            "The latest engagement assessment (3 March 2026) says the parents are partly "
+            "engaging: a referral needs them assessed as not engaging",
+        ),
+        (["engaging", "not_engaging"], True, None),
+    ],
+)
+def test_a_referral_needs_the_parents_assessed_as_not_engaging(case, levels, met, missing):
+    """Seed 002: a referral "only once all avenues of support have been exhausted
+    and parents are not engaging"; the engaging override is the notice's only."""
+    for level, on in zip(levels, [dt.date(2026, 2, 2), dt.date(2026, 3, 3)], strict=False):
+        engagement(case, level, on)
+    result = check(case, "parents_assessed_not_engaging", DAY, override_reason="Because")
+    assert result.title == "The parents have been assessed as not engaging with support"
+    assert (result.met, result.missing) == (met, missing)
+
+
+def test_an_assessment_dated_after_the_day_judged_is_not_read(case):
+    engagement(case, "not_engaging", dt.date(2026, 3, 10))
+    assert not check(case, "parents_assessed_not_engaging", DAY).met
+
+
 # The notice (referral only) -------------------------------------------------------------
 
 
-def test_no_notice_blocks_the_referral_on_three_counts(case):
-    keys = {"notice_issued", "notice_not_heeded", "referral_on_time"}
+@pytest.mark.parametrize(("sessions", "met"), [(12, True), (9, False), (None, False)])
+def test_the_referral_checks_the_threshold_stored_at_issue(case, sessions, met):
+    """Rule A4: the threshold that matters is the one met when the notice was
+    issued (today's rolling count is the notice's own check)."""
+    registers(case, absent_weekdays=())  # no absence at all in the window today
+    notice(
+        case,
+        dt.date(2026, 2, 2),
+        threshold_sessions=sessions,
+        threshold_as_at=dt.date(2026, 2, 2) if sessions is not None else None,
+    )
+    result = check(case, "threshold_at_notice", DAY)
+    assert result.met is met
+    label = f"{sessions} unauthorised sessions in the 10 school weeks to 2 February 2026, when "
+    if sessions is None:
+        assert result.missing.startswith(
+            "The unauthorised absence when the notice was issued on 2 February 2026 is not on "
+            "record"
+        )
+    else:
+        assert result.evidence[0].label == label + "the notice was issued"
+
+
+def test_no_notice_blocks_the_referral_on_four_counts(case):
+    keys = {"threshold_at_notice", "notice_issued", "notice_not_heeded", "referral_on_time"}
     checks = [c for c in evaluate(case, rule_set="referral", day=DAY).checks if c.key in keys]
     assert [(c.met, c.missing) for c in checks] == [
         (False, "No Notice to Improve has been issued")
-    ] * 3
-    assert [c.blocking for c in checks] == [True, True, False]
+    ] * 4
+    assert [c.blocking for c in checks] == [True, True, True, False]
 
 
 def test_notice_issued(case):
@@ -455,7 +533,14 @@ def test_notice_issued(case):
 @pytest.mark.parametrize(
     ("outcome", "day", "reason", "met", "text"),
     [
-        ("not_improved", DAY, "", True, "Not sufficient improvement, recorded on 3 March 2026"),
+        # After the period (it ended on 23 March), with the outcome recorded.
+        (
+            "not_improved",
+            dt.date(2026, 3, 24),
+            "",
+            True,
+            "Not sufficient improvement, recorded on 3 March 2026",
+        ),
         (
             "improved",
             DAY,
@@ -463,14 +548,30 @@ def test_notice_issued(case):
             False,
             "The notice's outcome (3 March 2026) is sufficient improvement: back to support",
         ),
-        ("", dt.date(2026, 3, 24), "", True, "The improvement period ended on 23 March 2026"),
+        # After the period with no outcome recorded: not heeded is not presumed.
+        (
+            "",
+            dt.date(2026, 3, 24),
+            "",
+            False,
+            "The improvement period ended on 23 March 2026: record its outcome (not "
+            "sufficient improvement) before referring",
+        ),
+        # Inside the period, absence continued: an early referral needs a reason,
+        # even with "not sufficient improvement" recorded early.
+        (
+            "not_improved",
+            DAY,
+            "",
+            False,
+            "The improvement period runs until 23 March 2026: to refer early, record a reason",
+        ),
         (
             "",
             DAY,
             "",
             False,
-            "The improvement period runs until 23 March 2026: to refer early because of "
-            "the continued absence, record a reason",
+            "The improvement period runs until 23 March 2026: to refer early, record a reason",
         ),
         (
             "",
@@ -482,6 +583,9 @@ def test_notice_issued(case):
     ],
 )
 def test_notice_not_heeded(case, outcome, day, reason, met, text):
+    """Rule A4 (Norfolk's Notice to Improve steps): a referral follows a notice
+    not heeded: after the period, a recorded outcome of not sufficient
+    improvement; before it ends, continued absence and a recorded reason."""
     registers(case)
     notice(
         case,
@@ -506,25 +610,42 @@ def test_continued_absence_is_counted_from_the_day_after_the_notice(case):
 def test_no_absence_during_the_notice(case):
     registers(case, absent_weekdays=())
     notice(case, dt.date(2026, 2, 2))
-    result = check(case, "notice_not_heeded", DAY)
+    result = check(case, "notice_not_heeded", DAY, early_referral_reason="Worried")
     assert result.missing == (
-        "The improvement period runs until 23 March 2026, and there has been no "
-        "unauthorised absence since the notice was issued"
+        "The improvement period runs until 23 March 2026, and since the notice was issued on "
+        "2 February 2026 there has been no unauthorised absence and no assessment that the "
+        "parents are not engaging"
     )
+
+
+def test_an_assessment_after_the_notice_that_the_parents_are_not_engaging_is_a_ground(case):
+    """Rule A4: before the period ends, a later assessment that the parents are
+    not engaging allows an early referral (with a reason) although they attend."""
+    registers(case, absent_weekdays=())
+    engagement(case, "not_engaging", dt.date(2026, 2, 20))
+    notice(case, dt.date(2026, 2, 2))
+    result = check(case, "notice_not_heeded", DAY, early_referral_reason="Refused every offer")
+    assert result.met
+    assert result.evidence[0].label == ("Assessed 20 February 2026, after the notice: not engaging")
 
 
 @pytest.mark.parametrize(
     ("day", "met"), [(dt.date(2026, 3, 2), True), (dt.date(2026, 3, 3), False)]
 )
-def test_referral_within_15_school_days_is_a_warning(case, day, met):
-    # 15 school days after 2 February, with the half term in between: 2 March.
-    notice(case, dt.date(2026, 2, 2))
+def test_referral_within_15_school_days_of_telling_the_parents_is_a_warning(case, day, met):
+    """Norfolk's referral steps: the referral is made within 15 school days of
+    telling the parents that it will be made. 15 school days after 2 February,
+    with the half term in between: 2 March."""
+    told(notice(case, dt.date(2026, 1, 5)), dt.date(2026, 2, 2))
     result = check(case, "referral_on_time", day)
-    assert result.title == "The referral is made within 15 school days of informing the parents"
+    assert result.title == (
+        "The referral is made within 15 school days of telling the parents that a referral "
+        "will be made"
+    )
     assert (result.met, result.blocking) == (met, False)
     assert ev(result) == [
         (
-            "Parents informed 2 February 2026; referral due by 2 March 2026",
+            "Parents told a referral will be made on 2 February 2026; referral due by 2 March 2026",
             page(case, "notice-to-improve"),
         )
     ]
@@ -532,5 +653,15 @@ def test_referral_within_15_school_days_is_a_warning(case, day, met):
         None
         if met
         else "The referral was due by 2 March 2026, 15 school days after the parents were "
-        "informed on 2 February 2026"
+        "told on 2 February 2026"
+    )
+
+
+def test_with_no_record_of_telling_the_parents_the_deadline_says_what_to_do(case):
+    notice(case, dt.date(2026, 2, 2))
+    result = check(case, "referral_on_time", DAY)
+    assert (result.met, result.blocking) == (False, False)
+    assert result.missing == (
+        "Record the day the parents were told that a referral will be made: the referral is "
+        "due within 15 school days of it"
     )

@@ -6,7 +6,7 @@ page's queries bounded.
 
 The case is the pathway walk's: ready for a notice on 30 January 2026, a notice
 issued on Monday 2 February (its period ends 23 March; the referral is due
-within 15 school days of informing the parents, by 2 March)."""
+within 15 school days of telling the parents that it will be made)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from notices.services.notices import notice_outcome_record
+from notices.services.notices import notice_outcome_record, parents_told_record
 from notices.services.referrals import (
     referral_accept,
     referral_decide,
@@ -40,6 +40,7 @@ MAX_QUERIES = 42
 NOTICE_BUTTON = "Issue a Notice to Improve</a>"
 REFERRAL_BUTTON = "Prepare a referral to the LA Attendance Team"
 WARNING = "Not met (a warning: it does not stop the referral)"
+EARLY = "Absent every Monday and Friday since the notice"
 
 
 def panel(client: Client, case, day: dt.date, django_assert_max_num_queries) -> str:
@@ -73,7 +74,20 @@ NTI = [
     "support_exhausted",
     "parents_not_engaging",
 ]
-REFERRAL = [*NTI, "notice_issued", "notice_not_heeded", "referral_on_time"]
+# The referral's: the threshold stored at issue, not today's, and the parents
+# assessed as not engaging (no override), then the notice's own.
+REFERRAL = [
+    "compulsory_school_age",
+    "threshold_at_notice",
+    "meetings_held",
+    "voice_recorded",
+    "plan_in_place",
+    "support_exhausted",
+    "parents_assessed_not_engaging",
+    "notice_issued",
+    "notice_not_heeded",
+    "referral_on_time",
+]
 
 
 def test_a_new_case_shows_the_notice_to_improve_checks_only(django_assert_max_num_queries):
@@ -123,12 +137,13 @@ def test_what_the_lead_sees_from_ready_to_referred(django_assert_max_num_queries
         "23 March 2026." in text
     )
     assert "Ready to submit a referral: no" in text
-    # Inside the 15 school days the deadline is met, not a warning.
-    assert 'data-check="referral_on_time" data-met="true"' in html
-    assert WARNING not in text
+    # The parents have not been told a referral will be made: the deadline
+    # check says what to do, as a warning.
+    assert 'data-check="referral_on_time" data-met="false"' in html
+    assert "Record the day the parents were told that a referral will be made" in text
     assert REFERRAL_BUTTON in html
 
-    # The outcome is recorded on 3 March, a day past the referral's deadline: the
+    # The outcome is recorded early, on 3 March (absent since the notice): the
     # panel does not go back to "ready to issue a Notice to Improve".
     with at(dt.date(2026, 3, 3)):
         notice_outcome_record(
@@ -146,15 +161,31 @@ def test_what_the_lead_sees_from_ready_to_referred(django_assert_max_num_queries
         "Notice to Improve issued 2 February 2026: not sufficient improvement, recorded "
         "3 March 2026." in text
     )
-    assert "Ready to submit a referral: yes" in text
+    # Inside the period an early referral needs a reason, given on the submit page.
+    assert "Ready to submit a referral: no" in text
+    assert "The improvement period runs until 23 March 2026: to refer early, record a reason" in (
+        text
+    )
     assert checks(html) == REFERRAL
     assert WARNING in text
-    assert "The referral was due by 2 March 2026" in text
     assert REFERRAL_BUTTON in html
 
-    # Submitted: its status, and no checks or buttons.
+    # The parents are told the same day: the deadline is met, not a warning.
     with at(dt.date(2026, 3, 3)):
-        referral = referral_submit(acting_user=lead, case_id=case.pk)
+        parents_told_record(
+            acting_user=lead,
+            notice_id=notice.pk,
+            told_on=dt.date(2026, 3, 3),
+            method="letter",
+            told_by="Ms Patel, attendance lead",
+        )
+    html = panel(client, case, dt.date(2026, 3, 3), django_assert_max_num_queries)
+    assert 'data-check="referral_on_time" data-met="true"' in html
+    assert WARNING not in words(html)
+
+    # Submitted with the reason: its status, and no checks or buttons.
+    with at(dt.date(2026, 3, 3)):
+        referral = referral_submit(acting_user=lead, case_id=case.pk, early_referral_reason=EARLY)
     html = panel(client, case, dt.date(2026, 3, 4), django_assert_max_num_queries)
     text = words(html)
     assert "Referral submitted on 3 March 2026: awaiting the LA" in text
@@ -170,14 +201,14 @@ def test_what_the_lead_sees_from_ready_to_referred(django_assert_max_num_queries
     html = panel(client, case, dt.date(2026, 3, 5), django_assert_max_num_queries)
     text = words(html)
     assert "The LA returned the referral on 4 March 2026: Add the plan review" in text
-    assert "Ready to submit a referral: yes" in text
+    assert "Ready to submit a referral: no" in text
     assert checks(html) == REFERRAL
     assert REFERRAL_BUTTON in html
     assert NOTICE_BUTTON not in html
 
     # Resubmitted, accepted, decided.
     with at(dt.date(2026, 3, 5)):
-        second = referral_submit(acting_user=lead, case_id=case.pk)
+        second = referral_submit(acting_user=lead, case_id=case.pk, early_referral_reason=EARLY)
     with at(dt.date(2026, 3, 6)):
         referral_accept(acting_user=officer, referral_id=second.pk)
     html = panel(client, case, dt.date(2026, 3, 6), django_assert_max_num_queries)

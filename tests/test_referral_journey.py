@@ -1,8 +1,9 @@
 """The referral journey across school and LA, in a real browser: the lead issues
-a Notice to Improve; unauthorised absence continues, so the lead refers early
-with a reason; the LA officer returns it with a reason; the lead resubmits; the
-officer accepts it and records a penalty-notice decision; both see the history,
-and the submitted bundle does not change when the case is edited afterwards."""
+a Notice to Improve; unauthorised absence continues, so the lead records that
+the parents were told a referral will be made and refers early with a reason;
+the LA officer returns it with a reason; the lead resubmits; the officer
+accepts it and records a penalty-notice decision; both see the history, and
+the submitted bundle does not change when the case is edited afterwards."""
 
 import datetime as dt
 import re
@@ -75,6 +76,21 @@ def test_notice_referral_return_resubmit_accept_and_decide(live_server, page, ax
         # A month later: signed-in sessions end after a working day.
         sign_in(page, base, lead.email)
         go(page, base, case_url, axe_source)
+        # First the parents are told that a referral will be made: the 15
+        # school days run from today.
+        page.get_by_role("link", name=re.compile("Record that the parents were told")).click()
+        fill_date(page, "told_on", dt.date(2026, 3, 3))
+        page.get_by_label("Letter").check()
+        page.get_by_label("Who told them?").fill("Ms Patel, attendance lead")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_load_state()
+        summary = page.locator(".govuk-error-summary")
+        assert not summary.count(), summary.inner_text()
+        assert (
+            page.locator("#notice-to-improve")
+            .get_by_text("3 March 2026 (letter, by Ms Patel, attendance lead)")
+            .is_visible()
+        )
         page.get_by_role("link", name="Prepare a referral to the LA Attendance Team").click()
         page.get_by_label(re.compile("Reason for referring before the improvement period")).fill(
             "Absent every Monday and Friday since the notice, with no reason given."

@@ -44,7 +44,9 @@ def case() -> AttendanceCase:
         first_meeting(made)
         more_support(made)
     with at(dt.date(2026, 2, 2)):
-        issue(made)
+        # Recorded on READY, so on record only from that day (rule A4: after
+        # the period a referral needs the outcome of not sufficient improvement).
+        issue(made, outcome="not_improved", outcome_on=READY)
     made.refresh_from_db()
     return made
 

@@ -249,10 +249,11 @@ def test_a_child_outside_compulsory_school_age_meeting_the_threshold_gets_no_not
 @pytest.mark.django_db
 def test_a_referral_is_refused_for_a_child_past_the_leaving_date() -> None:
     # The notice was issued (directly) on 2 February 2026; its period ended on
-    # 23 March 2026 without sufficient improvement, so only the age refuses.
+    # 23 March 2026 with an outcome of not sufficient improvement recorded the
+    # next day, so only the age refuses.
     case = ready_case()
     with at(ISSUED):
-        issue_the_walks_notice(case)
+        issue_the_walks_notice(case, outcome="not_improved", outcome_on=D(2026, 3, 24))
     born_on(case, SIXTEEN)
     with at(D(2026, 3, 24)), pytest.raises(ReferralNotAllowed) as refused:
         referral_submit(acting_user=case.lead_professional, case_id=case.pk)

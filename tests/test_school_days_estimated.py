@@ -135,7 +135,6 @@ def test_the_running_notice_counts_its_days_left_the_same_way():
         sufficient_improvement="No unauthorised absence",
         consequence="A referral",
         staff_contact="Ms Patel",
-        parents_informed_on=LATEST_MARK,
     )
 
     found = case_notices(case=case, day=LATEST_MARK)
@@ -185,7 +184,6 @@ def test_the_case_page_links_an_administrator_to_the_schools_term_dates():
         sufficient_improvement="No unauthorised absence",
         consequence="A referral",
         staff_contact="Ms Patel",
-        parents_informed_on=LATEST_MARK,
     )
     with at(LATEST_MARK):
         page = signed_in_client(UserFactory(admin=True)).get(

@@ -1,5 +1,11 @@
-from .notice import NoticeToImprove
+from .notice import NoticeToImprove, ParentsToldOfReferral
 from .penalties import PenaltyNotice
 from .referrals import LADecision, LegalReferral
 
-__all__ = ["LADecision", "LegalReferral", "NoticeToImprove", "PenaltyNotice"]
+__all__ = [
+    "LADecision",
+    "LegalReferral",
+    "NoticeToImprove",
+    "ParentsToldOfReferral",
+    "PenaltyNotice",
+]

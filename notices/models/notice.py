@@ -1,6 +1,14 @@
 """The Notice to Improve (rule A4): a formal notice to every parent with
 parental responsibility, after support has been tried, giving an improvement
-period of 30 school days before a legal-intervention referral may follow."""
+period of 30 school days before a legal-intervention referral may follow.
+
+What the school relied on when it issued the notice is stored with it, fixed
+at issue: the national threshold as measured that day (the referral checks
+this, not the figure on the day it is made) and the support offers the check
+relied on (the letter lists the same). Telling the parents that a referral
+will be made is its own record, `ParentsToldOfReferral`: the referral is due
+within 15 school days of it.
+"""
 
 from __future__ import annotations
 
@@ -31,9 +39,17 @@ class NoticeToImprove(models.Model):
     sufficient_improvement = models.TextField("what sufficient improvement means for this pupil")
     consequence = models.TextField("what happens if attendance does not improve")
     staff_contact = models.CharField(max_length=200)
-    # Parents are informed when the notice is issued; a referral is due within
-    # 15 school days of informing them (rule A4).
-    parents_informed_on = models.DateField()
+    # The national threshold as measured on the issue date: unauthorised
+    # sessions in the rolling window of school weeks, as at that day. Null
+    # only for a notice issued before it was stored whose registers could not
+    # be read back (the referral then says it is not known).
+    threshold_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
+    threshold_window_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    threshold_as_at = models.DateField(null=True, blank=True)
+    # The support offers the Notice to Improve check relied on, as they stood
+    # at issue: [{"id", "what", "provider", "offered_on", "outcome", "outcome_on"}].
+    # Null for a notice issued before this was stored.
+    support_relied_on = models.JSONField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     outcome_on = models.DateField(null=True, blank=True)
     outcome_note = models.TextField(blank=True)
@@ -56,3 +72,43 @@ class NoticeToImprove(models.Model):
 
     def __str__(self) -> str:
         return f"Notice to Improve issued {self.issued_on:%d %b %Y}"
+
+    @property
+    def threshold_known(self) -> bool:
+        return self.threshold_sessions is not None and self.threshold_as_at is not None
+
+
+class ParentsToldOfReferral(models.Model):
+    """The day the parents were told that a referral for legal intervention will
+    be made (Norfolk's referral steps): the referral is due within 15 school
+    days of it (rule A4). One per notice."""
+
+    class Method(models.TextChoices):
+        LETTER = "letter", "Letter"
+        IN_PERSON = "in_person", "In person"
+        PHONE = "phone", "Telephone"
+        EMAIL = "email", "Email"
+
+    notice = models.OneToOneField(
+        NoticeToImprove, on_delete=models.PROTECT, related_name="parents_told"
+    )
+    told_on = models.DateField()
+    method = models.CharField("how the parents were told", max_length=16, choices=Method.choices)
+    told_by = models.CharField("who told them", max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_lookup = "notice__case__school"
+    unscoped = ScopedQuerySet.as_manager()
+    objects = ScopedManager["ParentsToldOfReferral"]()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        verbose_name = "parents told of the referral"
+        verbose_name_plural = "parents told of referrals"
+
+    def __str__(self) -> str:
+        return f"Parents told of the referral on {self.told_on:%d %b %Y}"

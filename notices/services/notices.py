@@ -1,6 +1,7 @@
-"""Issuing a Notice to Improve and recording its outcome (rule A4).
+"""Issuing a Notice to Improve, recording its outcome, and recording that the
+parents were told a referral will be made (rule A4).
 
-Both services: keyword-only, take the acting user, run in one transaction,
+Every service: keyword-only, take the acting user, run in one transaction,
 lock the case through `case_for_change` (404 out of scope, 403 read-only,
 closed refused) and write an audit row.
 """
@@ -8,23 +9,28 @@ closed refused) and write an audit row.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.models import Role, User
+from attendance.figures import NATIONAL_THRESHOLD_WEEKS
 from attendance.services.calendars import school_days_after
 from cases.models import AttendanceCase
 from cases.services.casework import case_for_change
 from core.audit import audit_record
+from core.dates import today
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
 from pathway.models import PathwayEvaluation, settings_for
-from pathway.services import evaluation_record
+from pathway.rules import Evaluation, early_referral_grounds_for, long_date
+from pathway.services import evaluation_record_with_verdict
 from pupils.models import PupilCarer
 
-from ..models import NoticeToImprove
+from ..models import NoticeToImprove, ParentsToldOfReferral
 
 # The notice is the school's own formal step: the LA reviews what follows it
 # (the referral) but never issues one, and a system administrator is not a
@@ -64,6 +70,65 @@ def running_notice(case_id: int) -> NoticeToImprove | None:
     )
 
 
+def issue_date_check(case: AttendanceCase, issued_on: dt.date) -> None:
+    """A notice is dated today or a recent past school day: no later than
+    today, and no more than the LA's `notice_backdate_school_days` school days
+    back (5 by default), so the rules, evaluated as at that date, judge what
+    was on record when the parents were given it."""
+    now = today()
+    if issued_on > now:
+        raise ValidationError({"issued_on": ["The date of issue must be today or in the past"]})
+    if issued_on == now:
+        return
+    back = settings_for(case.school.local_authority_id).notice_backdate_school_days
+    is_school_day = (
+        school_days_after(school_id=case.school_id, day=issued_on - dt.timedelta(days=1), count=1)
+        == issued_on
+    )
+    # Within `back` school days: today is no later than the `back`th school day after it.
+    recent = (
+        back > 0 and school_days_after(school_id=case.school_id, day=issued_on, count=back) >= now
+    )
+    if not (is_school_day and recent):
+        raise ValidationError(
+            {
+                "issued_on": [
+                    f"The date of issue must be today or a school day in the last {back} school "
+                    f"days: {long_date(issued_on)} is "
+                    + ("not a school day" if not is_school_day else "too far back")
+                ]
+            }
+        )
+
+
+_OFFER_ANCHOR = re.compile(r"#offer-(\d+)$")
+
+
+def support_relied_on(verdict: Evaluation) -> list[dict[str, Any]]:
+    """The support offers the "support exhausted" check relied on, as they
+    stood when it ran: the ones its evidence links to (all it read, when it
+    links to none), so the letter lists exactly the support the check saw."""
+    check = next((c for c in verdict.checks if c.key == "support_exhausted"), None)
+    linked = set()
+    for evidence in check.evidence if check else []:
+        found = _OFFER_ANCHOR.search(evidence.url)
+        if found:
+            linked.add(int(found.group(1)))
+    offers = [o for o in verdict.offers if o.pk in linked] if linked else list(verdict.offers)
+    return [
+        {
+            "id": o.pk,
+            "what": o.what,
+            "provider": o.get_provider_display(),
+            "offered_on": o.offered_on.isoformat(),
+            "outcome": o.outcome,
+            "outcome_label": o.get_outcome_display(),
+            "outcome_on": o.outcome_on.isoformat() if o.outcome_on else None,
+        }
+        for o in sorted(offers, key=lambda o: (o.offered_on, o.pk))
+    ]
+
+
 def notice_issue(
     *,
     acting_user: User,
@@ -91,12 +156,15 @@ def notice_issue(
     refused: PathwayEvaluation | None = None
     with transaction.atomic():
         case = case_for_change(acting_user=acting_user, case_id=case_id)
+        issue_date_check(case, issued_on)
         if running_notice(case.pk) is not None:
             raise ValidationError(
                 "A Notice to Improve is already running for this case: record its outcome "
                 "before issuing another."
             )
-        evaluation = evaluation_record(
+        # The rules are evaluated as at the issue date: the notice rests on what
+        # was on record that day, and the facts stored with it are that day's.
+        evaluation, verdict = evaluation_record_with_verdict(
             acting_user=acting_user,
             case_id=case.pk,
             rule_set=PathwayEvaluation.RuleSet.NOTICE_TO_IMPROVE,
@@ -112,6 +180,7 @@ def notice_issue(
                 acting_user=acting_user,
                 case=case,
                 evaluation=evaluation,
+                verdict=verdict,
                 issued_on=issued_on,
                 recipient_ids=recipient_ids,
                 sufficient_improvement=sufficient_improvement,
@@ -133,6 +202,7 @@ def _notice_create(
     acting_user: User,
     case: AttendanceCase,
     evaluation: PathwayEvaluation,
+    verdict: Evaluation,
     issued_on: dt.date,
     recipient_ids: Collection[int] | None,
     sufficient_improvement: str,
@@ -149,6 +219,7 @@ def _notice_create(
             {"recipients": ["Select the parents or carers who receive letters about this pupil"]}
         )
     period = settings_for(case.school.local_authority_id).notice_period_school_days
+    assert verdict.figures is not None  # `run` always carries the figures it read
     notice = NoticeToImprove.unscoped.create(
         case=case,
         issued_on=issued_on,
@@ -157,7 +228,11 @@ def _notice_create(
         sufficient_improvement=sufficient_improvement.strip(),
         consequence=consequence.strip(),
         staff_contact=staff_contact.strip(),
-        parents_informed_on=issued_on,
+        # Fixed at issue: the referral relies on these, not on later figures.
+        threshold_sessions=verdict.figures.unauthorised_last_10_school_weeks,
+        threshold_window_weeks=NATIONAL_THRESHOLD_WEEKS,
+        threshold_as_at=issued_on,
+        support_relied_on=support_relied_on(verdict),
     )
     notice.recipients.set([allowed[pk] for pk in chosen])
     # Set here, not with `case_update`: that form refuses this stage so
@@ -174,6 +249,8 @@ def _notice_create(
         changes={
             "issued_on": issued_on.isoformat(),
             "period_ends_on": notice.period_ends_on.isoformat(),
+            "threshold_sessions": notice.threshold_sessions,
+            "support_relied_on": [offer["id"] for offer in notice.support_relied_on or []],
             "recipients": sorted(chosen),
             "evaluation": evaluation.pk,
             "stage": [previous_stage, case.stage],
@@ -192,9 +269,10 @@ def notice_outcome_record(
     on: dt.date,
 ) -> NoticeToImprove:
     """Record whether attendance improved. "Improved" only once the period has
-    ended; "not improved" at any time (continued unauthorised absence during the
-    period may justify an early referral). Improved: the case goes back to
-    Support First."""
+    ended; "not improved" after it, or before it ends only when unauthorised
+    absence has continued since the notice or the parents have since been
+    assessed as not engaging (the grounds of an early referral). Improved: the
+    case goes back to Support First."""
     _require_issuing_role(acting_user)
     if outcome not in (NoticeToImprove.Outcome.IMPROVED, NoticeToImprove.Outcome.NOT_IMPROVED):
         raise ValidationError({"outcome": ["Select whether attendance improved sufficiently"]})
@@ -210,12 +288,32 @@ def notice_outcome_record(
             raise ValidationError("This notice's outcome has already been recorded.")
         if on < notice.issued_on:
             raise ValidationError({"on": ["The outcome date must be on or after the issue date"]})
+        if on > today():
+            raise ValidationError({"on": ["The outcome date must be today or in the past"]})
+        # Before the period ends, "not sufficient improvement" needs the same
+        # grounds as an early referral (rule A4).
+        if (
+            outcome == NoticeToImprove.Outcome.NOT_IMPROVED
+            and on <= notice.period_ends_on
+            and not early_referral_grounds_for(case, issued_on=notice.issued_on, day=on)
+        ):
+            raise ValidationError(
+                {
+                    "outcome": [
+                        "Not sufficient improvement can only be recorded before the "
+                        f"improvement period ends on {long_date(notice.period_ends_on)} "
+                        "when there has been unauthorised absence since the notice was "
+                        "issued, or an assessment since then that the parents are not "
+                        f"engaging. As at {long_date(on)} there is neither."
+                    ]
+                }
+            )
         if outcome == NoticeToImprove.Outcome.IMPROVED and on <= notice.period_ends_on:
             raise ValidationError(
                 {
                     "outcome": [
                         "Sufficient improvement can only be recorded after the improvement "
-                        f"period ends on {notice.period_ends_on:%-d %B %Y}"
+                        f"period ends on {long_date(notice.period_ends_on)}"
                     ]
                 }
             )
@@ -237,3 +335,86 @@ def notice_outcome_record(
             changes=changes,
         )
     return notice
+
+
+def parents_told_record(
+    *,
+    acting_user: User,
+    notice_id: int,
+    told_on: dt.date,
+    method: str,
+    told_by: str,
+) -> ParentsToldOfReferral:
+    """Record the day the parents were told that a referral will be made
+    (Norfolk's referral steps): the referral is due within 15 school days of
+    it. Once the notice has not been heeded: its outcome of not sufficient
+    improvement recorded, or, before the period ends, the grounds of an early
+    referral as at that day."""
+    _require_issuing_role(acting_user)
+    errors: dict[str, list[str]] = {}
+    if method not in ParentsToldOfReferral.Method.values:
+        errors["method"] = ["Select how the parents were told"]
+    if not told_by.strip():
+        errors["told_by"] = ["Enter who told the parents"]
+    if told_on > today():
+        errors["told_on"] = ["The date the parents were told must be today or in the past"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        found = get_for_user_or_404(
+            NoticeToImprove.objects.for_user(acting_user), acting_user, pk=notice_id
+        )
+        case = case_for_change(acting_user=acting_user, case_id=found.case_id)
+        notice = NoticeToImprove.unscoped.select_for_update().get(pk=found.pk)
+        if ParentsToldOfReferral.unscoped.filter(notice=notice).exists():
+            raise ValidationError(
+                "The day the parents were told of the referral is already recorded."
+            )
+        if told_on < notice.issued_on:
+            raise ValidationError(
+                {"told_on": ["The parents can only be told on or after the notice's issue date"]}
+            )
+        if notice.outcome == NoticeToImprove.Outcome.IMPROVED:
+            raise ValidationError(
+                "The notice ended with sufficient improvement: no referral follows it."
+            )
+        not_heeded = (
+            notice.outcome == NoticeToImprove.Outcome.NOT_IMPROVED
+            and notice.outcome_on is not None
+            and notice.outcome_on <= told_on
+        )
+        early = told_on <= notice.period_ends_on and bool(
+            early_referral_grounds_for(case, issued_on=notice.issued_on, day=told_on)
+        )
+        if not (not_heeded or early):
+            raise ValidationError(
+                {
+                    "told_on": [
+                        "The parents are told that a referral will be made once the notice "
+                        "has not been heeded: record its outcome (not sufficient improvement) "
+                        "first, or, before the period ends, there must have been unauthorised "
+                        "absence or an assessment that the parents are not engaging since it "
+                        "was issued"
+                    ]
+                }
+            )
+        told = ParentsToldOfReferral.unscoped.create(
+            notice=notice,
+            told_on=told_on,
+            method=method,
+            told_by=told_by.strip(),
+            recorded_by=acting_user,
+        )
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.CREATE,
+            target=told,
+            school=case.school,
+            changes={
+                "notice": notice.pk,
+                "told_on": told_on.isoformat(),
+                "method": method,
+                "told_by": told_by.strip(),
+            },
+        )
+    return told

@@ -44,10 +44,11 @@ def referral_submit(
     acting_user: User,
     case_id: int,
     early_referral_reason: str = "",
-    override_reason: str = "",
     day: dt.date | None = None,
 ) -> LegalReferral:
-    """Submit (or, after a return, resubmit) the case's referral for its latest notice."""
+    """Submit (or, after a return, resubmit) the case's referral for its latest
+    notice. There is no override for engaging parents here: a referral needs
+    them assessed as not engaging (rule A4); the override is the notice's."""
     if not (acting_user.is_school_user and acting_user.has_perm("cases.change_case")):
         raise PermissionDenied("Only the school's attendance lead or DSL can submit a referral.")
     day = day or today()
@@ -74,7 +75,6 @@ def referral_submit(
             rule_set=PathwayEvaluation.RuleSet.REFERRAL,
             day=day,
             early_referral_reason=early_referral_reason,
-            override_reason=override_reason,
         )
         if not evaluation.allowed:
             # Leave the block so the refused verdict is kept as evidence of what
