@@ -15,6 +15,7 @@ _SECTIONS = (
     ("/notices/figures/", "figures"),
     ("/cases/threshold/", "threshold"),
     ("/notices/referrals/", "referrals"),
+    ("/notices/penalty-notices/", "penalties"),
     ("/notices/", "cases"),
     ("/pupils/", "pupils"),
     ("/cases/", "cases"),

@@ -4,6 +4,8 @@ refusals live in `notices.penalties` and `notices.services.penalties`."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +15,8 @@ from django.db.models import Q, QuerySet
 from core.forms import GovDateField
 from pupils.models import PupilCarer
 
-from .penalties import WithdrawalGround
+from .models import LADecision
+from .penalties import ServiceMethod, WithdrawalGround, long_date
 
 TEXT_LIMIT = 5000
 
@@ -44,32 +47,81 @@ class RecipientField(forms.ModelChoiceField[PupilCarer]):
         return f"{obj.carer} ({obj.get_relationship_display()})"
 
 
+class DecisionField(forms.ModelChoiceField[LADecision]):
+    def label_from_instance(self, obj: LADecision) -> str:
+        return (
+            f"Penalty notice decided {long_date(obj.decided_on)} on the referral of the "
+            f"Notice to Improve of {long_date(obj.referral.notice.issued_on)}"
+        )
+
+
 class IssueForm(forms.Form):
+    decision = DecisionField(
+        label="Which LA decision is the notice issued on?",
+        queryset=LADecision.unscoped.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Select the LA decision the notice is issued on",
+            "invalid_choice": "Select the LA decision the notice is issued on",
+        },
+    )
     recipient = RecipientField(
         label="Who is the notice issued to?",
         queryset=PupilCarer.unscoped.none(),
         widget=forms.RadioSelect,
         empty_label=None,
-        help_text="One notice per parent. Each parent with parental responsibility or "
-        "living with the pupil may be issued their own.",
+        help_text="One notice per parent, only to a parent who was served the Notice to Improve.",
         error_messages={
             "required": "Select who the notice is issued to",
             "invalid_choice": "Select who the notice is issued to",
         },
     )
-    issued_on = GovDateField(label="Date of issue", what="the date of issue")
-    reason = _text(
-        "Offence period and reason",
-        required=True,
-        help_text="The dates of the unauthorised absence the notice is for.",
-        error_messages={"required": "Enter the offence period and the reason for the notice"},
+    offence_first_day = GovDateField(
+        label="First day of the offence period", what="the first day of the offence period"
     )
+    offence_last_day = GovDateField(
+        label="Last day of the offence period", what="the last day of the offence period"
+    )
+    issued_on = GovDateField(label="Date of issue", what="the date of issue")
+    service_method = forms.ChoiceField(
+        label="How was the notice served?",
+        choices=list(ServiceMethod.LABELS.items()),
+        widget=forms.RadioSelect,
+        help_text="A posted notice is received on the second (first class) or fourth "
+        "(second class) working day after posting; the payment periods run from then.",
+        error_messages={
+            "required": "Select how the notice was served",
+            "invalid_choice": "Select how the notice was served",
+        },
+    )
+    served_on = GovDateField(
+        label="Date handed over or posted", what="the date the notice was handed over or posted"
+    )
+    reason = _text("Notes", help_text="Anything the LA should know about this offence.")
+    # A one-time token: the same form posted twice (or three times) makes one notice.
+    issue_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, pupil_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        pupil_id: int,
+        decisions: Sequence[LADecision],
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("initial", {}).setdefault("issue_token", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        decision_field = self.fields["decision"]
+        assert isinstance(decision_field, DecisionField)
+        decision_field.queryset = LADecision.unscoped.filter(
+            pk__in=[d.pk for d in decisions]
+        ).select_related("referral__notice")
+        if len(decisions) == 1:
+            decision_field.initial = decisions[0].pk
         field = self.fields["recipient"]
         assert isinstance(field, RecipientField)
-        field.queryset = parents_for_notice(pupil_id)
+        served = [d.referral.notice_id for d in decisions]
+        field.queryset = parents_for_notice(pupil_id).filter(notices_received__in=served).distinct()
 
 
 class PaymentForm(forms.Form):
@@ -117,4 +169,19 @@ class WithdrawForm(forms.Form):
 
 class ProsecuteForm(forms.Form):
     decided_on = GovDateField(label="Date of the decision", what="the date of the decision")
+    eso_considered = forms.BooleanField(
+        label="An education supervision order was considered",
+        required=False,
+        help_text="Required: Education Act 1996 s447.",
+    )
+    eso_note = _text("Why an education supervision order is not used")
+    contract_explored = forms.TypedChoiceField(
+        label="Was an attendance contract explored?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    contract_note = _text("If not, why not")
     note = _text("Notes", help_text="For example, who agreed the prosecution.")

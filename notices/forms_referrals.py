@@ -64,6 +64,19 @@ class DecisionForm(forms.Form):
         "Why an education supervision order is or is not used",
         help_text="Required before prosecuting.",
     )
+    contract_explored = forms.TypedChoiceField(
+        label="Was an attendance contract explored?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Required before prosecuting.",
+    )
+    contract_note = _text(
+        "If not, why not",
+        help_text="Required before prosecuting when no attendance contract was explored.",
+    )
 
 
 AGES = [("", "Any age"), ("5", "More than 5 days"), ("10", "More than 10 days")]

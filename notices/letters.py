@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import weasyprint
 from django.db.models import Count
 from django.template.loader import render_to_string
 
@@ -140,6 +139,8 @@ def letter_html(notice: NoticeToImprove, recipient: PupilCarer) -> str:
 
 
 def letter_pdf(notice: NoticeToImprove, recipient: PupilCarer, *, base_url: str) -> bytes:
+    import weasyprint  # heavy (a second at start-up): loaded only when a letter is made
+
     pdf = weasyprint.HTML(string=letter_html(notice, recipient), base_url=base_url).write_pdf()
     assert pdf is not None  # write_pdf returns bytes when no target is given
     return pdf

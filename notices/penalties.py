@@ -3,10 +3,19 @@ changes are allowed, as plain functions over plain data. No database here, so
 every rule can be read and tested as a table; `notices.services.penalties`
 loads the data, calls these and writes.
 
-Days are counted from the issue date: "day 21" is `issued_on + 21 days`. Paid
-on or before day 21 of a first notice: £80; on or before day 28: £160. From day
-29 the notice can no longer be paid through the product; the LA decides to
-prosecute or to withdraw it.
+Days are counted from the day the notice is **received** (Education (Penalty
+Notices) (England) Regulations 2007, reg 7 as amended by SI 2024/210: "21 days
+beginning with the date on which the notice is received", and 28 days for the
+full amount). "Beginning with" counts the day of receipt as day 1, so day 21 is
+`received_on + 20 days`. A notice handed over is received that day; a posted one
+on the second (first class) or fourth (second class) working day after posting
+(Interpretation Act 1978 s7, with the postal convention the regulations' guidance
+adopts). Paid on or before day 21 of a first notice: £80; on or before day 28:
+£160. From day 29 the notice can no longer be paid; the LA decides to prosecute
+or to withdraw it.
+
+The information for a prosecution must be laid within six months of the offence
+(Magistrates' Courts Act 1980 s127), counted from the offence period's last day.
 
 Money is in pence (int): the amounts are fixed whole sums, integers compare
 exactly and need no rounding rule, and nothing in the rules multiplies or
@@ -22,6 +31,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+from attendance import codes
+from attendance.figures import Register
+from attendance.years import SESSIONS, Session, date_at, session_at, year_start
+from core.working_days import working_days_after
 from pupils.school_age import compulsory_school_age
 
 # Statuses. The model's choices use these values, so that the rules and the
@@ -146,9 +159,16 @@ def school_age_refusal(*, date_of_birth: dt.date, issued_on: dt.date) -> Refusal
     )
 
 
-def penalty_terms(*, issued_on: dt.date, earlier: Sequence[tuple[dt.date, str]]) -> Terms | Refusal:
-    """The terms of a notice issued on `issued_on` to a parent for a child, given
-    that parent's earlier notices for that child as (issued_on, status).
+def penalty_terms(
+    *,
+    issued_on: dt.date,
+    earlier: Sequence[tuple[dt.date, str]],
+    received_on: dt.date,
+) -> Terms | Refusal:
+    """The terms of a notice issued on `issued_on` and received on `received_on`
+    to a parent for a child, given that parent's earlier notices for that child
+    as (issued_on, status). The payment periods run from receipt
+    (`payment_periods`); which notice it is, from the issue date.
 
     The window: "a second notice within 3 years of the first; no third within 3
     years of the first; a new notice is possible 3 years after the first". So
@@ -185,12 +205,12 @@ def penalty_terms(*, issued_on: dt.date, earlier: Sequence[tuple[dt.date, str]])
             f"{long_date(window_ends_on)}.",
             window_ends_on=window_ends_on,
         )
-    full_due_on = issued_on + dt.timedelta(days=PAYMENT_PERIOD_DAYS)
+    reduced_due_on, full_due_on = payment_periods(received_on)
     if in_window == 0:
         return Terms(
             sequence=1,
             amount_if_paid_by_day_21=REDUCED_AMOUNT,
-            reduced_due_on=issued_on + dt.timedelta(days=REDUCED_PERIOD_DAYS),
+            reduced_due_on=reduced_due_on,
             amount_if_paid_by_day_28=FULL_AMOUNT,
             full_due_on=full_due_on,
             window_ends_on=window_ends_on,
@@ -299,3 +319,211 @@ _NOT_ISSUED: Final[dict[str, str]] = {
     WITHDRAWN: "This notice has been withdrawn, so no payment is due.",
     PROSECUTION: ("A prosecution has been decided for this notice, so it can no longer be paid."),
 }
+
+
+# --- Service and receipt ---------------------------------------------------------
+
+
+class ServiceMethod:
+    """How the notice was given to the parent, and how many working days after
+    posting it is deemed received: by hand the same day; first-class post the
+    second working day, second-class the fourth (Interpretation Act 1978 s7,
+    "delivered in the ordinary course of post", as the penalty notice guidance
+    and LA codes of conduct apply it)."""
+
+    HAND: Final = "hand"
+    FIRST_CLASS: Final = "first_class"
+    SECOND_CLASS: Final = "second_class"
+
+    LABELS: Final[dict[str, str]] = {
+        HAND: "By hand",
+        FIRST_CLASS: "First-class post",
+        SECOND_CLASS: "Second-class post",
+    }
+    WORKING_DAYS_TO_RECEIPT: Final[dict[str, int]] = {HAND: 0, FIRST_CLASS: 2, SECOND_CLASS: 4}
+
+
+def deemed_receipt(*, served_on: dt.date, method: str) -> dt.date:
+    """The day a notice served on `served_on` by `method` is received. Working
+    days exclude weekends and England and Wales bank holidays
+    (`core.working_days`). Example: posted first class on Friday 6 March 2026,
+    received Tuesday 10 March."""
+    days = ServiceMethod.WORKING_DAYS_TO_RECEIPT[method]
+    return served_on if days == 0 else working_days_after(served_on, days)
+
+
+def payment_periods(received_on: dt.date) -> tuple[dt.date, dt.date]:
+    """The last day to pay £80 (day 21) and the last day to pay £160 (day 28)
+    of a notice received on `received_on`: "21 days beginning with the date on
+    which the notice is received" (reg 7, as amended by SI 2024/210), so the day
+    of receipt is day 1. Received 10 March 2026: 30 March and 6 April."""
+    return (
+        received_on + dt.timedelta(days=REDUCED_PERIOD_DAYS - 1),
+        received_on + dt.timedelta(days=PAYMENT_PERIOD_DAYS - 1),
+    )
+
+
+def earliest_prosecution_day(full_due_on: dt.date) -> dt.date:
+    """No proceedings before the payment period ends: from the day after day 28."""
+    return full_due_on + dt.timedelta(days=1)
+
+
+# --- The offence period -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnauthorisedSession:
+    """One unauthorised session in the offence period, as the notice lists it."""
+
+    day: dt.date
+    session: Session
+    code: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"date": self.day.isoformat(), "session": self.session, "code": self.code}
+
+
+def unauthorised_sessions(
+    registers: Sequence[Register], first: dt.date, last: dt.date
+) -> list[UnauthorisedSession]:
+    """Every session marked with an unauthorised absence code from `first` to
+    `last` inclusive, in every register given (any school, any academic year),
+    in date order. The same rule as the figures' unauthorised count (A2)."""
+    found: list[UnauthorisedSession] = []
+    for register in registers:
+        start = year_start(register.academic_year)
+        lo = max(0, 2 * (first - start).days)
+        hi = min(len(register.marks), 2 * ((last - start).days + 1))
+        for index in range(lo, hi):
+            char = register.marks[index]
+            if char in codes.UNAUTHORISED_CHARS:
+                found.append(
+                    UnauthorisedSession(
+                        date_at(register.academic_year, index),
+                        session_at(index),
+                        codes.resolve_char(char).code.code,
+                    )
+                )
+    return sorted(found, key=lambda s: (s.day, SESSIONS.index(s.session)))
+
+
+def offence_period_refusal(
+    *, first: dt.date, last: dt.date, issued_on: dt.date, date_of_birth: dt.date
+) -> str | None:
+    """Why this offence period cannot be on a notice issued on `issued_on`, or
+    None. The period ends on or before the issue date, and the child is of
+    compulsory school age on every day of it (EA 1996 ss8 and 444): age is an
+    interval, so its first and last days are enough to check."""
+    if first > last:
+        return "The offence period must end on or after the day it starts."
+    if last > issued_on:
+        return (
+            f"The offence period ends on {long_date(last)}, after the notice was issued "
+            f"({long_date(issued_on)}): a notice is for absence that has happened."
+        )
+    starts, ends = compulsory_school_age(date_of_birth)
+    if first < starts or last > ends:
+        return (
+            f"The child is of compulsory school age only from {long_date(starts)} to "
+            f"{long_date(ends)} (born {long_date(date_of_birth)}); the offence period "
+            f"{long_date(first)} to {long_date(last)} is not all within it (Education "
+            "Act 1996 ss8 and 444)."
+        )
+    return None
+
+
+def overlapping_period(
+    first: dt.date, last: dt.date, others: Sequence[tuple[dt.date, dt.date]]
+) -> tuple[dt.date, dt.date] | None:
+    """The first of `others` (first, last) sharing a day with first..last, or None:
+    one offence, one notice."""
+    for other_first, other_last in sorted(others):
+        if other_first <= last and first <= other_last:
+            return other_first, other_last
+    return None
+
+
+# --- After the payment period: the six-month limit and withdrawal ----------------------
+
+INFORMATION_LIMIT_MONTHS: Final = 6
+FIRST_WARNING_MONTHS: Final = 4
+SECOND_WARNING_MONTHS: Final = 5
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The corresponding date `months` calendar months later (Interpretation Act
+    1978 Sch 1: "month" is a calendar month; Dodds v Walker [1981]: the period
+    ends on the same-numbered day, or the month's last day when it has none:
+    31 August + 6 months is 28 or 29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last_of_month = (next_month - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_of_month))
+
+
+@dataclass(frozen=True)
+class InformationLimit:
+    """The s127 limit for an offence period ending on `offence_last_day`.
+
+    "Within 6 months from the time when the offence was committed": "from"
+    excludes the day of the offence and the period ends on the corresponding
+    date (Radcliffe v Bartholomew [1892] 1 QB 161; DPP v Jackson [2025], the
+    exclusionary and corresponding date rules), so the information may be
+    laid up to and including `lay_by`. Last day 13 February 2026: lay by
+    13 August 2026; flagged from 13 June (4 months) and 13 July (5 months)."""
+
+    offence_last_day: dt.date
+    lay_by: dt.date
+    four_months_on: dt.date
+    five_months_on: dt.date
+
+    def level(self, on: dt.date) -> str:
+        """ "" (nothing to flag), "four_months", "five_months" or "expired" on `on`."""
+        if on > self.lay_by:
+            return "expired"
+        if on >= self.five_months_on:
+            return "five_months"
+        if on >= self.four_months_on:
+            return "four_months"
+        return ""
+
+
+def information_limit(offence_last_day: dt.date) -> InformationLimit:
+    return InformationLimit(
+        offence_last_day=offence_last_day,
+        lay_by=add_months(offence_last_day, INFORMATION_LIMIT_MONTHS),
+        four_months_on=add_months(offence_last_day, FIRST_WARNING_MONTHS),
+        five_months_on=add_months(offence_last_day, SECOND_WARNING_MONTHS),
+    )
+
+
+def withdrawal_due(notice: NoticeState, on: dt.date) -> bool:
+    """An unpaid notice not prosecuted once its payment period has ended: the LA
+    must decide, and without a prosecution the notice is withdrawn (reg 9)."""
+    return notice.status == ISSUED and on > notice.full_due_on
+
+
+def prosecution_safeguard_errors(
+    *,
+    eso_considered: bool,
+    eso_note: str,
+    contract_explored: bool | None,
+    contract_note: str,
+) -> dict[str, str]:
+    """What is missing before a prosecution, by form field: an education
+    supervision order considered, with the reason it is not used (EA 1996
+    s447), and whether an attendance contract was explored, and if not why not
+    (Working together to improve school attendance, 2024: legal intervention
+    follows support, including attendance contracts)."""
+    errors: dict[str, str] = {}
+    if not (eso_considered and eso_note.strip()):
+        errors["eso_considered"] = (
+            "Before prosecuting, the LA must consider an education supervision order: "
+            "confirm it was considered and say why it is not used"
+        )
+    if contract_explored is None:
+        errors["contract_explored"] = "Say whether an attendance contract was explored"
+    elif not contract_explored and not contract_note.strip():
+        errors["contract_note"] = "Say why an attendance contract was not explored"
+    return errors

@@ -6,6 +6,7 @@ from django.urls import URLPattern, path
 from . import views_penalties as views
 
 urlpatterns: list[URLPattern] = [
+    path("penalty-notices/", views.la_penalty_notices, name="la_penalty_notices"),
     path("cases/<int:case_id>/penalty-notices/", views.penalty_notices, name="penalty_notices"),
     path("penalty-notices/<int:notice_id>/payment/", views.penalty_payment, name="penalty_payment"),
     path(

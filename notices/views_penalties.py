@@ -9,12 +9,12 @@ call, whose refusal is shown as the form's error. Changes are for LA officers
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -22,43 +22,21 @@ from accounts.models import User
 from accounts.rules import is_la_officer, is_system_admin
 from cases.models import AttendanceCase
 from cases.views.section import FormPage
+from core.dates import today
 from core.http import acting_user
 from core.scoping import get_for_user_or_404
 
 from .forms_penalties import IssueForm, PaymentForm, ProsecuteForm, WithdrawForm
 from .models import PenaltyNotice
-from .penalties import pounds
+from .penalties import long_date
+from .selectors_penalties import case_penalty_notices, la_open_penalty_notices, notice_row
 from .services.penalties import (
+    penalty_decisions,
     penalty_notice_issue,
     penalty_notice_prosecute,
     penalty_notice_record_payment,
     penalty_notice_withdraw,
 )
-
-SEQUENCE_LABELS = {1: "First notice in 3 years", 2: "Second notice in 3 years"}
-
-
-@dataclass(frozen=True)
-class NoticeRow:
-    """A notice as the pages show it, with the money already in pounds."""
-
-    notice: PenaltyNotice
-    sequence_label: str
-    reduced_amount: str | None
-    full_amount: str
-    amount_paid: str | None
-
-
-def _row(notice: PenaltyNotice) -> NoticeRow:
-    return NoticeRow(
-        notice=notice,
-        sequence_label=SEQUENCE_LABELS.get(notice.sequence, f"Notice {notice.sequence}"),
-        reduced_amount=pounds(notice.amount_if_paid_by_day_21)
-        if notice.amount_if_paid_by_day_21 is not None
-        else None,
-        full_amount=pounds(notice.amount_if_paid_by_day_28),
-        amount_paid=pounds(notice.amount_paid) if notice.amount_paid is not None else None,
-    )
 
 
 def _may_change(user: User) -> bool:
@@ -106,31 +84,52 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
         _check_may_change(user)
     may_change = _may_change(user)
     page = _page(request, case.pk)
-    form = IssueForm(request.POST if request.method == "POST" else None, pupil_id=case.pupil_id)
+    decisions = penalty_decisions(case)
+    form = IssueForm(
+        request.POST if request.method == "POST" else None,
+        pupil_id=case.pupil_id,
+        decisions=decisions,
+    )
 
     def save(data: dict[str, Any]) -> HttpResponse:
         notice = penalty_notice_issue(
             acting_user=user,
             case_id=case.pk,
+            source_id=data["decision"].pk,
             recipient_id=data["recipient"].pk,
             issued_on=data["issued_on"],
+            offence_first_day=data["offence_first_day"],
+            offence_last_day=data["offence_last_day"],
+            service_method=data["service_method"],
+            served_on=data["served_on"],
             reason=data["reason"],
+            issue_token=data["issue_token"],
         )
-        return page.saved(f"Penalty notice issued to {notice.recipient.carer}.")
+        return page.saved(
+            f"Penalty notice issued to {notice.recipient.carer}, received "
+            f"{long_date(notice.received_on or notice.issued_on)}.",
+            texts=[data["reason"]],
+        )
 
-    notices = (
-        PenaltyNotice.objects.for_user(user)
-        .filter(case=case)
-        .select_related("recipient__carer", "issued_by")
-        .order_by("-issued_on", "-pk")
-    )
     context = {
         "case": case,
-        "rows": [_row(n) for n in notices],
+        "rows": case_penalty_notices(user, case, today()),
         "may_change": may_change,
+        "case_open": case.status == AttendanceCase.Status.OPEN,
+        "decisions": decisions,
         "form": form if may_change else None,  # a school user sees the list read-only
     }
     return page.handle(form, save, "notices/penalty_notices.html", context, status_if_invalid=400)
+
+
+def la_penalty_notices(request: HttpRequest) -> HttpResponse:
+    """The LA's notices still open: when each information must be laid by, and
+    which are due to be withdrawn."""
+    user = acting_user(request)
+    if not (user.has_perm("notices.review_referral") or is_system_admin(user)):
+        raise PermissionDenied("The penalty notice list is for the LA.")
+    context = {"rows": la_open_penalty_notices(user, today()), "may_change": _may_change(user)}
+    return render(request, "notices/penalty_la_list.html", context)
 
 
 # One notice: payment, withdrawal, prosecution -----------------------------------------
@@ -155,7 +154,7 @@ def _notice_form_page(
         act(user, notice, form)
         return page.saved(done)
 
-    context = {"notice": notice, "row": _row(notice), "case": notice.case}
+    context = {"notice": notice, "row": notice_row(notice, today()), "case": notice.case}
     return page.handle(form, save, template, context, status_if_invalid=400)
 
 
@@ -179,11 +178,16 @@ def _withdraw(user: User, notice: PenaltyNotice, form: Form) -> None:
 
 
 def _prosecute(user: User, notice: PenaltyNotice, form: Form) -> None:
+    data = form.cleaned_data
     penalty_notice_prosecute(
         acting_user=user,
         notice_id=notice.pk,
-        decided_on=form.cleaned_data["decided_on"],
-        note=form.cleaned_data["note"],
+        decided_on=data["decided_on"],
+        note=data["note"],
+        eso_considered=data["eso_considered"],
+        eso_note=data["eso_note"],
+        contract_explored=data["contract_explored"],
+        contract_note=data["contract_note"],
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,7 +38,6 @@ from notices.penalties import (
     penalty_terms,
 )
 from notices.services.penalties import (
-    penalty_notice_issue,
     penalty_notice_prosecute,
     penalty_notice_record_payment,
     penalty_notice_withdraw,
@@ -51,6 +51,7 @@ from .factories import (
     SchoolFactory,
     UserFactory,
 )
+from .penalty_helpers import DECIDED_ON, absent, issue_on_route, penalty_route
 
 LONDON = ZoneInfo("Europe/London")
 D = dt.date
@@ -98,31 +99,36 @@ ISSUED = rules.ISSUED
     ],
 )
 def test_which_notice_it_is(earlier: list[Any], issued_on: dt.date, sequence: int) -> None:
-    terms = penalty_terms(issued_on=issued_on, earlier=earlier)
+    terms = penalty_terms(issued_on=issued_on, received_on=issued_on, earlier=earlier)
     assert isinstance(terms, Terms), terms
     assert terms.sequence == sequence
 
 
 def test_a_first_notice_is_80_by_day_21_and_160_by_day_28() -> None:
-    terms = penalty_terms(issued_on=D(2025, 10, 1), earlier=[])
+    # Handed over on 1 October 2025, so received that day, day 1 of both periods
+    # ("21 days beginning with the date on which the notice is received", reg 7
+    # as amended by SI 2024/210): £80 up to 21 October, £160 up to 28 October.
+    terms = penalty_terms(issued_on=D(2025, 10, 1), received_on=D(2025, 10, 1), earlier=[])
     assert terms == Terms(
         sequence=1,
         amount_if_paid_by_day_21=80_00,
-        reduced_due_on=D(2025, 10, 22),
+        reduced_due_on=D(2025, 10, 21),
         amount_if_paid_by_day_28=160_00,
-        full_due_on=D(2025, 10, 29),
+        full_due_on=D(2025, 10, 28),
         window_ends_on=D(2028, 10, 1),
     )
 
 
 def test_a_second_notice_is_160_by_day_28_with_no_reduced_rate() -> None:
-    terms = penalty_terms(issued_on=D(2025, 10, 1), earlier=[(D(2025, 3, 3), PAID)])
+    terms = penalty_terms(
+        issued_on=D(2025, 10, 1), received_on=D(2025, 10, 3), earlier=[(D(2025, 3, 3), PAID)]
+    )
     assert terms == Terms(
         sequence=2,
         amount_if_paid_by_day_21=None,
         reduced_due_on=None,
         amount_if_paid_by_day_28=160_00,
-        full_due_on=D(2025, 10, 29),
+        full_due_on=D(2025, 10, 30),
         window_ends_on=D(2028, 3, 3),
     )
 
@@ -133,7 +139,7 @@ def test_a_second_notice_is_160_by_day_28_with_no_reduced_rate() -> None:
 )
 def test_a_third_within_3_years_of_the_first_is_refused(statuses: tuple[str, str]) -> None:
     earlier = [(D(2024, 1, 10), statuses[0]), (D(2025, 2, 1), statuses[1])]
-    refusal = penalty_terms(issued_on=D(2027, 1, 9), earlier=earlier)
+    refusal = penalty_terms(issued_on=D(2027, 1, 9), received_on=D(2027, 1, 9), earlier=earlier)
     assert isinstance(refusal, Refusal)
     assert refusal.reason.startswith(THIRD_NOTICE_REFUSAL)
     assert "s444(1) or s444(1A)" in refusal.reason
@@ -142,13 +148,15 @@ def test_a_third_within_3_years_of_the_first_is_refused(statuses: tuple[str, str
     assert "a new notice can be issued from 10 January 2027" in refusal.reason
     assert refusal.window_ends_on == D(2027, 1, 10)
     # ...and is possible once 3 years have passed since the first.
-    again = penalty_terms(issued_on=D(2027, 1, 10), earlier=earlier)
+    again = penalty_terms(issued_on=D(2027, 1, 10), received_on=D(2027, 1, 10), earlier=earlier)
     assert isinstance(again, Terms)
     assert again.sequence == 1
 
 
 def test_a_notice_dated_before_one_already_recorded_is_refused() -> None:
-    refusal = penalty_terms(issued_on=D(2025, 1, 1), earlier=[(D(2025, 2, 1), PAID)])
+    refusal = penalty_terms(
+        issued_on=D(2025, 1, 1), received_on=D(2025, 1, 1), earlier=[(D(2025, 2, 1), PAID)]
+    )
     assert isinstance(refusal, Refusal)
     assert "cannot be dated before" in refusal.reason
 
@@ -285,12 +293,14 @@ def mother(case: Any) -> PupilCarer:
 
 
 def issue(officer: Any, case: Any, recipient: PupilCarer, on: dt.date = ISSUE_DAY) -> Any:
-    return penalty_notice_issue(
-        acting_user=officer,
-        case_id=case.pk,
-        recipient_id=recipient.pk,
-        issued_on=on,
-        reason="22 unauthorised sessions between 8 and 26 September 2025.",
+    """A notice handed to `recipient` on `on`, on a new LA decision of "penalty
+    notice" whose Notice to Improve was served on them, for unauthorised absence
+    on the weekdays of the 4 weeks ending 3 days before."""
+    first, last = on - dt.timedelta(days=30), on - dt.timedelta(days=3)
+    absent(case, first, last)
+    decision = penalty_route(case, recipient, decided_on=min(on, DECIDED_ON))
+    return issue_on_route(
+        officer, case, recipient, decision=decision, issued_on=on, first=first, last=last
     )
 
 
@@ -309,9 +319,11 @@ class TestIssue:
         notice.refresh_from_db()
         assert (notice.sequence, notice.status) == (1, ISSUED)
         assert notice.amount_if_paid_by_day_21 == 80_00
-        assert notice.reduced_due_on == D(2025, 10, 22)
+        # Handed over on 1 October 2025: received that day (day 1).
+        assert (notice.service_method, notice.received_on) == ("hand", D(2025, 10, 1))
+        assert notice.reduced_due_on == D(2025, 10, 21)
         assert notice.amount_if_paid_by_day_28 == 160_00
-        assert notice.full_due_on == D(2025, 10, 29)
+        assert notice.full_due_on == D(2025, 10, 28)
         assert notice.issued_by == officer
         [event] = audit_for(notice)
         assert event.action == AuditEvent.Action.CREATE
@@ -388,19 +400,9 @@ class TestIssue:
         )
         assert issue(officer, case, carer_at_home).sequence == 1
 
-    def test_not_in_the_future_and_with_a_reason(
-        self, case: Any, officer: Any, mother: PupilCarer
-    ) -> None:
+    def test_not_in_the_future(self, case: Any, officer: Any, mother: PupilCarer) -> None:
         with pytest.raises(ValidationError, match="cannot be in the future"):
             issue(officer, case, mother, D(2025, 12, 2))
-        with pytest.raises(ValidationError, match="Enter the offence period"):
-            penalty_notice_issue(
-                acting_user=officer,
-                case_id=case.pk,
-                recipient_id=mother.pk,
-                issued_on=ISSUE_DAY,
-                reason="  ",
-            )
 
     @pytest.mark.parametrize("role", [Role.ATTENDANCE_LEAD, Role.DSL, Role.SCHOOL_STAFF])
     def test_school_users_cannot_issue(self, case: Any, mother: PupilCarer, role: str) -> None:
@@ -438,49 +440,61 @@ def pay(officer: Any, notice: PenaltyNotice, on: dt.date, amount: int) -> Penalt
 
 def prosecute(officer: Any, notice: PenaltyNotice, on: dt.date) -> PenaltyNotice:
     return penalty_notice_prosecute(
-        acting_user=officer, notice_id=notice.pk, decided_on=on, note="Legal agreed."
+        acting_user=officer,
+        notice_id=notice.pk,
+        decided_on=on,
+        note="Legal agreed.",
+        eso_considered=True,
+        eso_note="The parents refused every support offered; an ESO would add nothing.",
+        contract_explored=True,
     )
+
+
+def nth(n: int) -> dt.date:
+    """Day n of the fixture notice's payment periods: handed over on 1 October
+    2025, so received that day, which is day 1."""
+    return ISSUE_DAY + dt.timedelta(days=n - 1)
 
 
 class TestPayment:
     def test_80_on_day_21(self, officer: Any, notice: PenaltyNotice) -> None:
-        paid = pay(officer, notice, day(21), 80_00)
+        paid = pay(officer, notice, nth(21), 80_00)
         paid.refresh_from_db()
-        assert (paid.status, paid.paid_on, paid.amount_paid) == (PAID, day(21), 80_00)
+        assert (paid.status, paid.paid_on, paid.amount_paid) == (PAID, nth(21), 80_00)
         assert [e.changes.get("status") for e in audit_for(paid)] == [[ISSUED, PAID], None]
 
     def test_80_on_day_22_is_refused_as_160_is_due(
         self, officer: Any, notice: PenaltyNotice
     ) -> None:
-        with pytest.raises(ValidationError, match="£160 was due for a payment on 23 October"):
-            pay(officer, notice, day(22), 80_00)
-        assert pay(officer, notice, day(22), 160_00).status == PAID
+        with pytest.raises(ValidationError, match="£160 was due for a payment on 22 October"):
+            pay(officer, notice, nth(22), 80_00)
+        assert pay(officer, notice, nth(22), 160_00).status == PAID
 
     def test_nothing_after_day_28(self, officer: Any, notice: PenaltyNotice) -> None:
         with pytest.raises(ValidationError, match="the LA decides whether to prosecute"):
-            pay(officer, notice, day(29), 160_00)
+            pay(officer, notice, nth(29), 160_00)
         notice.refresh_from_db()
         assert notice.status == ISSUED
 
     def test_not_twice(self, officer: Any, notice: PenaltyNotice) -> None:
-        pay(officer, notice, day(3), 80_00)
+        pay(officer, notice, nth(3), 80_00)
         with pytest.raises(ValidationError, match="already been paid"):
-            pay(officer, notice, day(4), 80_00)
+            pay(officer, notice, nth(4), 80_00)
 
 
 class TestProsecution:
     def test_not_before_day_29(self, officer: Any, notice: PenaltyNotice) -> None:
         with pytest.raises(ValidationError, match="No prosecution can be recorded before"):
-            prosecute(officer, notice, day(28))
-        decided = prosecute(officer, notice, day(29))
+            prosecute(officer, notice, nth(28))
+        decided = prosecute(officer, notice, nth(29))
         decided.refresh_from_db()
-        assert (decided.status, decided.prosecution_decided_on) == (PROSECUTION, day(29))
+        assert (decided.status, decided.prosecution_decided_on) == (PROSECUTION, nth(29))
         assert audit_for(decided)[0].changes["status"] == [ISSUED, PROSECUTION]
 
     def test_never_for_a_paid_notice(self, officer: Any, notice: PenaltyNotice) -> None:
-        pay(officer, notice, day(10), 80_00)
+        pay(officer, notice, nth(10), 80_00)
         with pytest.raises(ValidationError, match="has been paid"):
-            prosecute(officer, notice, day(40))
+            prosecute(officer, notice, nth(40))
 
     def test_never_for_a_withdrawn_notice(self, officer: Any, notice: PenaltyNotice) -> None:
         penalty_notice_withdraw(
@@ -490,14 +504,14 @@ class TestProsecution:
             note="",
         )
         with pytest.raises(ValidationError, match="has been withdrawn"):
-            prosecute(officer, notice, day(40))
+            prosecute(officer, notice, nth(40))
 
     def test_the_database_refuses_one_inside_the_payment_period(
         self, notice: PenaltyNotice
     ) -> None:
         with pytest.raises(IntegrityError), transaction.atomic():
             PenaltyNotice.unscoped.filter(pk=notice.pk).update(
-                status=PROSECUTION, prosecution_decided_on=day(28)
+                status=PROSECUTION, prosecution_decided_on=nth(28)
             )
 
 
@@ -513,7 +527,7 @@ class TestWithdrawal:
     def test_a_paid_notice_is_withdrawn_with_the_refund_audited(
         self, officer: Any, notice: PenaltyNotice
     ) -> None:
-        pay(officer, notice, day(5), 80_00)
+        pay(officer, notice, nth(5), 80_00)
         withdrawn = penalty_notice_withdraw(
             acting_user=officer,
             notice_id=notice.pk,
@@ -541,9 +555,9 @@ class TestDecisionsScopeAndRole:
     def test_a_school_user_cannot_decide(self, case: Any, notice: PenaltyNotice) -> None:
         lead = case.lead_professional
         with pytest.raises(PermissionDenied):
-            pay(lead, notice, day(5), 80_00)
+            pay(lead, notice, nth(5), 80_00)
         with pytest.raises(PermissionDenied):
-            prosecute(lead, notice, day(40))
+            prosecute(lead, notice, nth(40))
         with pytest.raises(PermissionDenied):
             penalty_notice_withdraw(
                 acting_user=lead,
@@ -555,9 +569,9 @@ class TestDecisionsScopeAndRole:
     def test_an_officer_of_another_la_gets_404(self, notice: PenaltyNotice) -> None:
         outsider = UserFactory(la_user=True, local_authority=SchoolFactory().local_authority)
         with pytest.raises(Http404):
-            pay(outsider, notice, day(5), 80_00)
+            pay(outsider, notice, nth(5), 80_00)
         with pytest.raises(Http404):
-            prosecute(outsider, notice, day(40))
+            prosecute(outsider, notice, nth(40))
         with pytest.raises(Http404):
             penalty_notice_withdraw(
                 acting_user=outsider,
@@ -580,6 +594,8 @@ def test_two_simultaneous_issues_cannot_both_pass_the_limit(
     case = AttendanceCaseFactory()
     officer = UserFactory(la_user=True, local_authority=case.school.local_authority)
     mother = PupilCarerFactory(pupil=case.pupil)
+    decision = penalty_route(case, mother)
+    absent(case, D(2025, 9, 1), D(2025, 9, 26))
     with time_machine.travel(TODAY, tick=False):
         issue(officer, case, mother, D(2025, 3, 3))
 
@@ -596,23 +612,85 @@ def test_two_simultaneous_issues_cannot_both_pass_the_limit(
     start = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def attempt(on: dt.date) -> None:
+    def attempt(on: dt.date, first: dt.date, last: dt.date) -> None:
         try:
             start.wait()
-            issue(officer, case, mother, on)
+            issue_on_route(
+                officer, case, mother, decision=decision, issued_on=on, first=first, last=last
+            )
             outcomes.append("issued")
         except ValidationError:
             outcomes.append("refused")
         finally:
             connection.close()
 
+    # Two different offence periods, so only the 3-year limit can refuse one.
+    attempts = [
+        (D(2025, 10, 1), D(2025, 9, 1), D(2025, 9, 12)),
+        (D(2025, 10, 2), D(2025, 9, 15), D(2025, 9, 26)),
+    ]
     with time_machine.travel(TODAY, tick=True):
-        threads = [
-            threading.Thread(target=attempt, args=(on,)) for on in (D(2025, 10, 1), D(2025, 10, 2))
-        ]
+        threads = [threading.Thread(target=attempt, args=args) for args in attempts]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     assert sorted(outcomes) == ["issued", "refused"]
     assert PenaltyNotice.unscoped.filter(recipient=mother).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_form_posted_three_times_at_once_makes_one_notice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three simultaneous posts of one issue form (one token): one notice, and
+    each post answers with it. Before the token and the overlap rule, the
+    second post became a "second notice" and only the third was refused."""
+    case = AttendanceCaseFactory()
+    officer = UserFactory(la_user=True, local_authority=case.school.local_authority)
+    mother = PupilCarerFactory(pupil=case.pupil)
+    decision = penalty_route(case, mother)
+    absent(case, D(2025, 9, 1), D(2025, 9, 26))
+    real_terms = rules.penalty_terms
+
+    def slow_terms(**kwargs: Any) -> Any:
+        terms = real_terms(**kwargs)
+        time.sleep(0.3)
+        return terms
+
+    monkeypatch.setattr(rules, "penalty_terms", slow_terms)
+    token = uuid.uuid4()
+    start = threading.Barrier(3)
+    made: list[int] = []
+    refused: list[str] = []
+
+    def post() -> None:
+        try:
+            start.wait()
+            notice = issue_on_route(
+                officer,
+                case,
+                mother,
+                decision=decision,
+                issued_on=ISSUE_DAY,
+                first=D(2025, 9, 1),
+                last=D(2025, 9, 26),
+                issue_token=token,
+            )
+            made.append(notice.pk)
+        except ValidationError as exc:
+            refused.append(exc.messages[0])
+        finally:
+            connection.close()
+
+    with time_machine.travel(TODAY, tick=True):
+        threads = [threading.Thread(target=post) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert refused == []
+    assert len(made) == 3
+    assert len(set(made)) == 1
+    assert PenaltyNotice.unscoped.filter(recipient=mother).count() == 1

@@ -6,6 +6,7 @@ users only read; another LA's officer gets 404; the list's queries are bounded."
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,6 @@ from django.urls import reverse
 from accounts.models import Role
 from notices.models import LADecision, PenaltyNotice
 from notices.penalties import PAID, PROSECUTION, THIRD_NOTICE_REFUSAL, WITHDRAWN
-from notices.services.penalties import penalty_notice_issue
 from pupils.models import PupilCarer
 
 from .conftest import signed_in_client
@@ -28,16 +28,19 @@ from .factories import (
     SchoolFactory,
     UserFactory,
 )
+from .penalty_helpers import DECIDED_ON, absent, issue_on_route, penalty_route
 from .test_referrals import quick_referral
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = dt.datetime(2025, 12, 1, 10, 0, tzinfo=LONDON)
 ISSUE_DAY = dt.date(2025, 10, 1)
-REASON = "22 unauthorised sessions between 8 and 26 September 2025."
+REASON = "Absent without leave after the Notice to Improve."
+OFFENCE_FIRST, OFFENCE_LAST = dt.date(2025, 9, 8), dt.date(2025, 9, 26)
 
 
 def day(n: int) -> dt.date:
-    return ISSUE_DAY + dt.timedelta(days=n)
+    """Day n of a notice handed over on ISSUE_DAY: received that day, day 1."""
+    return ISSUE_DAY + dt.timedelta(days=n - 1)
 
 
 def date_fields(name: str, on: dt.date) -> dict[str, str]:
@@ -65,10 +68,47 @@ def mother(case: Any) -> PupilCarer:
     return PupilCarerFactory(pupil=case.pupil)
 
 
+@pytest.fixture
+def decision(case: Any, mother: PupilCarer) -> LADecision:
+    """The LA's decision of "penalty notice", the mother having been served the
+    Notice to Improve; and 3 weeks of unauthorised absence in September 2025."""
+    absent(case, OFFENCE_FIRST, OFFENCE_LAST)
+    return penalty_route(case, mother)
+
+
 def issue(officer: Any, case: Any, recipient: PupilCarer, on: dt.date = ISSUE_DAY) -> Any:
-    return penalty_notice_issue(
-        acting_user=officer, case_id=case.pk, recipient_id=recipient.pk, issued_on=on, reason=REASON
+    """A notice handed to `recipient` on `on`, on its own LA decision, for the
+    unauthorised absence of the 4 weeks ending 3 days before."""
+    first, last = on - dt.timedelta(days=30), on - dt.timedelta(days=3)
+    absent(case, first, last)
+    decision = penalty_route(case, recipient, decided_on=min(on, DECIDED_ON))
+    return issue_on_route(
+        officer, case, recipient, decision=decision, issued_on=on, first=first, last=last
     )
+
+
+def issue_form(
+    recipient: PupilCarer,
+    decision: LADecision,
+    *,
+    on: dt.date = ISSUE_DAY,
+    first: dt.date = OFFENCE_FIRST,
+    last: dt.date = OFFENCE_LAST,
+    method: str = "hand",
+    served_on: dt.date | None = None,
+    token: str | None = None,
+) -> dict[str, str]:
+    return {
+        "decision": str(decision.pk),
+        "recipient": str(recipient.pk),
+        "service_method": method,
+        "reason": REASON,
+        "issue_token": token or str(uuid.uuid4()),
+        **date_fields("issued_on", on),
+        **date_fields("served_on", served_on or on),
+        **date_fields("offence_first_day", first),
+        **date_fields("offence_last_day", last),
+    }
 
 
 def list_url(case: Any) -> str:
@@ -97,53 +137,77 @@ def test_the_referral_decision_links_to_the_penalty_notices(officer: Any, case: 
 
 
 def test_an_officer_issues_a_first_notice_and_sees_its_amounts(
-    officer: Any, case: Any, mother: PupilCarer
+    officer: Any, case: Any, mother: PupilCarer, decision: LADecision
 ) -> None:
     client = signed_in_client(officer)
     page = client.get(list_url(case))
     assert page.status_code == 200
     assert str(mother.carer) in text(page)  # a recipient to choose
-    response = client.post(
-        list_url(case),
-        {"recipient": str(mother.pk), "reason": REASON, **date_fields("issued_on", ISSUE_DAY)},
-        follow=True,
-    )
+    assert 'name="issue_token"' in text(page)
+    response = client.post(list_url(case), issue_form(mother, decision), follow=True)
     assert response.status_code == 200
     notice = PenaltyNotice.unscoped.get()
     assert (notice.recipient, notice.sequence, notice.issued_by) == (mother, 1, officer)
+    assert (notice.route, notice.decision) == ("la_decision", decision)
     body = text(response)
     assert "Penalty notice issued to" in body
     assert "First notice in 3 years" in body
-    assert "£80 if paid by 22 October 2025 (day 21)" in body
-    assert "£160 if paid by 29 October 2025 (day 28)" in body
+    # Handed over on 1 October 2025: received that day, day 1 of 21 and of 28.
+    assert "£80 if paid by 21 October 2025 (day 21)" in body
+    assert "£160 if paid by 28 October 2025 (day 28)" in body
+    assert "No prosecution before 29 October 2025" in body
+    # 8 to 26 September 2025: 15 weekdays, 30 sessions marked O.
+    assert "8 September 2025 to 26 September 2025" in body
+    assert "30 unauthorised sessions" in body
+    # s127: 6 months from 26 September 2025.
+    assert "26 March 2026" in body
 
 
-def test_only_parents_are_offered_as_recipients(officer: Any, case: Any) -> None:
+def test_the_same_form_posted_twice_makes_one_notice(
+    officer: Any, case: Any, mother: PupilCarer, decision: LADecision
+) -> None:
+    client = signed_in_client(officer)
+    data = issue_form(mother, decision)
+    assert client.post(list_url(case), data).status_code == 302
+    assert client.post(list_url(case), data).status_code == 302
+    assert PenaltyNotice.unscoped.count() == 1
+    # A new form (a new token) for the same period is refused: one offence, one notice.
+    response = client.post(list_url(case), issue_form(mother, decision))
+    assert response.status_code == 400
+    assert "shares days with this offence period" in text(response)
+    assert PenaltyNotice.unscoped.count() == 1
+
+
+def test_only_parents_served_the_notice_are_offered_as_recipients(
+    officer: Any, case: Any, decision: LADecision
+) -> None:
     neither = PupilCarerFactory(
         pupil=case.pupil,
         relationship=PupilCarer.Relationship.OTHER_RELATIVE,
         parental_responsibility=False,
         lives_with_pupil=False,
     )
+    decision.referral.notice.recipients.add(neither)
+    not_served = PupilCarerFactory(pupil=case.pupil, relationship=PupilCarer.Relationship.FATHER)
     client = signed_in_client(officer)
-    response = client.post(
-        list_url(case),
-        {"recipient": str(neither.pk), "reason": REASON, **date_fields("issued_on", ISSUE_DAY)},
-    )
+    page = text(client.get(list_url(case)))
+    assert str(not_served.carer) not in page
+    assert str(neither.carer) not in page
+    response = client.post(list_url(case), issue_form(not_served, decision))
+    assert response.status_code == 400
+    assert "Select who the notice is issued to" in text(response)
+    response = client.post(list_url(case), issue_form(neither, decision))
     assert response.status_code == 400
     assert "Select who the notice is issued to" in text(response)
     assert not PenaltyNotice.unscoped.exists()
 
 
 def test_a_third_within_3_years_is_refused_with_the_alternatives(
-    officer: Any, case: Any, mother: PupilCarer
+    officer: Any, case: Any, mother: PupilCarer, decision: LADecision
 ) -> None:
     issue(officer, case, mother, dt.date(2025, 3, 3))
     issue(officer, case, mother, dt.date(2025, 6, 2))
-    response = signed_in_client(officer).post(
-        list_url(case),
-        {"recipient": str(mother.pk), "reason": REASON, **date_fields("issued_on", ISSUE_DAY)},
-    )
+    response = signed_in_client(officer).post(list_url(case), issue_form(mother, decision))
     assert response.status_code == 400
     body = text(response)
     assert "There is a problem" in body
@@ -155,10 +219,13 @@ def test_a_third_within_3_years_is_refused_with_the_alternatives(
     assert PenaltyNotice.unscoped.count() == 2
 
 
-def test_a_form_error_for_a_missing_date(officer: Any, case: Any, mother: PupilCarer) -> None:
-    response = signed_in_client(officer).post(
-        list_url(case), {"recipient": str(mother.pk), "reason": REASON}
-    )
+def test_a_form_error_for_a_missing_date(
+    officer: Any, case: Any, mother: PupilCarer, decision: LADecision
+) -> None:
+    data = issue_form(mother, decision)
+    for part in ("issued_on_0", "issued_on_1", "issued_on_2"):
+        del data[part]
+    response = signed_in_client(officer).post(list_url(case), data)
     assert response.status_code == 400
     assert "Enter the date of issue" in text(response)
     assert not PenaltyNotice.unscoped.exists()
@@ -178,7 +245,7 @@ class TestPayment:
             self.url(notice), {"amount": "80", **date_fields("paid_on", day(22))}
         )
         assert response.status_code == 400
-        assert "£160 was due for a payment on 23 October 2025, not £80." in text(response)
+        assert "£160 was due for a payment on 22 October 2025, not £80." in text(response)
         notice.refresh_from_db()
         assert notice.status != PAID
 
@@ -192,7 +259,7 @@ class TestPayment:
         assert response.status_code == 200
         notice.refresh_from_db()
         assert (notice.status, notice.amount_paid, notice.paid_on) == (PAID, 80_00, day(21))
-        assert "£80 on 22 October 2025" in text(response)
+        assert "£80 on 21 October 2025" in text(response)
 
     def test_the_amount_must_be_a_number(self, officer: Any, case: Any, mother: PupilCarer) -> None:
         notice = issue(officer, case, mother)
@@ -247,6 +314,20 @@ class TestProsecution:
         response = client.post(
             self.url(notice), {"note": "Legal agreed.", **date_fields("decided_on", day(29))}
         )
+        assert response.status_code == 400
+        assert "education supervision order" in text(response)
+        assert "Say whether an attendance contract was explored" in text(response)
+        response = client.post(
+            self.url(notice),
+            {
+                "note": "Legal agreed.",
+                "eso_considered": "on",
+                "eso_note": "The parents declined every offer of support.",
+                "contract_explored": "no",
+                "contract_note": "The parents would not meet to agree one.",
+                **date_fields("decided_on", day(29)),
+            },
+        )
         assert response.status_code == 302
         notice.refresh_from_db()
         assert (notice.status, notice.prosecution_decided_on) == (PROSECUTION, day(29))
@@ -264,10 +345,7 @@ class TestWhoMay:
         assert "£80 if paid by" in text(page)
         assert "Issue the notice" not in text(page)
         assert "Record a payment" not in text(page)
-        response = client.post(
-            list_url(case),
-            {"recipient": str(mother.pk), "reason": REASON, **date_fields("issued_on", day(5))},
-        )
+        response = client.post(list_url(case), issue_form(mother, notice.decision))
         assert response.status_code == 403
         assert PenaltyNotice.unscoped.count() == 1
         for name in ("penalty_payment", "penalty_withdraw", "penalty_prosecute"):
@@ -285,10 +363,7 @@ class TestWhoMay:
         assert other.local_authority != case.school.local_authority
         client = signed_in_client(UserFactory(la_user=True, local_authority=other.local_authority))
         assert client.get(list_url(case)).status_code == 404
-        response = client.post(
-            list_url(case),
-            {"recipient": str(mother.pk), "reason": REASON, **date_fields("issued_on", day(5))},
-        )
+        response = client.post(list_url(case), issue_form(mother, notice.decision))
         assert response.status_code == 404
         for name in ("penalty_payment", "penalty_withdraw", "penalty_prosecute"):
             url = reverse(f"notices:{name}", args=[notice.pk])

@@ -161,7 +161,21 @@ def test_prosecution_is_refused_unless_an_eso_was_considered(case, officer, read
     assert response.status_code == 400
     assert b"govuk-error-summary" in response.content
     assert b"education supervision order" in response.content
-    referral_decide(
+    # The ESO alone is not enough: whether an attendance contract was explored,
+    # and if not why not, is asked too.
+    with pytest.raises(ValidationError) as refused:
+        referral_decide(
+            acting_user=officer,
+            referral_id=referral.pk,
+            kind="prosecution_444_1",
+            reason="Continued absence",
+            decided_on=READY,
+            eso_considered=True,
+            eso_note="An ESO would not address the parents' non-engagement",
+            contract_explored=False,
+        )
+    assert set(refused.value.error_dict) == {"contract_note"}
+    decision = referral_decide(
         acting_user=officer,
         referral_id=referral.pk,
         kind="prosecution_444_1",
@@ -169,6 +183,12 @@ def test_prosecution_is_refused_unless_an_eso_was_considered(case, officer, read
         decided_on=READY,
         eso_considered=True,
         eso_note="An ESO would not address the parents' non-engagement",
+        contract_explored=False,
+        contract_note="The parents would not meet to agree one.",
+    )
+    assert (decision.contract_explored, decision.contract_note) == (
+        False,
+        "The parents would not meet to agree one.",
     )
 
 

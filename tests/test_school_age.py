@@ -30,7 +30,6 @@ from django.urls import reverse
 from notices.models import NoticeToImprove, PenaltyNotice
 from notices.penalties import school_age_refusal
 from notices.services.notices import NoticeRefused
-from notices.services.penalties import penalty_notice_issue
 from notices.services.referrals import ReferralNotAllowed, referral_submit
 from pathway.rules import NOTICE_TO_IMPROVE, REFERRAL, OfCompulsorySchoolAge, evaluate
 from pupils.models import Pupil
@@ -41,6 +40,7 @@ from pupils.school_age import (
 )
 
 from .factories import AttendanceCaseFactory, PupilCarerFactory, UserFactory
+from .penalty_helpers import absent, issue_on_route, penalty_route
 from .test_notices import ISSUED, issue, ready_case
 from .test_pathway_rules import at
 from .test_pathway_walk import issue as issue_the_walks_notice
@@ -316,14 +316,18 @@ def test_a_penalty_notice_is_refused_for_a_child_outside_compulsory_school_age(
     born_on(case, born)
     mother = PupilCarerFactory(pupil=case.pupil)
     officer = UserFactory(la_user=True, local_authority=case.school.local_authority)
+    decision = penalty_route(case, mother)
+    absent(case, D(2025, 9, 8), D(2025, 9, 26))
     with at(D(2025, 12, 1)):
         with pytest.raises(ValidationError) as refused:
-            penalty_notice_issue(
-                acting_user=officer,
-                case_id=case.pk,
-                recipient_id=mother.pk,
+            issue_on_route(
+                officer,
+                case,
+                mother,
+                decision=decision,
                 issued_on=D(2025, 10, 1),
-                reason="22 unauthorised sessions between 8 and 26 September 2025.",
+                first=D(2025, 9, 8),
+                last=D(2025, 9, 26),
             )
         assert refused.value.messages == [
             f"A penalty notice cannot be issued on 1 October 2025: {why} (born "
@@ -334,11 +338,14 @@ def test_a_penalty_notice_is_refused_for_a_child_outside_compulsory_school_age(
         response = client_for(officer).post(
             reverse("notices:penalty_notices", args=[case.pk]),
             {
+                "decision": str(decision.pk),
                 "recipient": str(mother.pk),
-                "reason": "22 unauthorised sessions between 8 and 26 September 2025.",
-                "issued_on_0": "1",
-                "issued_on_1": "10",
-                "issued_on_2": "2025",
+                "service_method": "hand",
+                "issue_token": "5b0c1f52-8f53-4a7e-9d43-2f1d1b0f4a11",
+                **{f"issued_on_{i}": part for i, part in enumerate(("1", "10", "2025"))},
+                **{f"served_on_{i}": part for i, part in enumerate(("1", "10", "2025"))},
+                **{f"offence_first_day_{i}": part for i, part in enumerate(("8", "9", "2025"))},
+                **{f"offence_last_day_{i}": part for i, part in enumerate(("26", "9", "2025"))},
             },
         )
     assert response.status_code == 400

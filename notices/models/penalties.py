@@ -21,6 +21,7 @@ from core.scoping import ScopedManager, ScopedQuerySet
 from pupils.models import PupilCarer
 
 from .. import penalties as rules
+from .referrals import LADecision
 
 
 class PenaltyNotice(models.Model):
@@ -29,6 +30,25 @@ class PenaltyNotice(models.Model):
         PAID = rules.PAID, "Paid"
         WITHDRAWN = rules.WITHDRAWN, "Withdrawn"
         PROSECUTION = rules.PROSECUTION, "Prosecution decided"
+
+    class Route(models.TextChoices):
+        # How the notice came to be issued. Blank only on notices recorded
+        # before routes were checked (migration 0005); a holiday-request route
+        # is to follow.
+        NONE = "", "Recorded before routes were checked"
+        LA_DECISION = "la_decision", "LA decision on a referral"
+
+    class ServiceMethod(models.TextChoices):
+        NONE = "", "Not recorded"
+        HAND = rules.ServiceMethod.HAND, rules.ServiceMethod.LABELS[rules.ServiceMethod.HAND]
+        FIRST_CLASS = (
+            rules.ServiceMethod.FIRST_CLASS,
+            rules.ServiceMethod.LABELS[rules.ServiceMethod.FIRST_CLASS],
+        )
+        SECOND_CLASS = (
+            rules.ServiceMethod.SECOND_CLASS,
+            rules.ServiceMethod.LABELS[rules.ServiceMethod.SECOND_CLASS],
+        )
 
     class WithdrawalGround(models.TextChoices):
         NONE = "", "Not withdrawn"
@@ -67,7 +87,28 @@ class PenaltyNotice(models.Model):
     )
     # 1 or 2: which notice this is in the recipient's 3-year window, fixed at issue.
     sequence = models.PositiveSmallIntegerField()
-    offence = models.TextField("offence period and reason")
+    route = models.CharField(max_length=24, choices=Route.choices, blank=True)
+    decision = models.ForeignKey(
+        LADecision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="penalty_notices",
+    )
+    # The offence: the unauthorised absence from the first to the last day
+    # (both included). Null only on notices recorded before the period was
+    # dates, whose free text could not be read as two dates (migration 0005).
+    offence_first_day = models.DateField(null=True, blank=True)
+    offence_last_day = models.DateField(null=True, blank=True)
+    # Frozen at issue from the registers: [{"date", "session", "code"}, ...].
+    unauthorised_sessions = models.JSONField(default=list, blank=True)
+    reason = models.TextField("notes on the offence", blank=True)
+    service_method = models.CharField(max_length=16, choices=ServiceMethod.choices, blank=True)
+    served_on = models.DateField(null=True, blank=True)
+    # Deemed receipt: the payment periods run from it (reg 7 as amended).
+    received_on = models.DateField(null=True, blank=True)
+    # The issue form's one-time token: a form posted twice makes one notice.
+    issue_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # Pence. None for a second notice: no reduced rate.
     amount_if_paid_by_day_21 = models.PositiveIntegerField(null=True, blank=True)
     amount_if_paid_by_day_28 = models.PositiveIntegerField()
@@ -84,6 +125,18 @@ class PenaltyNotice(models.Model):
     withdrawal_note = models.TextField(blank=True)
     prosecution_decided_on = models.DateField(null=True, blank=True)
     prosecution_note = models.TextField(blank=True)
+    prosecution_eso_considered = models.BooleanField(
+        "an education supervision order was considered", default=False
+    )
+    prosecution_eso_note = models.TextField(
+        "why an education supervision order is not used", blank=True
+    )
+    prosecution_contract_explored = models.BooleanField(
+        "an attendance contract was explored", null=True, blank=True
+    )
+    prosecution_contract_note = models.TextField(
+        "why an attendance contract was not explored", blank=True
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -137,6 +190,52 @@ class PenaltyNotice(models.Model):
             models.CheckConstraint(
                 name="penalty_prosecution_has_date",
                 condition=~Q(status="prosecution") | Q(prosecution_decided_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="penalty_offence_period_in_order",
+                condition=Q(offence_first_day__isnull=True, offence_last_day__isnull=True)
+                | Q(offence_first_day__lte=F("offence_last_day")),
+            ),
+            models.CheckConstraint(
+                name="penalty_service_recorded_with_receipt",
+                condition=Q(service_method="", served_on__isnull=True, received_on__isnull=True)
+                | (
+                    ~Q(service_method="")
+                    & Q(
+                        served_on__isnull=False,
+                        received_on__isnull=False,
+                        received_on__gte=F("served_on"),
+                        served_on__gte=F("issued_on"),
+                    )
+                ),
+            ),
+            # A notice issued through a route has its source, its period and its
+            # service; only rows from before routes (route "") may lack them.
+            models.CheckConstraint(
+                name="penalty_route_has_source_period_and_service",
+                condition=Q(route="")
+                | (
+                    Q(offence_first_day__isnull=False, served_on__isnull=False)
+                    & (~Q(route="la_decision") | Q(decision__isnull=False))
+                ),
+            ),
+            # EA 1996 s447 and the attendance contract: asked before every
+            # prosecution recorded since routes (older rows predate the question).
+            models.CheckConstraint(
+                name="penalty_prosecution_safeguards",
+                condition=~Q(status="prosecution")
+                | Q(route="")
+                | (
+                    Q(prosecution_eso_considered=True)
+                    & ~Q(prosecution_eso_note="")
+                    & (
+                        Q(prosecution_contract_explored=True)
+                        | (
+                            Q(prosecution_contract_explored=False)
+                            & ~Q(prosecution_contract_note="")
+                        )
+                    )
+                ),
             ),
             # The regs forbid prosecution before the payment period ends.
             models.CheckConstraint(

@@ -104,6 +104,11 @@ class LADecision(models.Model):
     )
     eso_considered = models.BooleanField("an education supervision order was considered")
     eso_note = models.TextField("why an education supervision order is or is not used", blank=True)
+    # Asked before a prosecution; None on decisions recorded before the question.
+    contract_explored = models.BooleanField(
+        "an attendance contract was explored", null=True, blank=True
+    )
+    contract_note = models.TextField("why an attendance contract was not explored", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_lookup = "referral__case__school"

@@ -27,6 +27,7 @@ from pathway.services import evaluation_record
 
 from ..bundle import bundle_build
 from ..models import LADecision, LegalReferral, NoticeToImprove
+from ..penalties import prosecution_safeguard_errors
 
 
 class ReferralNotAllowed(ValidationError):
@@ -215,8 +216,12 @@ def referral_decide(
     decided_on: dt.date,
     eso_considered: bool,
     eso_note: str = "",
+    contract_explored: bool | None = None,
+    contract_note: str = "",
 ) -> LADecision:
-    """Record the LA's decision on an accepted referral."""
+    """Record the LA's decision on an accepted referral. A prosecution needs the
+    same safeguards as one after an unpaid penalty notice
+    (`notices.penalties.prosecution_safeguard_errors`)."""
     errors: dict[str, str] = {}
     if kind not in LADecision.Kind.values:
         errors["kind"] = "Select the LA's decision"
@@ -226,10 +231,14 @@ def referral_decide(
         errors["decided_on"] = "The date of the decision must be today or in the past"
     # EA 1996 s447: the LA must consider an education supervision order before prosecuting
     # (docs/rules.md#legal-intervention-referral).
-    if kind in LADecision.PROSECUTIONS and not (eso_considered and eso_note.strip()):
-        errors["eso_considered"] = (
-            "Before prosecuting, the LA must consider an education supervision order: "
-            "confirm it was considered and say why it is not used"
+    if kind in LADecision.PROSECUTIONS:
+        errors.update(
+            prosecution_safeguard_errors(
+                eso_considered=eso_considered,
+                eso_note=eso_note,
+                contract_explored=contract_explored,
+                contract_note=contract_note,
+            )
         )
     with transaction.atomic():
         referral = _for_la(acting_user, referral_id)
@@ -248,6 +257,8 @@ def referral_decide(
             decided_by=acting_user,
             eso_considered=eso_considered,
             eso_note=eso_note.strip(),
+            contract_explored=contract_explored,
+            contract_note=contract_note.strip(),
         )
         referral.status = LegalReferral.Status.DECIDED
         referral.save(update_fields=["status", "updated_at"])
@@ -256,7 +267,12 @@ def referral_decide(
             action=AuditEvent.Action.CREATE,
             target=decision,
             school=referral.case.school,
-            changes={"kind": kind, "decided_on": decided_on.isoformat(), "eso": eso_considered},
+            changes={
+                "kind": kind,
+                "decided_on": decided_on.isoformat(),
+                "eso": eso_considered,
+                "contract_explored": contract_explored,
+            },
         )
     return decision
 
