@@ -33,7 +33,6 @@ def penalty_route(
         sufficient_improvement="No unauthorised absence",
         consequence="A referral to the LA",
         staff_contact="Ms Patel",
-        parents_informed_on=served,
     )
     notice.recipients.set(parents)
     moment = dt.datetime.combine(decided_on, dt.time(9), tzinfo=dt.UTC)

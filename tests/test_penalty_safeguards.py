@@ -474,7 +474,7 @@ def test_existing_notices_are_migrated_sensibly() -> None:
     for app_label, name in executor.loader.graph.nodes:
         if (app_label, name) not in recorded:
             executor.recorder.record_applied(app_label, name)
-    before = [("notices", "0004_recipients_moved_to_pupils")]
+    before = [("notices", "0005_notice_facts_fixed_at_issue")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     executor = MigrationExecutor(connection)
