@@ -25,6 +25,12 @@ def meeting_is_held(meeting: SupportMeeting, today: dt.date, *, invited_count: i
     )
 
 
+def review_counts(review: PlanReview, *, agreed_on: dt.date, day: dt.date) -> bool:
+    """Rule A4's "reviewed": a review held after the day the plan was agreed, on
+    or before `day`. A review on the day of agreement only restates the plan."""
+    return agreed_on < review.reviewed_on <= day
+
+
 def next_contact_due(
     *, opened_on: dt.date, last_contacts: Iterable[dt.date | None], interval_days: int
 ) -> dt.date:
@@ -40,6 +46,8 @@ class PlanState:
     review_overdue: bool
     stalled: bool
     stalled_actions: tuple[int, ...] = ()
+    # Reviewed after the day it was agreed (rule A4's "reviewed", `review_counts`).
+    reviewed: bool = False
 
 
 def plan_state(
@@ -48,10 +56,24 @@ def plan_state(
     reviews: Sequence[PlanReview],
     progress_by_review: dict[int, Sequence[ActionProgress]],
     today: dt.date,
+    agreed_on: dt.date | None = None,
+    review_every_days: int | None = None,
 ) -> PlanState:
     """A plan is flagged when its review is overdue, or when an action showed no
     progress at two reviews running and the latest review changed nothing:
-    "reviews do not address lack of progress" (Effective Plans)."""
+    "reviews do not address lack of progress" (Effective Plans).
+
+    Until the plan is reviewed after the day it was agreed, its first review is
+    due `review_every_days` after that day, whatever a review held on the day of
+    agreement said."""
+    counted = (
+        [r for r in reviews if review_counts(r, agreed_on=agreed_on, day=today)]
+        if agreed_on is not None
+        else [r for r in reviews if r.reviewed_on <= today]
+    )
+    if agreed_on is not None and review_every_days and not counted:
+        first_due = agreed_on + dt.timedelta(days=review_every_days)
+        next_review_due = first_due if next_review_due is None else min(next_review_due, first_due)
     overdue = next_review_due is not None and next_review_due < today
     stalled: tuple[int, ...] = ()
     if len(reviews) >= 2:
@@ -63,7 +85,7 @@ def plan_state(
         now = {p.action_id for p in progress_by_review.get(latest.pk, ()) if p.progress == none}
         if before & now and not latest.changes_made.strip():
             stalled = tuple(sorted(before & now))
-    return PlanState(next_review_due, overdue, bool(stalled), stalled)
+    return PlanState(next_review_due, overdue, bool(stalled), stalled, bool(counted))
 
 
 def _without_progress(progress: Iterable[ActionProgress]) -> set[int]:

@@ -294,6 +294,57 @@ class MeetingHeldForm(forms.Form):
             del self.fields["attended"]
 
 
+class MeetingPastForm(MeetingArrangementsForm):
+    """A meeting that has already taken place, in one form: its arrangements and
+    what happened. It is recorded as held on its date."""
+
+    attended = forms.TypedMultipleChoiceField(
+        label="Who attended?",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only the people invited above. The meeting counts as held once its outcome "
+        "is recorded, even if no one came: the invitation is what counts.",
+        error_messages={"invalid_choice": "Select only people who were invited to the meeting"},
+    )
+    barriers_discussed = MeetingHeldForm.base_fields["barriers_discussed"]
+    parent_voice = MeetingHeldForm.base_fields["parent_voice"]
+    going_well = MeetingHeldForm.base_fields["going_well"]
+    agreed_actions = MeetingHeldForm.base_fields["agreed_actions"]
+    outcome = MeetingHeldForm.base_fields["outcome"]
+    next_review_date = MeetingHeldForm.base_fields["next_review_date"]
+
+    RECORD_FIELDS = (
+        "attended",
+        "barriers_discussed",
+        "parent_voice",
+        "going_well",
+        "agreed_actions",
+        "outcome",
+        "next_review_date",
+    )
+
+    def __init__(self, *args: Any, carers: Sequence[PupilCarer], **kwargs: Any) -> None:
+        super().__init__(*args, carers=carers, **kwargs)
+        self.fields["scheduled_on"].label = "Date the meeting was held"
+        attended = self.fields["attended"]
+        assert isinstance(attended, forms.TypedMultipleChoiceField)
+        # Told apart from the invitation's boxes for the same people.
+        attended.choices = [Choice(link.pk, f"{link.carer} attended") for link in carers]
+
+    @property
+    def arrangement_fields(self) -> list[forms.BoundField]:
+        return [
+            self[name]
+            for name in self.fields
+            if name not in self.RECORD_FIELDS and not self[name].is_hidden
+        ]
+
+    @property
+    def record_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.RECORD_FIELDS]
+
+
 class MeetingCancelForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = _text(

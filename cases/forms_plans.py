@@ -32,6 +32,13 @@ def text_area(label: str, *, help_text: str = "", required: bool = True, missing
 class PlanForm(forms.Form):
     """The plan's aim: "insert attendance target including expected date"."""
 
+    agreed_on = GovDateField(
+        label="Date the plan was agreed",
+        help_text="For example, the date of the meeting where it was agreed. Reviews are "
+        "counted from this date.",
+        missing="Enter the date the plan was agreed",
+    )
+
     target_attendance = forms.DecimalField(
         label="Attendance target (%)",
         help_text="100% is an aim, not an action: the actions below are how the pupil gets there.",

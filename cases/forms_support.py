@@ -12,6 +12,7 @@ from typing import Any
 from crispy_forms_gds.choices import Choice
 from django import forms
 
+from accounts.models import User
 from core.forms import GovDateField
 
 from .forms_meetings import TEXT_LIMIT
@@ -288,11 +289,43 @@ class AdjustmentForm(forms.Form):
             self.fields["barrier"] = _barrier_field(barriers, "Which barrier does it address?")
 
 
+def no_response_hint(wait_school_days: int) -> str:
+    """What "no response" means for rule A4, with the LA's wait."""
+    return (
+        'A "no response" does not count as not engaged straight away: make a further '
+        "attempt by another method (for example a phone call after a letter) or by another "
+        "member of staff, and record it as a follow-up. It counts as not engaged "
+        f"{wait_school_days} school days after that follow-up if there is still no response."
+    )
+
+
+def _outcome_choices(wait_school_days: int) -> list[Choice]:
+    return [
+        Choice(value, label, hint=no_response_hint(wait_school_days))
+        if value == SupportOffer.Outcome.NO_RESPONSE
+        else Choice(value, label)
+        for value, label in SupportOffer.Outcome.choices
+    ]
+
+
+def _staff_field(staff: Sequence[User], label: str, what: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        coerce=int,
+        choices=[(user.pk, user.full_name or user.email) for user in staff],
+        error_messages={
+            "required": f"Select who {what}",
+            "invalid_choice": "Select a member of staff at this school",
+        },
+    )
+
+
 class _OutcomeFields(forms.Form):
     outcome = forms.ChoiceField(
         label="What was the outcome?",
-        help_text="Support is exhausted once every offer is declined, not engaged with, or "
-        "engaged with without sufficient improvement.",
+        help_text="Support is exhausted once every offer is declined, not engaged with, "
+        "engaged with without sufficient improvement, or had no response even after a "
+        "follow-up by another method or member of staff and the wait that follows it.",
         choices=SupportOffer.Outcome.choices,
         initial=SupportOffer.Outcome.AWAITING,
         widget=forms.RadioSelect,
@@ -339,10 +372,39 @@ class OfferForm(_OutcomeFields):
         help_text="For example, 27 3 2026",
     )
 
-    field_order = ["what", "provider", "provider_detail", "offered_on", "barrier"]
+    method = forms.ChoiceField(
+        label="How was it offered?",
+        choices=SupportOffer.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how the support was offered"},
+    )
 
-    def __init__(self, *args: Any, barriers: Sequence[Barrier], **kwargs: Any) -> None:
+    field_order = [
+        "what",
+        "provider",
+        "provider_detail",
+        "offered_on",
+        "method",
+        "made_by",
+        "barrier",
+    ]
+
+    def __init__(
+        self,
+        *args: Any,
+        barriers: Sequence[Barrier],
+        staff: Sequence[User],
+        wait_school_days: int,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["made_by"] = _staff_field(
+            staff, "Which member of staff made the offer?", "made the offer"
+        )
+        outcome = self.fields["outcome"]
+        assert isinstance(outcome, forms.ChoiceField)
+        outcome.choices = _outcome_choices(wait_school_days)
+        self.order_fields(self.field_order)
         if barriers:
             self.fields["barrier"] = _barrier_field(barriers, "Which barrier does it address?")
             self.order_fields(self.field_order)
@@ -351,7 +413,9 @@ class OfferForm(_OutcomeFields):
 class OfferOutcomeForm(_OutcomeFields):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, offer: SupportOffer, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, offer: SupportOffer, wait_school_days: int, **kwargs: Any
+    ) -> None:
         kwargs["initial"] = {
             "version": offer.version,
             "outcome": offer.outcome,
@@ -359,6 +423,37 @@ class OfferOutcomeForm(_OutcomeFields):
             "outcome_note": offer.outcome_note,
         }
         super().__init__(*args, **kwargs)
+        outcome = self.fields["outcome"]
+        assert isinstance(outcome, forms.ChoiceField)
+        outcome.choices = _outcome_choices(wait_school_days)
+
+
+class OfferFollowUpForm(forms.Form):
+    """A further attempt to get an answer to a support offer."""
+
+    followed_up_on = GovDateField(
+        label="Date of the follow-up",
+        what="the date of the follow-up",
+        help_text="For example, 10 3 2026",
+    )
+    method = forms.ChoiceField(
+        label="How did you follow up?",
+        help_text="It counts only if it is by another method than the offer, or made by "
+        "another member of staff.",
+        choices=SupportOffer.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how you followed up"},
+    )
+    note = _text("Note (optional)", help_text="For example, who you spoke to or what you left.")
+
+    field_order = ["followed_up_on", "method", "made_by", "note"]
+
+    def __init__(self, *args: Any, staff: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["made_by"] = _staff_field(
+            staff, "Which member of staff followed up?", "followed up"
+        )
+        self.order_fields(self.field_order)
 
 
 class EngagementForm(forms.Form):

@@ -21,12 +21,14 @@ from .models import (
     ActionProgress,
     AttendanceCase,
     Contact,
+    OfferFollowUp,
     PlanAction,
     PlanReview,
     SupportMeeting,
+    SupportOffer,
 )
 from .services.meetings import MeetingCard, meeting_cards
-from .services.support import support_exhausted
+from .services.support import OfferStanding, all_exhausted, offer_standings
 from .services.timetables import TimetableRow, timetable_flags, timetable_status
 
 if TYPE_CHECKING:
@@ -59,6 +61,7 @@ class CaseRow:
     plan_review_overdue: bool
     voice_recorded: bool
     is_mine: bool
+    no_response_wait_school_days: int = 10
 
     @property
     def overdue(self) -> bool:
@@ -124,6 +127,7 @@ def _rows(*, user: AnyUser, cases: QuerySet[AttendanceCase], day: dt.date) -> li
                 plan_review_overdue=case.is_open and review_due is not None and review_due < day,
                 voice_recorded=case.voice_recorded,
                 is_mine=getattr(user, "pk", None) == case.lead_professional_id,
+                no_response_wait_school_days=rules.no_response_wait_school_days,
             )
         )
     return rows
@@ -143,7 +147,14 @@ class CaseFile:
     sibling_cases_elsewhere: int = 0
     meeting_cards: list[MeetingCard] = field(default_factory=list)
     support_exhausted: bool = False
+    # Where each support offer stands today, by offer id (rule A4: a "no response"
+    # needs a follow-up and a wait).
+    offer_standings: dict[int, OfferStanding] = field(default_factory=dict)
     timetables: list[TimetableRow] = field(default_factory=list)
+
+    @property
+    def offer_rows(self) -> list[tuple[SupportOffer, OfferStanding | None]]:
+        return [(o, self.offer_standings.get(o.pk)) for o in self.case.offers.all()]
 
 
 def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> CaseFile:
@@ -155,7 +166,8 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
     case = get_for_user_or_404(
         AttendanceCase.objects.for_user(user)
         .select_related("pupil", "school", "lead_professional", "opened_by", "closed_by")
-        .prefetch_related(
+        # django-stubs cannot unify the different Prefetch types in one call.
+        .prefetch_related(  # type: ignore[type-var]
             Prefetch(
                 "contacts",
                 queryset=Contact.unscoped.select_related("made_by", "carer__carer"),
@@ -164,6 +176,11 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
             "barriers",
             "adjustments__barrier",
             "offers__barrier",
+            "offers__made_by",
+            Prefetch(
+                "offers__follow_ups",
+                queryset=OfferFollowUp.unscoped.select_related("made_by"),
+            ),
             "engagement_assessments__created_by",
             "timetables",
         ),
@@ -196,6 +213,8 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
             reviews=reviews,
             progress_by_review={r.pk: list(r.progress.all()) for r in reviews},
             today=day,
+            agreed_on=plan.agreed_on,
+            review_every_days=plan.review_every_days,
         )
     else:
         state = PlanState(None, False, False)
@@ -217,6 +236,12 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
         .select_related("pupil", "school", "lead_professional")
         .order_by("pupil__legal_surname")
     )
+    standings = offer_standings(
+        case.offers.all(),
+        day=day,
+        wait_school_days=row.no_response_wait_school_days,
+        school_id=case.school_id,
+    )
     return CaseFile(
         case=case,
         row=row,
@@ -227,7 +252,8 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
         sibling_cases=visible,
         sibling_cases_elsewhere=siblings_cases.count() - len(visible),
         meeting_cards=meeting_cards(meetings, today=day),
-        support_exhausted=support_exhausted(case.offers.all()),
+        support_exhausted=all_exhausted(standings),
+        offer_standings={s.offer.pk: s for s in standings},
         timetables=[
             TimetableRow(t, timetable_flags(t, day), timetable_status(t, day))
             for t in case.timetables.all()

@@ -24,6 +24,7 @@ from .models import (
     CaseHistoryNote,
     Contact,
     EngagementAssessment,
+    OfferFollowUp,
     PartTimeTimetable,
     PlanReview,
     ReasonableAdjustment,
@@ -183,15 +184,16 @@ def case_chronology(
                     page + "#support",
                 )
             )
-        for offer in SupportOffer.unscoped.filter(case=case):
+        for offer in SupportOffer.unscoped.filter(case=case).select_related("made_by"):
+            how = f" ({offer.get_method_display().lower()})" if offer.method else ""
             entries.append(
                 Entry(
                     offer.offered_on,
                     "support",
-                    f"Support offered by {offer.get_provider_display()}",
+                    f"Support offered by {offer.get_provider_display()}{how}",
                     offer.what,
-                    "",
-                    page + "#support",
+                    offer.made_by.full_name if offer.made_by else "",
+                    f"{page}#offer-{offer.pk}",
                 )
             )
             if offer.outcome_on:
@@ -205,6 +207,20 @@ def case_chronology(
                         page + "#support",
                     )
                 )
+        for follow_up in OfferFollowUp.unscoped.filter(case=case).select_related(
+            "offer", "made_by"
+        ):
+            entries.append(
+                Entry(
+                    follow_up.followed_up_on,
+                    "support",
+                    f"Follow-up of support offered by {follow_up.offer.get_provider_display()}: "
+                    f"{follow_up.get_method_display().lower()}",
+                    follow_up.note,
+                    follow_up.made_by.full_name,
+                    f"{page}#offer-{follow_up.offer_id}",
+                )
+            )
         for assessment in EngagementAssessment.unscoped.filter(case=case).select_related(
             "created_by"
         ):
@@ -223,9 +239,10 @@ def case_chronology(
         if plan is not None:
             entries.append(
                 Entry(
-                    plan.created_at.date(),
+                    plan.agreed_on,
                     "plan",
-                    f"SMART action plan: {plan.target_attendance}% by {plan.target_date:%d %B %Y}",
+                    f"SMART action plan agreed: {plan.target_attendance}% by "
+                    f"{plan.target_date:%d %B %Y}",
                     "",
                     "",
                     page + "#plan",

@@ -874,6 +874,7 @@ class _Story:
 
     def plan(self, day: dt.date, *, every: int, next_review: dt.date) -> ActionPlan:
         plan = ActionPlan(
+            agreed_on=day,
             target_attendance=_TARGET,
             target_date=self.term_end(day),
             review_every_days=every,

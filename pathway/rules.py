@@ -37,7 +37,7 @@ from django.utils import timezone
 from attendance import figures as fig
 from attendance.loading import pupil_data
 from attendance.services.calendars import school_days_after
-from cases.flags import meeting_is_held
+from cases.flags import meeting_is_held, review_counts
 from cases.models import (
     ActionPlan,
     AttendanceCase,
@@ -49,7 +49,7 @@ from cases.models import (
     SupportOffer,
     WishesAndFeelings,
 )
-from cases.services.support import support_exhausted
+from cases.services.support import OfferStanding, all_exhausted, offer_standings
 from pupils.school_age import compulsory_school_age
 
 from .hooks import NoticeOnFile, latest_notice
@@ -153,7 +153,13 @@ class Context:
 
 # The case's own records, prefetched. The case page's selector prefetches the same
 # relations, so evaluating a case it has loaded reads them from memory.
-CASE_PREFETCH = ("voices", "barriers", "offers", "engagement_assessments")
+CASE_PREFETCH = (
+    "voices",
+    "barriers",
+    "offers__made_by",
+    "offers__follow_ups",
+    "engagement_assessments",
+)
 
 
 def context_load(
@@ -411,9 +417,18 @@ class PlanInPlace(Rule):
         plan = ctx.plan
         if plan is None:
             return Verdict(False, [], "No SMART action plan yet")
+        if plan.agreed_on > ctx.day:
+            # A plan counts from the day it was agreed, not the day it was typed.
+            return Verdict(
+                False,
+                [],
+                f"No SMART action plan yet on {long_date(ctx.day)}: the plan was agreed on "
+                f"{long_date(plan.agreed_on)}",
+            )
         evidence = [
             Evidence(
-                f"Aim: {plan.target_attendance}% attendance by {long_date(plan.target_date)}",
+                f"Aim: {plan.target_attendance}% attendance by {long_date(plan.target_date)} "
+                f"(agreed {long_date(plan.agreed_on)})",
                 ctx.case_url("plan"),
             )
         ]
@@ -441,11 +456,19 @@ class PlanInPlace(Rule):
             problems.append(
                 f"{len(without)} of {len(open_barriers)} barriers {verb} no action: {names}"
             )
-        reviews = [r for r in ctx.reviews if r.reviewed_on <= ctx.day]
+        # "Reviewed" is rule A4's, defined once in cases.flags: after the day agreed.
+        reviews = [
+            r for r in ctx.reviews if review_counts(r, agreed_on=plan.agreed_on, day=ctx.day)
+        ]
         if reviews:
             evidence.extend(
                 Evidence(f"Reviewed {long_date(r.reviewed_on)}", ctx.case_url("plan"))
                 for r in reviews
+            )
+        elif any(r.reviewed_on == plan.agreed_on for r in ctx.reviews):
+            problems.append(
+                f"The plan has not been reviewed since it was agreed on "
+                f"{long_date(plan.agreed_on)}: a review on the day it was agreed does not count"
             )
         else:
             problems.append("The plan has not been reviewed yet")
@@ -460,32 +483,51 @@ class SupportExhausted(Rule):
     key = "support_exhausted"
 
     def check(self, ctx: Context) -> Verdict:
-        offers = ctx.offers
-        if not offers:
+        # Only offers made, and outcomes and follow-ups recorded as happening, by the day judged.
+        standings = offer_standings(
+            ctx.offers,
+            day=ctx.day,
+            wait_school_days=ctx.settings.no_response_wait_school_days,
+            school_id=ctx.case.school_id,
+        )
+        if not standings:
             return Verdict(False, [], "No support has been offered yet")
-        closed = [o for o in offers if o.outcome in SupportOffer.EXHAUSTED]
         evidence = [
-            Evidence(
-                f"{o.get_provider_display()}: {_lower_first(o.get_outcome_display())}"
-                + (f" ({long_date(o.outcome_on)})" if o.outcome_on else ""),
-                ctx.case_url(f"offer-{o.pk}"),
-            )
-            for o in closed
+            Evidence(_standing_label(s), ctx.case_url(f"offer-{s.offer.pk}"))
+            for s in standings
+            if s.exhausted
         ]
         # "Exhausted" is rule A4's, defined once in cases.services.support.
-        if support_exhausted(offers):
+        if all_exhausted(standings):
             return Verdict(True, evidence)
-        still_open = [o for o in offers if o.outcome not in SupportOffer.EXHAUSTED]
-        listed = ", ".join(
-            f"{o.get_provider_display()} ({_lower_first(o.get_outcome_display())})"
-            for o in still_open
-        )
+        still_open = [s for s in standings if not s.exhausted]
+        # A follow-up to do has commas of its own: then semicolons keep the offers apart.
+        separator = "; " if any(s.to_do for s in still_open) else ", "
+        listed = separator.join(_standing_open(s) for s in still_open)
         verb = "is" if len(still_open) == 1 else "are"
         return Verdict(
             False,
             evidence,
-            f"{len(still_open)} of {len(offers)} support offers {verb} still open: {listed}",
+            f"{len(still_open)} of {len(standings)} support offers {verb} still open: {listed}",
         )
+
+
+def _standing_label(s: OfferStanding) -> str:
+    offer = s.offer
+    if s.not_engaged_from is not None:
+        return (
+            f"{offer.get_provider_display()}: no response, counts as not engaged from "
+            f"{long_date(s.not_engaged_from)}"
+        )
+    return f"{offer.get_provider_display()}: {_lower_first(offer.get_outcome_display())}" + (
+        f" ({long_date(offer.outcome_on)})" if offer.outcome_on else ""
+    )
+
+
+def _standing_open(s: OfferStanding) -> str:
+    outcome = _lower_first(SupportOffer.Outcome(s.outcome).label)
+    text = f"{s.offer.get_provider_display()} ({outcome})"
+    return f"{text}: {_lower_first(s.to_do)}" if s.to_do else text
 
 
 class ParentsNotEngaging(Rule):

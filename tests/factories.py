@@ -169,3 +169,50 @@ class AttendanceCaseFactory(ScopedModelFactory):
             closed_at=factory.LazyFunction(lambda: dt.datetime(2025, 12, 1, 9, 0, tzinfo=dt.UTC)),
             closed_by=factory.SelfAttribute("lead_professional"),
         )
+
+
+class SupportOfferFactory(ScopedModelFactory):
+    """Support offered by letter, by the case's lead, still waiting for an answer."""
+
+    class Meta:
+        model = "cases.SupportOffer"
+
+    case = factory.SubFactory(AttendanceCaseFactory)
+    what = "A place at breakfast club"
+    provider = "school"
+    offered_on = dt.date(2026, 3, 2)
+    method = "letter"
+    made_by = factory.SelfAttribute("case.lead_professional")
+    created_by = factory.SelfAttribute("case.lead_professional")
+    updated_by = factory.SelfAttribute("case.lead_professional")
+
+
+class OfferFollowUpFactory(ScopedModelFactory):
+    """A further attempt at an answer to an offer, by phone, by the case's lead."""
+
+    class Meta:
+        model = "cases.OfferFollowUp"
+
+    offer = factory.SubFactory(SupportOfferFactory)
+    case = factory.SelfAttribute("offer.case")
+    followed_up_on = dt.date(2026, 3, 10)
+    method = "phone"
+    made_by = factory.SelfAttribute("case.lead_professional")
+    created_by = factory.SelfAttribute("case.lead_professional")
+    updated_by = factory.SelfAttribute("case.lead_professional")
+
+
+class ActionPlanFactory(ScopedModelFactory):
+    """A plan agreed on `agreed_on`, its first review due a fortnight later."""
+
+    class Meta:
+        model = "cases.ActionPlan"
+
+    case = factory.SubFactory(AttendanceCaseFactory)
+    agreed_on = dt.date(2025, 11, 9)
+    target_attendance = 95
+    target_date = factory.LazyAttribute(lambda o: o.agreed_on + dt.timedelta(days=60))
+    review_every_days = 14
+    next_review_due = factory.LazyAttribute(lambda o: o.agreed_on + dt.timedelta(days=14))
+    created_by = factory.SelfAttribute("case.lead_professional")
+    updated_by = factory.SelfAttribute("case.lead_professional")

@@ -67,6 +67,7 @@ def a_full_case():
         acting_user=lead,
         case_id=case.pk,
         model=ActionPlan,
+        agreed_on=day,
         target_attendance=95,
         target_date=day + dt.timedelta(days=60),
         next_review_due=day + dt.timedelta(days=14),

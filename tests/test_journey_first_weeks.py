@@ -149,6 +149,7 @@ def test_a_lead_works_a_case_through_its_first_weeks(live_server, page, axe_sour
     page.get_by_label("What support was offered?").fill("A private changing space before PE")
     page.get_by_label("School", exact=True).check()
     fill_date(page, "offered_on", day)
+    page.get_by_label("In person").check()
     visit.click("button", "Save support offered")
 
     # The SMART plan: the aim, an action for the barrier, and a review.

@@ -753,6 +753,7 @@ def test_a_lead_schedules_records_and_adds_support_in_the_browser(
     page.get_by_label("What support was offered?").fill("Early Help assessment")
     page.get_by_label("Early Help").check()
     fill_date(page, "offered_on", today())
+    page.get_by_label("Letter").check()
     page.get_by_role("button", name="Save support offered").click()
     page.wait_for_url(case_url + "#support")
 
@@ -780,3 +781,155 @@ def test_a_lead_schedules_records_and_adds_support_in_the_browser(
     no_js.wait_for_url(case_url + "#meeting-2")
     assert no_js.get_by_text("Meeting 2 scheduled.").is_visible()
     no_js_context.close()
+
+
+# A meeting already held, in one form ---------------------------------------------------
+
+
+def test_a_meeting_already_held_is_recorded_in_one_form_and_counts(case, mother):
+    """Held on Tuesday 23 September 2025 (today is 1 October): one form, one save,
+    and it counts towards the minimum (rule A4: a past date, an outcome, a parent
+    invited), with the arrangement and the record each audited."""
+    client = signed_in_client(case.lead_professional)
+    assert "Record a meeting already held" in (
+        client.get(reverse("cases:case_detail", args=[case.pk])).text
+    )
+    response = client.post(
+        reverse("cases:meeting_past", args=[case.pk]),
+        {
+            **date_fields("scheduled_on", dt.date(2025, 9, 23)),
+            "time": "3:30pm",
+            "method": "in_person",
+            "invited": [mother.pk],
+            "attended": [mother.pk],
+            "parent_voice": "Grace wants the walking bus.",
+            "outcome": "Walking bus from Monday.",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0].endswith("#meeting-1")
+    assert "Meeting 1 recorded as held." in response.text
+    meeting = SupportMeeting.unscoped.get(case=case)
+    assert meeting.held_on == dt.date(2025, 9, 23)
+    assert list(meeting.attended.all()) == [mother]
+    assert meeting_card(meeting, today=TODAY).counts
+    assert "Meetings held: 1 of the minimum 3" in response.text
+    assert (
+        AuditEvent.objects.filter(
+            target_type="cases.SupportMeeting", target_id=str(meeting.pk)
+        ).count()
+        == 2
+    )
+
+
+def test_a_meeting_in_the_future_cannot_be_recorded_as_held_and_nothing_is_saved(case, mother):
+    response = signed_in_client(case.lead_professional).post(
+        reverse("cases:meeting_past", args=[case.pk]),
+        {
+            **date_fields("scheduled_on", dt.date(2025, 10, 8)),
+            "time": "3:30pm",
+            "method": "in_person",
+            "invited": [mother.pk],
+            "outcome": "Walking bus from Monday.",
+        },
+    )
+    assert response.status_code == 200
+    assert "A meeting can be recorded as held only once its date has passed" in response.text
+    assert not SupportMeeting.unscoped.filter(case=case).exists()
+
+
+def test_a_refused_record_saves_no_arrangement_either(case, mother):
+    """Attended by someone not invited: refused beside the field, and no meeting
+    is left half-made (scheduled but not recorded)."""
+    father = PupilCarerFactory(pupil=case.pupil, relationship=PupilCarer.Relationship.FATHER)
+    response = signed_in_client(case.lead_professional).post(
+        reverse("cases:meeting_past", args=[case.pk]),
+        {
+            **date_fields("scheduled_on", dt.date(2025, 9, 23)),
+            "time": "3:30pm",
+            "method": "in_person",
+            "invited": [mother.pk],
+            "attended": [father.pk],
+            "outcome": "Walking bus from Monday.",
+        },
+    )
+    assert response.context["form"].errors["attended"] == [
+        "Select only people who were invited to the meeting"
+    ]
+    assert not SupportMeeting.unscoped.filter(case=case).exists()
+
+
+# A parent waiting for the DSL's decision ------------------------------------------------
+
+
+@pytest.fixture
+def father_awaiting(case):
+    """A father who does not live with the pupil: the DSL has not decided yet."""
+    return PupilCarerFactory(
+        pupil=case.pupil,
+        carer=CarerFactory(forename="Tom", surname="Reid"),
+        relationship=PupilCarer.Relationship.FATHER,
+        lives_with_pupil=False,
+    )
+
+
+def test_inviting_a_parent_awaiting_the_dsls_decision_warns_and_links_to_it(
+    case, mother, father_awaiting
+):
+    client = signed_in_client(case.lead_professional)
+    decision = reverse("cases:pupil_detail", args=[case.pupil_id]) + f"#carer-{father_awaiting.pk}"
+    for name in ("cases:meeting_new", "cases:meeting_past"):
+        form = client.get(reverse(name, args=[case.pk])).text
+        assert "Waiting for the DSL&#x27;s decision" in form
+        assert f'href="{decision}"' in form
+
+    response = client.post(
+        reverse("cases:meeting_past", args=[case.pk]),
+        {
+            **date_fields("scheduled_on", dt.date(2025, 9, 23)),
+            "time": "3:30pm",
+            "method": "in_person",
+            "invited": [mother.pk, father_awaiting.pk],
+            "attended": [father_awaiting.pk],
+            "outcome": "Walking bus from Monday.",
+        },
+        follow=True,
+    )
+    # A warning, not a refusal: the meeting is saved, and counts.
+    meeting = SupportMeeting.unscoped.get(case=case)
+    assert list(meeting.attended.all()) == [father_awaiting]
+    assert "Tom Reid is still waiting for the DSL&#x27;s decision" in response.text
+    # The case page keeps saying so, with the link, until the DSL decides.
+    assert f'href="{decision}"' in response.text
+    pupil_page = client.get(reverse("cases:pupil_detail", args=[case.pupil_id])).text
+    assert f'id="carer-{father_awaiting.pk}"' in pupil_page
+
+    carer_correspondence_decide(
+        acting_user=UserFactory(role=Role.DSL, school=case.school),
+        link_id=father_awaiting.pk,
+        include=True,
+        reason="Dad has shared care at weekends.",
+    )
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).text
+    assert f'href="{decision}"' not in page
+
+
+def test_a_parent_the_dsl_decided_to_include_brings_no_warning(case, father_awaiting):
+    carer_correspondence_decide(
+        acting_user=UserFactory(role=Role.DSL, school=case.school),
+        link_id=father_awaiting.pk,
+        include=True,
+        reason="Dad has shared care at weekends.",
+    )
+    response = signed_in_client(case.lead_professional).post(
+        reverse("cases:meeting_new", args=[case.pk]),
+        {
+            **date_fields("scheduled_on", dt.date(2025, 10, 8)),
+            "time": "3:30pm",
+            "method": "in_person",
+            "invited": [father_awaiting.pk],
+        },
+        follow=True,
+    )
+    assert "Meeting 1 scheduled." in response.text
+    assert "waiting for the DSL" not in response.text

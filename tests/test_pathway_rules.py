@@ -140,6 +140,8 @@ def plan(case: AttendanceCase, *, actions_for=(), reviewed_on=None) -> ActionPla
         acting_user=case.lead_professional,
         case_id=case.pk,
         model=ActionPlan,
+        # Agreed well before the reviews and the days judged.
+        agreed_on=dt.date(2026, 1, 12),
         target_attendance=Decimal("95.0"),
         target_date=dt.date(2026, 4, 1),
         next_review_due=dt.date(2026, 2, 9),
@@ -363,7 +365,7 @@ def test_plan_with_an_action_per_barrier_and_a_review_is_met(case):
     result = check(case, "plan_in_place", DAY)
     assert result.met
     assert ev(result) == [
-        ("Aim: 95.0% attendance by 1 April 2026", page(case, "plan")),
+        ("Aim: 95.0% attendance by 1 April 2026 (agreed 12 January 2026)", page(case, "plan")),
         ("Reviewed 9 February 2026", page(case, "plan")),
     ]
 

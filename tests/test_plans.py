@@ -89,7 +89,12 @@ def barrier(case: AttendanceCase, kind: str = "anxiety", **fields: Any) -> Barri
 
 
 def plan(case: AttendanceCase, **fields: Any) -> ActionPlan:
-    values = {"target_attendance": Decimal("95"), "target_date": dt.date(2025, 12, 19), **fields}
+    values = {
+        "target_attendance": Decimal("95"),
+        "target_date": dt.date(2025, 12, 19),
+        "agreed_on": today(),
+        **fields,
+    }
     return plan_create(acting_user=case.lead_professional, case_id=case.pk, **values)
 
 
@@ -164,6 +169,7 @@ def test_a_plan_has_an_aim_and_each_barrier_without_an_action_is_flagged(case):
         reverse("cases:plan_new", args=[case.pk]),
         {
             "target_attendance": "95",
+            **date_fields("agreed_on", today()),
             **date_fields("target_date", dt.date(2025, 12, 19)),
             "review_every_days": "14",
         },
@@ -217,6 +223,7 @@ def test_a_plan_form_with_problems_lists_them_and_saves_nothing(case):
         reverse("cases:plan_new", args=[case.pk]),
         {
             "target_attendance": "120",
+            **date_fields("agreed_on", today()),
             **date_fields("target_date", dt.date(2025, 9, 1)),
             "review_every_days": "14",
         },
@@ -228,6 +235,7 @@ def test_a_plan_form_with_problems_lists_them_and_saves_nothing(case):
         reverse("cases:plan_new", args=[case.pk]),
         {
             "target_attendance": "95",
+            **date_fields("agreed_on", today()),
             "target_date_0": "30",
             "target_date_1": "2",
             "target_date_2": "2026",
@@ -480,6 +488,7 @@ def _services(
             case_id=case.pk,
             target_attendance=Decimal("95"),
             target_date=dt.date(2025, 12, 19),
+            agreed_on=DAY_0,
         ),
         "plan_update": lambda user: plan_update(
             acting_user=user,

@@ -37,6 +37,7 @@ SERVICE_WORDS = "This case was closed on 1 October 2025, so it cannot be changed
 FORM_PAGES = {
     "cases:contact_new": "This case is closed, so no more contacts can be logged on it.",
     "cases:meeting_new": SERVICE_WORDS,
+    "cases:meeting_past": SERVICE_WORDS,
     "cases:meeting_change": SERVICE_WORDS,
     "cases:meeting_held": SERVICE_WORDS,
     "cases:meeting_cancel": SERVICE_WORDS,
@@ -47,6 +48,7 @@ FORM_PAGES = {
     "cases:adjustment_new": SERVICE_WORDS,
     "cases:offer_new": SERVICE_WORDS,
     "cases:offer_outcome": SERVICE_WORDS,
+    "cases:offer_follow_up": SERVICE_WORDS,
     "cases:engagement_new": SERVICE_WORDS,
     "cases:plan_new": SERVICE_WORDS,
     "cases:plan_change": SERVICE_WORDS,
@@ -69,6 +71,7 @@ RECORD_ARGUMENT = {
     "cases:voice_change": "voice_id",
     "cases:barrier_change": "barrier_id",
     "cases:offer_outcome": "offer_id",
+    "cases:offer_follow_up": "offer_id",
     "cases:action_new": "barrier_id",
     "cases:action_change": "action_id",
     "cases:action_end": "action_id",
@@ -95,6 +98,7 @@ def records():
     )
     plan = add(
         ActionPlan,
+        agreed_on=DAY,
         target_attendance=95,
         target_date=DAY + dt.timedelta(days=60),
         next_review_due=DAY + dt.timedelta(days=14),

@@ -73,6 +73,7 @@ def add_offer(case, **fields) -> SupportOffer:
             "what": "Walking bus from the estate",
             "provider": SupportOffer.Provider.SCHOOL,
             "offered_on": dt.date(2025, 9, 17),
+            "method": SupportOffer.Method.LETTER,
             **fields,
         },
     )
@@ -125,6 +126,8 @@ def test_barriers_adjustments_offers_and_engagement_appear_on_the_case_page(case
             "provider_detail": "Jo Bloggs, family support worker",
             "barrier": barrier.pk,
             "outcome": "awaiting",
+            "method": "phone",
+            "made_by": case.lead_professional.pk,
             **date_fields("offered_on", dt.date(2025, 9, 19)),
         },
     )
@@ -218,6 +221,8 @@ def test_dates_are_checked_and_mistakes_explained_beside_their_field(case):
             "what": "Uniform from the school's stock",
             "provider": "school",
             "outcome": "engaged",
+            "method": "letter",
+            "made_by": case.lead_professional.pk,
             **date_fields("offered_on", TODAY + dt.timedelta(days=2)),
         },
     )
@@ -295,7 +300,15 @@ def test_support_is_exhausted_only_when_every_offer_is_closed_without_success(
             outcome_on=None if outcome == Outcome.AWAITING else TODAY,
         )
 
-    assert support_exhausted(SupportOffer.unscoped.filter(case=case)) is exhausted
+    assert (
+        support_exhausted(
+            SupportOffer.unscoped.filter(case=case).prefetch_related("follow_ups"),
+            day=TODAY,
+            wait_school_days=10,
+            school_id=case.school_id,
+        )
+        is exhausted
+    )
     assert f"Support exhausted: {'yes' if exhausted else 'no'}" in case_page(case)
 
 
@@ -362,7 +375,12 @@ def _services(case, barrier, offer):
             barrier_id=barrier.pk,
         ),
         "offer_create": lambda user: offer_create(
-            acting_user=user, case_id=case.pk, what="Uniform", provider="school", offered_on=TODAY
+            acting_user=user,
+            case_id=case.pk,
+            what="Uniform",
+            provider="school",
+            offered_on=TODAY,
+            method="letter",
         ),
         "offer_outcome_record": lambda user: offer_outcome_record(
             acting_user=user,

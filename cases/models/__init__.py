@@ -3,7 +3,13 @@ from .contacts import Contact
 from .history import CaseHistoryNote
 from .meetings import SupportMeeting
 from .plans import ActionPlan, ActionProgress, PlanAction, PlanReview
-from .support import Barrier, EngagementAssessment, ReasonableAdjustment, SupportOffer
+from .support import (
+    Barrier,
+    EngagementAssessment,
+    OfferFollowUp,
+    ReasonableAdjustment,
+    SupportOffer,
+)
 from .timetables import PartTimeTimetable
 from .voice import WishesAndFeelings
 
@@ -16,6 +22,7 @@ __all__ = [
     "CaseRecord",
     "Contact",
     "EngagementAssessment",
+    "OfferFollowUp",
     "PartTimeTimetable",
     "PlanAction",
     "PlanReview",

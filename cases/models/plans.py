@@ -15,6 +15,9 @@ class ActionPlan(CaseRecord):
 
     case = models.OneToOneField(AttendanceCase, on_delete=models.CASCADE, related_name="plan")
     target_attendance = models.DecimalField("attendance target (%)", max_digits=4, decimal_places=1)
+    # The day the plan was agreed (often at a meeting, typed up later): reviews
+    # and "attendance since" count from it.
+    agreed_on = models.DateField("date agreed")
     target_date = models.DateField("by")
     review_every_days = models.PositiveSmallIntegerField(default=14)
     next_review_due = models.DateField()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from core.scoping import ScopedManager, ScopedQuerySet
@@ -91,7 +92,20 @@ class SupportOffer(CaseRecord):
         NO_RESPONSE = "no_response", "No response"
         INSUFFICIENT = "insufficient", "Engaged without sufficient improvement"
 
-    # Outcomes that close an offer as "exhausted" for rule A4.
+    class Method(models.TextChoices):
+        """How an offer, or a further attempt to get an answer, was made."""
+
+        LETTER = "letter", "Letter"
+        PHONE = "phone", "Phone call"
+        TEXT = "text", "Text message"
+        EMAIL = "email", "Email"
+        IN_PERSON = "in_person", "In person"
+        MEETING = "meeting", "At a Support First meeting"
+        HOME_VISIT = "home_visit", "Home visit"
+
+    # Outcomes that close an offer as "exhausted" for rule A4. "No response"
+    # joins them only after a further attempt and a wait
+    # (cases.services.support.offer_standings).
     EXHAUSTED = (Outcome.NOT_ENGAGED, Outcome.DECLINED, Outcome.INSUFFICIENT)
 
     case = models.ForeignKey(AttendanceCase, on_delete=models.CASCADE, related_name="offers")
@@ -102,6 +116,19 @@ class SupportOffer(CaseRecord):
     provider = models.CharField("by whom", max_length=16, choices=Provider.choices)
     provider_detail = models.CharField(max_length=200, blank=True)
     offered_on = models.DateField()
+    # Blank only for offers recorded before the method was asked for.
+    method = models.CharField(
+        "how it was offered", max_length=16, choices=Method.choices, blank=True
+    )
+    # The member of staff who made the offer (null only before this was asked for).
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="offered by",
+    )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.AWAITING)
     outcome_on = models.DateField(null=True, blank=True)
     outcome_note = models.TextField(blank=True)
@@ -116,6 +143,38 @@ class SupportOffer(CaseRecord):
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()}: {self.what[:50]}"
+
+
+class OfferFollowUp(CaseRecord):
+    """A further attempt to get an answer to a support offer that has had none.
+
+    A "no response" counts as not engaged only after a further attempt by another
+    method or by another member of staff, and a wait (rule A4, docs/rules.md)."""
+
+    case = models.ForeignKey(
+        AttendanceCase, on_delete=models.CASCADE, related_name="offer_follow_ups"
+    )
+    offer = models.ForeignKey(SupportOffer, on_delete=models.CASCADE, related_name="follow_ups")
+    followed_up_on = models.DateField("date of the follow-up")
+    method = models.CharField(max_length=16, choices=SupportOffer.Method.choices)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="followed up by",
+    )
+    note = models.TextField(blank=True)
+
+    unscoped = ScopedQuerySet.as_manager()
+    objects = ScopedManager["OfferFollowUp"]()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        ordering = ["followed_up_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Follow-up by {self.get_method_display().lower()} on {self.followed_up_on:%d %b %Y}"
 
 
 class EngagementAssessment(CaseRecord):

@@ -148,6 +148,8 @@ class MeetingCard:
     invited: list[PupilCarer]
     attended: list[PupilCarer]
     not_counted_because: tuple[str, ...] = ()
+    # Invited or attending while still waiting for the DSL's decision: a warning.
+    awaiting_dsl: tuple[PupilCarer, ...] = ()
 
     @property
     def is_scheduled(self) -> bool:
@@ -162,7 +164,15 @@ def meeting_card(meeting: SupportMeeting, *, today: dt.date) -> MeetingCard:
     """Uses the prefetched `invited` and `attended`: no queries."""
     invited = list(meeting.invited.all())
     attended = list(meeting.attended.all())
-    common: dict[str, Any] = {"meeting": meeting, "invited": invited, "attended": attended}
+    people = {link.pk: link for link in [*invited, *attended]}
+    common: dict[str, Any] = {
+        "meeting": meeting,
+        "invited": invited,
+        "attended": attended,
+        "awaiting_dsl": tuple(
+            people[pk] for pk in sorted(people) if awaiting_dsl_decision(people[pk])
+        ),
+    }
     if meeting.cancelled:
         return MeetingCard(status="Cancelled", tag_colour="grey", counts=False, **common)
     if meeting_is_held(meeting, today, invited_count=len(invited)):
@@ -242,6 +252,77 @@ def meeting_schedule(
             },
         )
     return meeting
+
+
+def meeting_schedule_held(
+    *,
+    acting_user: User,
+    case_id: int,
+    scheduled_for: dt.datetime,
+    method: str,
+    invited_ids: Collection[int],
+    attended_ids: Collection[int],
+    outcome: str,
+    other_professionals: str = "",
+    interpreter: bool = False,
+    adjustments: str = "",
+    barriers_discussed: str = "",
+    parent_voice: str = "",
+    going_well: str = "",
+    agreed_actions: str = "",
+    next_review_date: dt.date | None = None,
+) -> SupportMeeting:
+    """A meeting that has already taken place, recorded in one go: arranged and
+    held on the day of `scheduled_for` (today or earlier). Both steps run in one
+    transaction, so a refusal of either saves nothing; each writes its audit row."""
+    held_on = timezone.localdate(scheduled_for)
+    if held_on > today():
+        raise ValidationError(
+            {
+                "scheduled_on": "A meeting can be recorded as held only once its date has "
+                "passed: leave what happened empty to schedule it"
+            }
+        )
+    with transaction.atomic():
+        meeting = meeting_schedule(
+            acting_user=acting_user,
+            case_id=case_id,
+            scheduled_for=scheduled_for,
+            method=method,
+            invited_ids=invited_ids,
+            other_professionals=other_professionals,
+            interpreter=interpreter,
+            adjustments=adjustments,
+        )
+        try:
+            return meeting_record_held(
+                acting_user=acting_user,
+                case_id=case_id,
+                meeting_id=meeting.pk,
+                version=meeting.version,
+                held_on=held_on,
+                attended_ids=attended_ids,
+                outcome=outcome,
+                barriers_discussed=barriers_discussed,
+                parent_voice=parent_voice,
+                going_well=going_well,
+                agreed_actions=agreed_actions,
+                next_review_date=next_review_date,
+            )
+        except ValidationError as exc:
+            # On the one form, the day it was held is the meeting's date.
+            if hasattr(exc, "error_dict") and "held_on" in exc.error_dict:
+                exc.error_dict["scheduled_on"] = exc.error_dict.pop("held_on")
+            raise
+
+
+def awaiting_decision_invited(meeting: SupportMeeting) -> list[PupilCarer]:
+    """Invited (or recorded as attending) while the DSL has not yet decided
+    whether the school should write to them: worth a warning with a link to that
+    decision, never a refusal (the school may have good reason to meet them)."""
+    people = {link.pk: link for link in meeting.invited.select_related("carer")}
+    people.update({link.pk: link for link in meeting.attended.select_related("carer")})
+    return [people[pk] for pk in sorted(people) if awaiting_dsl_decision(people[pk])]
 
 
 def meeting_update(

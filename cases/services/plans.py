@@ -51,9 +51,10 @@ def _long(day: dt.date) -> str:
 
 
 def plan_start(plan: ActionPlan) -> dt.date:
-    """The day the plan was written, in England: the start of "attendance since"
-    for its first review."""
-    return timezone.localdate(plan.created_at)
+    """The day the plan was agreed (often at a meeting, before it was typed up):
+    the start of "attendance since" for its first review, and the earliest day
+    a review may be dated."""
+    return plan.agreed_on
 
 
 # --- The aim ---------------------------------------------------------------
@@ -64,15 +65,29 @@ def _aim_problems(
     target_attendance: Decimal,
     target_date: dt.date,
     review_every_days: int,
+    agreed_on: dt.date,
     date_unchanged: bool = False,
+    first_review: dt.date | None = None,
 ) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not MIN_TARGET <= target_attendance <= MAX_TARGET:
         problems["target_attendance"] = "Enter an attendance target between 1% and 100%"
+    if agreed_on > today():
+        problems["agreed_on"] = "The date the plan was agreed must be today or in the past"
+    elif first_review is not None and agreed_on > first_review:
+        problems["agreed_on"] = (
+            f"The date the plan was agreed must be on or before its first review on "
+            f"{_long(first_review)}"
+        )
     # An aim already written may keep a date that has since passed; a new or
-    # changed date must still be ahead, or it is not an aim.
-    if not date_unchanged and target_date <= today():
-        problems["target_date"] = "The date for the target must be in the future"
+    # changed date must be ahead of the day the plan was agreed, or it is not an aim.
+    elif not date_unchanged and target_date <= agreed_on:
+        problems["target_date"] = (
+            "The date for the target must be in the future"
+            if agreed_on >= today()
+            else "The date for the target must be after the date the plan was agreed, "
+            f"{_long(agreed_on)}"
+        )
     if not 1 <= review_every_days <= MAX_REVIEW_EVERY_DAYS:
         problems["review_every_days"] = (
             f"Review the plan at least every {MAX_REVIEW_EVERY_DAYS} days: enter a number "
@@ -87,9 +102,12 @@ def plan_create(
     case_id: int,
     target_attendance: Decimal,
     target_date: dt.date,
+    agreed_on: dt.date,
     review_every_days: int = DEFAULT_REVIEW_EVERY_DAYS,
 ) -> ActionPlan:
-    """Write the plan's aim. The first review falls due `review_every_days` from today."""
+    """Write the plan's aim, as agreed on `agreed_on` (today or earlier: a plan
+    agreed at a meeting is often typed up later). The first review falls due
+    `review_every_days` after the day it was agreed."""
     with transaction.atomic():
         case = case_for_change(acting_user=acting_user, case_id=case_id)
         if ActionPlan.unscoped.filter(case=case).exists():
@@ -100,6 +118,7 @@ def plan_create(
             target_attendance=target_attendance,
             target_date=target_date,
             review_every_days=review_every_days,
+            agreed_on=agreed_on,
         )
         if problems:
             raise ValidationError(problems)
@@ -107,10 +126,11 @@ def plan_create(
             acting_user=acting_user,
             case_id=case.pk,
             model=ActionPlan,
+            agreed_on=agreed_on,
             target_attendance=target_attendance,
             target_date=target_date,
             review_every_days=review_every_days,
-            next_review_due=today() + dt.timedelta(days=review_every_days),
+            next_review_due=agreed_on + dt.timedelta(days=review_every_days),
         )
 
 
@@ -122,29 +142,37 @@ def plan_update(
     target_attendance: Decimal,
     target_date: dt.date,
     review_every_days: int,
+    agreed_on: dt.date | None = None,
 ) -> ActionPlan:
-    """Change the aim or how often the plan is reviewed. A new interval moves the
-    next review to that many days after the latest review (or the plan's start)."""
+    """Change the aim, the date it was agreed (never after its first review) or
+    how often the plan is reviewed. A new interval, or a new date agreed before
+    any review, moves the next review to that many days after the latest review
+    (or the day the plan was agreed)."""
     with transaction.atomic():
         case = case_for_change(acting_user=acting_user, case_id=case_id)
         plan = _plan_of(case)
         check_version(plan, version)
+        agreed_on = agreed_on or plan.agreed_on
+        first = plan.reviews.order_by("reviewed_on", "pk").first()
         problems = _aim_problems(
             target_attendance=target_attendance,
             target_date=target_date,
             review_every_days=review_every_days,
-            date_unchanged=target_date == plan.target_date,
+            agreed_on=agreed_on,
+            date_unchanged=target_date == plan.target_date and agreed_on == plan.agreed_on,
+            first_review=first.reviewed_on if first else None,
         )
         if problems:
             raise ValidationError(problems)
         fields: dict[str, Any] = {
+            "agreed_on": agreed_on,
             "target_attendance": target_attendance,
             "target_date": target_date,
             "review_every_days": review_every_days,
         }
-        if review_every_days != plan.review_every_days:
+        if review_every_days != plan.review_every_days or agreed_on != plan.agreed_on:
             latest = plan.reviews.order_by("-reviewed_on", "-pk").first()
-            since = latest.reviewed_on if latest else plan_start(plan)
+            since = latest.reviewed_on if latest else agreed_on
             fields["next_review_due"] = since + dt.timedelta(days=review_every_days)
         return record_update(acting_user=acting_user, record=plan, version=version, **fields)
 
@@ -153,13 +181,26 @@ def plan_update(
 
 
 def _action_problems(
-    *, action: str, by_when: dt.date, responsible: str, how_we_will_know: str, new_date: bool
+    *,
+    action: str,
+    by_when: dt.date,
+    responsible: str,
+    how_we_will_know: str,
+    new_date: bool,
+    agreed_on: dt.date,
 ) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not action.strip():
         problems["action"] = "Enter the action or intervention"
-    if new_date and by_when < today():
-        problems["by_when"] = "The date for the action must be today or in the future"
+    # An action agreed with the plan may fall due before the plan was typed up;
+    # it cannot fall due before the plan was agreed.
+    if new_date and by_when < min(today(), agreed_on):
+        problems["by_when"] = (
+            "The date for the action must be today or in the future"
+            if agreed_on >= today()
+            else f"The date for the action must be on or after the day the plan was agreed, "
+            f"{_long(agreed_on)}"
+        )
     if not responsible.strip():
         problems["responsible"] = "Enter the person responsible"
     if not how_we_will_know.strip():
@@ -193,6 +234,7 @@ def action_create(
             responsible=responsible,
             how_we_will_know=how_we_will_know,
             new_date=True,
+            agreed_on=plan.agreed_on,
         )
         if problems:
             raise ValidationError(problems)
@@ -231,6 +273,7 @@ def action_update(
             responsible=responsible,
             how_we_will_know=how_we_will_know,
             new_date=by_when != record.by_when,
+            agreed_on=record.plan.agreed_on,
         )
         if problems:
             raise ValidationError(problems)
@@ -367,6 +410,11 @@ def review_create(
         problems = _review_problems(
             plan=plan, previous=previous, reviewed_on=reviewed_on, next_review_due=due
         )
+        plan_due = due
+        if reviewed_on == plan.agreed_on:
+            # A review on the day the plan was agreed is kept, but is not the
+            # plan's review (rule A4): the first review stays due as it was.
+            plan_due = min(due, plan.agreed_on + dt.timedelta(days=plan.review_every_days))
         if any(e.progress not in ActionProgress.Progress.values for e in progress.values()):
             problems[NON_FIELD_ERRORS] = "Select the progress of each action"
         if problems:
@@ -403,7 +451,9 @@ def review_create(
             },
             note="Progress of each action",
         )
-        record_update(acting_user=acting_user, record=plan, version=version, next_review_due=due)
+        record_update(
+            acting_user=acting_user, record=plan, version=version, next_review_due=plan_due
+        )
     return review
 
 
@@ -425,7 +475,7 @@ def _review_problems(
         )
     elif reviewed_on < start:
         problems["reviewed_on"] = (
-            f"The date of the review must be on or after the day the plan was written, "
+            f"The date of the review must be on or after the day the plan was agreed, "
             f"{_long(start)}"
         )
     if next_review_due <= reviewed_on:

@@ -20,16 +20,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.dates import today
+from pupils.models import PupilCarer
 
-from ..forms_meetings import MeetingArrangementsForm, MeetingCancelForm, MeetingHeldForm
+from ..forms_meetings import (
+    MeetingArrangementsForm,
+    MeetingCancelForm,
+    MeetingHeldForm,
+    MeetingPastForm,
+)
 from ..models import SupportMeeting
 from ..services.meetings import (
+    awaiting_decision_invited,
+    awaiting_dsl_decision,
     interpreter_missing,
     invitable_carers,
     meeting_cancel,
     meeting_in_case,
     meeting_record_held,
     meeting_schedule,
+    meeting_schedule_held,
     meeting_update,
     next_meeting_number,
     refuse_cancel,
@@ -61,14 +70,70 @@ def meeting_new(request: HttpRequest, case_id: int) -> HttpResponse:
             meeting,
             f"Meeting {meeting.sequence} scheduled.",
             texts=[data["other_professionals"], data["adjustments"]],
-            warnings=_interpreter_reminder(meeting),
+            warnings=_interpreter_reminder(meeting) + _dsl_reminder(meeting),
         )
 
     return page.handle(
         form,
         save,
         "cases/meeting_form.html",
-        {"number": next_meeting_number(page.case), "carers": carers, "meeting": None},
+        {
+            "number": next_meeting_number(page.case),
+            "carers": carers,
+            "meeting": None,
+            "awaiting_dsl": _awaiting(carers),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("cases.change_case", raise_exception=True)
+def meeting_past(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A meeting that has already taken place: arranged and recorded as held in
+    one form, instead of scheduling it and then recording it."""
+    page = CaseFormPage.open(request, case_id)
+    carers = invitable_carers(page.case)
+    form = MeetingPastForm(request.POST or None, carers=carers)
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        meeting = meeting_schedule_held(
+            acting_user=page.user,
+            case_id=case_id,
+            scheduled_for=_when(data),
+            method=data["method"],
+            invited_ids=data["invited"],
+            other_professionals=data["other_professionals"],
+            interpreter=data["interpreter"],
+            adjustments=data["adjustments"],
+            attended_ids=data.get("attended", []),
+            outcome=data["outcome"],
+            barriers_discussed=data["barriers_discussed"],
+            parent_voice=data["parent_voice"],
+            going_well=data["going_well"],
+            agreed_actions=data["agreed_actions"],
+            next_review_date=data["next_review_date"],
+        )
+        return _saved(
+            page,
+            meeting,
+            f"Meeting {meeting.sequence} recorded as held.",
+            texts=[
+                data["other_professionals"],
+                data["adjustments"],
+                *(data[name] for name in RECORD_TEXTS),
+            ],
+            warnings=_dsl_reminder(meeting),
+        )
+
+    return page.handle(
+        form,
+        save,
+        "cases/meeting_past.html",
+        {
+            "number": next_meeting_number(page.case),
+            "carers": carers,
+            "awaiting_dsl": _awaiting(carers),
+        },
     )
 
 
@@ -102,14 +167,19 @@ def meeting_change(request: HttpRequest, case_id: int, meeting_id: int) -> HttpR
             changed,
             f"Meeting {changed.sequence} changed.",
             texts=[data["other_professionals"], data["adjustments"]],
-            warnings=_interpreter_reminder(changed),
+            warnings=_interpreter_reminder(changed) + _dsl_reminder(changed),
         )
 
     return page.handle(
         form,
         save,
         "cases/meeting_form.html",
-        {"number": meeting.sequence, "carers": carers, "meeting": meeting},
+        {
+            "number": meeting.sequence,
+            "carers": carers,
+            "meeting": meeting,
+            "awaiting_dsl": _awaiting(carers),
+        },
     )
 
 
@@ -139,23 +209,21 @@ def meeting_held(request: HttpRequest, case_id: int, meeting_id: int) -> HttpRes
             agreed_actions=data["agreed_actions"],
             next_review_date=data["next_review_date"],
         )
-        texts = [
-            data[name]
-            for name in (
-                "barriers_discussed",
-                "parent_voice",
-                "going_well",
-                "agreed_actions",
-                "outcome",
-            )
-        ]
-        return _saved(page, held, f"Meeting {held.sequence} recorded as held.", texts=texts)
+        texts = [data[name] for name in RECORD_TEXTS]
+        return _saved(
+            page,
+            held,
+            f"Meeting {held.sequence} recorded as held.",
+            texts=texts,
+            warnings=_dsl_reminder(held),
+        )
 
+    invited = list(meeting.invited.all())
     return page.handle(
         form,
         save,
         "cases/meeting_held.html",
-        {"meeting": meeting, "invited": list(meeting.invited.all())},
+        {"meeting": meeting, "invited": invited, "awaiting_dsl": _awaiting(invited)},
     )
 
 
@@ -183,6 +251,30 @@ def meeting_cancel_view(request: HttpRequest, case_id: int, meeting_id: int) -> 
         )
 
     return page.handle(form, save, "cases/meeting_cancel.html", {"meeting": meeting})
+
+
+RECORD_TEXTS = ("barriers_discussed", "parent_voice", "going_well", "agreed_actions", "outcome")
+
+
+def _awaiting(carers: Sequence[PupilCarer]) -> list[PupilCarer]:
+    """Who on the page is waiting for the DSL's decision: the page warns, and
+    links to where the DSL decides (the pupil's family, `#carer-<pk>`)."""
+    return [link for link in carers if awaiting_dsl_decision(link)]
+
+
+def _dsl_reminder(meeting: SupportMeeting) -> list[str]:
+    """A warning, never a refusal: someone invited or attending is still waiting
+    for the DSL's decision on whether the school should contact them."""
+    waiting = awaiting_decision_invited(meeting)
+    if not waiting:
+        return []
+    who = ", ".join(str(link.carer) for link in waiting)
+    verb = "is" if len(waiting) == 1 else "are"
+    return [
+        f"{who} {verb} still waiting for the DSL's decision on whether the school should "
+        f"contact them about attendance. Ask the DSL to decide: the decision is recorded "
+        f"on the pupil's page, under parents and carers."
+    ]
 
 
 def _when(data: dict[str, Any]) -> dt.datetime:
@@ -218,6 +310,7 @@ def _saved(
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/meetings/new/", meeting_new, name="meeting_new"),
+    path("cases/<int:case_id>/meetings/held/", meeting_past, name="meeting_past"),
     path("cases/<int:case_id>/meetings/<int:meeting_id>/held/", meeting_held, name="meeting_held"),
     path(
         "cases/<int:case_id>/meetings/<int:meeting_id>/change/",

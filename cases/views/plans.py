@@ -53,7 +53,10 @@ def plan_new(request: HttpRequest, case_id: int) -> HttpResponse:
     page = CaseFormPage.open(request, case_id, section=SECTION)
     if plan_for_page(user=page.user, case=page.case) is not None:
         return redirect("cases:plan_change", case_id=case_id)
-    form = PlanForm(request.POST or None, initial={"review_every_days": DEFAULT_REVIEW_EVERY_DAYS})
+    form = PlanForm(
+        request.POST or None,
+        initial={"review_every_days": DEFAULT_REVIEW_EVERY_DAYS, "agreed_on": today()},
+    )
 
     def save(data: dict[str, Any]) -> HttpResponse:
         plan_create(acting_user=page.user, case_id=case_id, **data)
@@ -73,6 +76,7 @@ def plan_change(request: HttpRequest, case_id: int) -> HttpResponse:
         request.POST or None,
         initial={
             "version": plan.version,
+            "agreed_on": plan.agreed_on,
             "target_attendance": plan.target_attendance,
             "target_date": plan.target_date,
             "review_every_days": plan.review_every_days,

@@ -19,11 +19,13 @@ from ..forms_support import (
     AdjustmentForm,
     BarrierForm,
     EngagementForm,
+    OfferFollowUpForm,
     OfferForm,
     OfferOutcomeForm,
     adjustment_examples,
 )
-from ..models import Barrier, SupportOffer
+from ..hooks import pathway_numbers
+from ..models import AttendanceCase, Barrier, SupportOffer
 from ..services.casework import record_in_case
 from ..services.support import (
     adjustment_create,
@@ -31,12 +33,20 @@ from ..services.support import (
     barrier_update,
     case_barriers,
     engagement_assessment_create,
+    follow_up_counts,
     offer_create,
+    offer_follow_up_create,
     offer_outcome_record,
+    staff_choices,
 )
-from .section import CaseFormPage
+from .section import CaseFormPage, case_section
 
 SECTION = "support"
+
+
+def _wait(case: AttendanceCase) -> int:
+    """The LA's school days a "no response" waits after a follow-up (rule A4)."""
+    return pathway_numbers(case.school.local_authority_id).no_response_wait_school_days
 
 
 # Barriers -------------------------------------------------------------------------
@@ -133,7 +143,13 @@ def adjustment_new(request: HttpRequest, case_id: int) -> HttpResponse:
 @permission_required("cases.change_case", raise_exception=True)
 def offer_new(request: HttpRequest, case_id: int) -> HttpResponse:
     page = CaseFormPage.open(request, case_id, section=SECTION)
-    form = OfferForm(request.POST or None, barriers=case_barriers(page.case))
+    form = OfferForm(
+        request.POST or None,
+        barriers=case_barriers(page.case),
+        staff=staff_choices(page.case),
+        wait_school_days=_wait(page.case),
+        initial={"made_by": page.user.pk},
+    )
 
     def save(data: dict[str, Any]) -> HttpResponse:
         offer_create(
@@ -143,6 +159,8 @@ def offer_new(request: HttpRequest, case_id: int) -> HttpResponse:
             provider=data["provider"],
             provider_detail=data["provider_detail"],
             offered_on=data["offered_on"],
+            method=data["method"],
+            made_by_id=data["made_by"],
             barrier_id=data.get("barrier"),
             outcome=data["outcome"],
             outcome_on=data["outcome_on"],
@@ -158,7 +176,7 @@ def offer_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def offer_outcome(request: HttpRequest, case_id: int, offer_id: int) -> HttpResponse:
     page = CaseFormPage.open(request, case_id, section=SECTION)
     offer = record_in_case(SupportOffer, page.case, offer_id)
-    form = OfferOutcomeForm(request.POST or None, offer=offer)
+    form = OfferOutcomeForm(request.POST or None, offer=offer, wait_school_days=_wait(page.case))
 
     def save(data: dict[str, Any]) -> HttpResponse:
         changed = offer_outcome_record(
@@ -175,6 +193,47 @@ def offer_outcome(request: HttpRequest, case_id: int, offer_id: int) -> HttpResp
         )
 
     return page.handle(form, save, "cases/offer_outcome.html", {"offer": offer})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("cases.change_case", raise_exception=True)
+def offer_follow_up(request: HttpRequest, case_id: int, offer_id: int) -> HttpResponse:
+    page = CaseFormPage.open(request, case_id, section=SECTION)
+    offer = record_in_case(SupportOffer, page.case, offer_id)
+    form = OfferFollowUpForm(
+        request.POST or None, staff=staff_choices(page.case), initial={"made_by": page.user.pk}
+    )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        follow_up = offer_follow_up_create(
+            acting_user=page.user,
+            case_id=case_id,
+            offer_id=offer.pk,
+            followed_up_on=data["followed_up_on"],
+            method=data["method"],
+            made_by_id=data["made_by"],
+            note=data["note"],
+        )
+        warnings = []
+        if not follow_up_counts(offer, follow_up):
+            warnings.append(
+                "This follow-up was by the same method and the same member of staff as the "
+                'offer, so the "no response" does not count as not engaged yet: follow up '
+                "by another method or ask another member of staff."
+            )
+        return page.saved(
+            "Follow-up recorded.",
+            texts=[data["note"]],
+            warnings=warnings,
+            to=case_section(page.case.pk, f"offer-{offer.pk}"),
+        )
+
+    return page.handle(
+        form,
+        save,
+        "cases/offer_follow_up.html",
+        {"offer": offer, "wait_school_days": _wait(page.case)},
+    )
 
 
 # Engagement ------------------------------------------------------------------------
@@ -214,6 +273,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "cases/<int:case_id>/support/<int:offer_id>/outcome/",
         offer_outcome,
         name="offer_outcome",
+    ),
+    path(
+        "cases/<int:case_id>/support/<int:offer_id>/follow-up/",
+        offer_follow_up,
+        name="offer_follow_up",
     ),
     path("cases/<int:case_id>/engagement/new/", engagement_new, name="engagement_new"),
 ]
