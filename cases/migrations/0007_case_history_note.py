@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_pupils_and_families_moved_to_pupils'),
+        ('cases', '0006_offer_follow_ups_and_plan_agreed_on'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
