@@ -23,3 +23,10 @@ class NoticesConfig(AppConfig):
         chronology_items.provide(notice_chronology)
         returned_referrals.provide(referrals_returned)
         home_panels.provide(returned_referrals_panel)
+
+        # Running notices' periods are recounted when a school's school days change.
+        from attendance.signals import school_days_changed
+
+        from .services.recompute import on_school_days_changed
+
+        school_days_changed.connect(on_school_days_changed, dispatch_uid="notices.recompute")
