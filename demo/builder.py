@@ -39,6 +39,7 @@ from .calendars import (
     InsetDay,
 )
 from .cases import CaseStaff, DemoCases, demo_cases, demo_cases_build, demo_cases_delete
+from .legal import demo_legal_build, demo_legal_delete
 from .registers import (
     DemoAttendance,
     DemoSchool,
@@ -271,6 +272,8 @@ def demo_build(
         )
         # After the registers: the cases are written from what the registers show.
         cases = demo_cases_build(rng=rng, la=la, term=term, staff=_case_staff(schools), today=today)
+        # After the case files: the legal stage rests on what they hold.
+        demo_legal_build(la=la, today=today)
         audit_record(
             actor=None,
             action=AuditEvent.Action.IMPORT,
@@ -299,6 +302,7 @@ def _demo_people_delete(la: LocalAuthority) -> int:
         school__local_authority=la
     )
     doomed = _demo_pupils(la).exclude(Exists(enrolled_elsewhere))
+    demo_legal_delete(doomed)
     demo_cases_delete(doomed)
     demo_registers_delete(School.objects.filter(local_authority=la), doomed)
     carer_ids = list(

@@ -15,9 +15,9 @@ attendance is good now. Each gets the case its part calls for:
     Universal       the holiday families: an early concern and a couple of contacts
     Closed          the pupil whose attendance improved
 
-Not yet: no case reaches the Notice to Improve or referred stage (the furthest is
-Support First), so the demo has no notice, bundle, LA review or penalty notice to show,
-although the "Cases to look at" ordering already ranks those stages first.
+Notice to Improve  the Support First case whose rules are met: issued through the
+                   notice service by demo.legal, after these files are written (see
+                   there for the stages still to come)
 
 Dates: each history is laid out at fixed offsets back from the demo day (the day after
 the last register day: today, while a term is running), on the school's own school days,
@@ -69,6 +69,7 @@ from cases.models import (
     WishesAndFeelings,
 )
 from cases.selectors_cases import CaseFile, case_file
+from notices.models import NoticeToImprove
 from pupils.models import Enrolment, Pupil, PupilCarer
 
 from .registers import RegisterTerm, demo_attendance
@@ -2376,7 +2377,13 @@ def _notes(file: CaseFile, today: dt.date) -> tuple[str, ...]:
         reason = case.get_closing_reason_display().lower()
         return (f"closed on {_long(closed)}: {reason}", *_history(case))
     notes: list[str] = []
-    if case.stage == _Stage.SUPPORT_FIRST or file.meetings:
+    # The legal stage (demo.legal): the running notice, read as the case page reads it.
+    for notice in NoticeToImprove.unscoped.filter(case=case, outcome=""):
+        notes.append(
+            f"Notice to Improve issued {_long(notice.issued_on)}, improvement period until "
+            f"{_long(notice.period_ends_on)}"
+        )
+    if case.stage in (_Stage.SUPPORT_FIRST, _Stage.NOTICE_TO_IMPROVE) or file.meetings:
         notes.append(f"{row.meetings_held} of {row.minimum_meetings} meetings held")
     offers = list(case.offers.all())
     # The case file's own verdict (rule A4), so the printed note cannot drift from the page.

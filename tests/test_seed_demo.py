@@ -45,7 +45,11 @@ from cases.models import (
 )
 from cases.selectors_cases import case_file, caseload
 from core.language import discouraged_terms
+from core.models import AuditEvent
 from demo.calendars import easter_sunday, half_terms
+from notices.models import NoticeToImprove
+from notices.selectors import notices_in_review
+from pathway.models import PathwayEvaluation
 from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 from pupils.upn import upn_problem
 
@@ -54,6 +58,8 @@ pytestmark = pytest.mark.django_db
 SMALL = "20"  # pupils per school: enough for families, movers and siblings, and quick
 TODAY = dt.date(2026, 11, 20)  # a Friday in the autumn term
 LAST_REGISTER_DAY = dt.date(2026, 11, 19)
+# The stages a case reaches through Support First (a Notice to Improve rests on it).
+PAST_SUPPORT_FIRST = ("support_first", "notice_to_improve")
 
 
 def travel(day: dt.date) -> time_machine.travel:
@@ -794,7 +800,9 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
     stages = Counter(case.stage for case in cases)
     assert 1 <= stages["universal"] <= 2
     assert 3 <= stages["targeted"] <= 4  # the severely absent, and the part-time timetable
-    assert 3 <= stages["support_first"] <= 4
+    # One of the Support First cases has gone on to a Notice to Improve (demo.legal).
+    assert 3 <= stages["support_first"] + stages["notice_to_improve"] <= 4
+    assert stages["notice_to_improve"] == 1
     assert stages["closed"] == 1
     for case in cases:
         # The lead professional is the school's attendance lead or DSL.
@@ -805,7 +813,7 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
         ).exists()
 
     rows = {row.case.pk: row for row in caseload(user=la_reader(), day=TODAY)}
-    support_first = [r for r in rows.values() if r.case.stage == "support_first"]
+    support_first = [r for r in rows.values() if r.case.stage in PAST_SUPPORT_FIRST]
     assert sorted(r.meetings_held for r in support_first)[-3:] == [2, 2, 3]
     assert min(r.meetings_held for r in support_first) == 1
     assert any(r.meetings_held == 3 and r.minimum_meetings == 3 for r in support_first)
@@ -849,7 +857,7 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
     # A SMART plan per Support First case, an action for every barrier, reviews with the
     # attendance since the previous one taken from the registers.
     for case in cases:
-        if case.stage != "support_first":
+        if case.stage not in PAST_SUPPORT_FIRST:
             continue
         plan = ActionPlan.unscoped.get(case=case)
         assert plan.target_attendance == 95
@@ -954,7 +962,7 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
         if row is None:
             continue
         assert (f"{row.meetings_held} of 3 meetings held" in text) == bool(
-            case.stage == "support_first"
+            case.stage in PAST_SUPPORT_FIRST
         )
         assert ("contact overdue" in text) == row.contact_overdue
         assert ("plan review overdue" in text) == row.plan_review_overdue
@@ -966,9 +974,11 @@ def test_the_brother_and_sister_have_linked_cases_at_two_schools():
 
     pair = [
         case
-        for case in AttendanceCase.unscoped.filter(stage="support_first").select_related("school")
+        for case in AttendanceCase.unscoped.filter(stage__in=PAST_SUPPORT_FIRST).select_related(
+            "school"
+        )
         if AttendanceCase.unscoped.filter(
-            stage="support_first",
+            stage__in=PAST_SUPPORT_FIRST,
             pupil__carer_links__carer__in=Carer.unscoped.filter(pupil_links__pupil=case.pupil),
         )
         .exclude(pk=case.pk)
@@ -1091,3 +1101,65 @@ def test_cases_are_idempotent_and_rebuilt_identically_by_reset():
     assert "Built the demo" in output
     assert cases_snapshot() == snapshot
     assert case_record_counts() == records
+
+
+def test_the_demo_has_a_notice_to_improve_running_issued_through_the_service():
+    """demo.legal: the Support First case whose Notice to Improve rules are met
+    (3 of 3 meetings held, support exhausted, parents not engaging) has a notice
+    issued by its lead through the notice service, so it carries the pathway's
+    verdict (allowed, as at the issue day), its recipients and an audit row. It
+    is dated the earliest school day the service accepts: 5 school days back
+    from Friday 20 November is Friday 13 November (the LA's backdating window,
+    rule A4). The daily review (rule A4: "any new unauthorised session is
+    flagged") shows the unauthorised absence since issue."""
+    seed()
+    notice = NoticeToImprove.unscoped.select_related("case", "issued_by").get()
+    case = notice.case
+    assert case.stage == "notice_to_improve"
+    assert notice.issued_on == dt.date(2026, 11, 13)
+    assert notice.issued_by == case.lead_professional
+    assert notice.outcome == ""
+    assert notice.recipients.exists()
+    verdict = PathwayEvaluation.unscoped.get(case=case, rule_set="notice_to_improve")
+    assert (verdict.allowed, verdict.day) == (True, notice.issued_on)
+    assert AuditEvent.objects.filter(
+        target_type="notices.NoticeToImprove", target_id=str(notice.pk), action="create"
+    ).exists()
+
+    lead = case.lead_professional
+    reviews = {r.notice.pk: r for r in notices_in_review(user=lead, day=TODAY)}
+    assert reviews[notice.pk].since_issue.unauthorised > 0
+    # On some school day since the issue, the review flagged a new unauthorised session.
+    flagged = [
+        day
+        for day in (notice.issued_on + dt.timedelta(days=n) for n in range(1, 8))
+        if day <= LAST_REGISTER_DAY
+        and day.weekday() < 5
+        and notices_in_review(user=lead, day=day)[0].new_unauthorised > 0
+    ]
+    assert flagged
+
+
+def test_pathway_check_on_the_demo_allows_one_case_and_blocks_another():
+    """`manage.py pathway_check` on the demo (rule A4): the case with a running
+    notice had every Notice to Improve prerequisite met, but its referral is
+    blocked while the improvement period runs with no reason to refer early;
+    the brother's case (2 of 3 meetings held, support still open) is blocked
+    at the Notice to Improve."""
+    seed()
+    running = AttendanceCase.unscoped.get(stage="notice_to_improve")
+    out = io.StringIO()
+    call_command("pathway_check", str(running.pk), stdout=out)
+    assert "Notice to Improve: allowed" in out.getvalue()
+    assert "Referral: not allowed" in out.getvalue()
+    assert "to refer early, record a reason" in out.getvalue()
+
+    two_of_three = next(
+        row.case
+        for row in caseload(user=la_reader(), day=TODAY)
+        if row.case.stage == "support_first" and row.meetings_held == 2
+    )
+    out = io.StringIO()
+    call_command("pathway_check", str(two_of_three.pk), stdout=out)
+    assert "Notice to Improve: not allowed" in out.getvalue()
+    assert "2 of 3 Support First meetings held" in out.getvalue()
