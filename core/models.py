@@ -17,6 +17,7 @@ class AuditEvent(models.Model):
         SIGN_IN = "sign_in", "Signed in"
         SIGN_OUT = "sign_out", "Signed out"
         SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGN_IN_LOCKED_OUT = "sign_in_locked_out", "Signing in paused after failures"
         PASSWORD_RESET = "password_reset", "Password reset"
         IMPORT = "import", "Imported"
         VIEW_SENSITIVE = "view_sensitive", "Viewed sensitive record"
