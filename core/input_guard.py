@@ -36,10 +36,15 @@ class RefuseControlCharactersMiddleware:
         suspect = has_control_characters(_texts(request.GET)) or has_control_characters(
             [request.path]
         )
-        if not suspect and request.method == "POST" and request.content_type in {
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        }:
+        if (
+            not suspect
+            and request.method == "POST"
+            and request.content_type
+            in {
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            }
+        ):
             suspect = has_control_characters(_texts(request.POST))
         if suspect:
             return HttpResponse(
