@@ -80,9 +80,7 @@ class HolidayRequestForm(forms.Form):
         },
     )
 
-    def __init__(
-        self, *args: Any, parents: QuerySet[PupilCarer], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, parents: QuerySet[PupilCarer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["parents"]
         assert isinstance(field, ParentField)

@@ -18,12 +18,8 @@ urlpatterns: list[URLPattern] = [
         views.holiday_request_correct,
         name="holiday_correct",
     ),
-    path(
-        "holiday-requests/<int:request_id>/return/", views.holiday_return, name="holiday_return"
-    ),
-    path(
-        "holiday-requests/<int:request_id>/accept/", views.holiday_accept, name="holiday_accept"
-    ),
+    path("holiday-requests/<int:request_id>/return/", views.holiday_return, name="holiday_return"),
+    path("holiday-requests/<int:request_id>/accept/", views.holiday_accept, name="holiday_accept"),
     path(
         "holiday-requests/<int:request_id>/decline/",
         views.holiday_decline,

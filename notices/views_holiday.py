@@ -89,9 +89,9 @@ def holiday_request_correct(request: HttpRequest, request_id: int) -> HttpRespon
     previous = _request(user, request_id)
     _check_school_lead(user)
     if previous.status != HolidayRequest.Status.RETURNED:
-        return FormPage(request, back_to=reverse("notices:holiday_detail", args=[previous.pk])).refuse(
-            "Only a request the LA returned can be corrected and resubmitted."
-        )
+        return FormPage(
+            request, back_to=reverse("notices:holiday_detail", args=[previous.pk])
+        ).refuse("Only a request the LA returned can be corrected and resubmitted.")
     return _submit_page(request, user, previous.pupil, previous=previous)
 
 

@@ -141,7 +141,7 @@ def test_a_holiday_request_through_return_resubmission_acceptance_to_a_notice(wo
     the leave's dates."""
     first = submit(world)
     assert first.version == 1
-    assert first.threshold_sessions == 10 and first.threshold_as_at == D(2026, 3, 6)
+    assert (first.threshold_sessions, first.threshold_as_at) == (10, D(2026, 3, 6))
     assert len(first.leave_sessions) == 10
     assert {s["code"] for s in first.leave_sessions} == {"G"}
     assert first.limit_check[0]["sequence"] == 1
@@ -156,7 +156,7 @@ def test_a_holiday_request_through_return_resubmission_acceptance_to_a_notice(wo
             previous_id=first.pk,
             **answers(world, parent_ids=[world["mother"].pk, world["father"].pk]),
         )
-    assert second.version == 2 and second.previous == first
+    assert (second.version, second.previous) == (2, first)
     first.refresh_from_db()
     assert first.status == HolidayRequest.Status.RETURNED  # kept, readable
     with at(D(2026, 3, 11)), pytest.raises(ValidationError, match="already been resubmitted"):
@@ -166,8 +166,9 @@ def test_a_holiday_request_through_return_resubmission_acceptance_to_a_notice(wo
         accepted = holiday_request_accept(acting_user=world["officer"], request_id=second.pk)
     assert accepted.status == HolidayRequest.Status.ACCEPTED
     case = accepted.case
-    assert case is not None and case.stage == AttendanceCase.Stage.REFERRED
-    assert case.pupil == world["pupil"] and case.status == AttendanceCase.Status.OPEN
+    assert case is not None
+    assert case.stage == AttendanceCase.Stage.REFERRED
+    assert (case.pupil, case.status) == (world["pupil"], AttendanceCase.Status.OPEN)
 
     with at(ACCEPTED_ON):
         notice = holiday_penalty_notice_issue(
@@ -179,7 +180,8 @@ def test_a_holiday_request_through_return_resubmission_acceptance_to_a_notice(wo
             served_on=ACCEPTED_ON,
         )
     assert notice.route == PenaltyNotice.Route.HOLIDAY_REQUEST
-    assert notice.holiday_request == second and notice.decision is None
+    assert notice.holiday_request == second
+    assert notice.decision is None
     assert (notice.offence_first_day, notice.offence_last_day) == LEAVE
     assert notice.received_on == D(2026, 3, 18)
     assert notice.sequence == 1
@@ -322,7 +324,9 @@ def test_decline_is_final_and_needs_reasons(world):
     request = submit(world)
     with at(ACCEPTED_ON):
         with pytest.raises(ValidationError):
-            holiday_request_decline(acting_user=world["officer"], request_id=request.pk, reasons=" ")
+            holiday_request_decline(
+                acting_user=world["officer"], request_id=request.pk, reasons=" "
+            )
         holiday_request_decline(
             acting_user=world["officer"], request_id=request.pk, reasons="Exceptional: bereavement"
         )
@@ -338,13 +342,12 @@ def test_decline_is_final_and_needs_reasons(world):
 def test_another_school_cannot_see_the_request(world):
     request = submit(world)
     other_lead = UserFactory(
-        role=Role.ATTENDANCE_LEAD, school=SchoolFactory(local_authority=world["school"].local_authority)
+        role=Role.ATTENDANCE_LEAD,
+        school=SchoolFactory(local_authority=world["school"].local_authority),
     )
     client = signed_in_client(other_lead)
     assert client.get(reverse("notices:holiday_detail", args=[request.pk])).status_code == 404
-    assert (
-        client.get(reverse("notices:holiday_correct", args=[request.pk])).status_code == 404
-    )
+    assert client.get(reverse("notices:holiday_correct", args=[request.pk])).status_code == 404
     listing = client.get(reverse("notices:holiday_list") + "?status=all")
     assert world["pupil"].display_name not in listing.content.decode()
     with pytest.raises(Http404):
@@ -376,9 +379,8 @@ def test_another_las_officer_gets_404(world):
 
 
 def test_an_la_officer_cannot_submit(world):
-    with pytest.raises(PermissionDenied):
-        with at(SUBMITTED_ON):
-            holiday_request_submit(acting_user=world["officer"], **answers(world))
+    with pytest.raises(PermissionDenied), at(SUBMITTED_ON):
+        holiday_request_submit(acting_user=world["officer"], **answers(world))
 
 
 # Pages ------------------------------------------------------------------------------
@@ -435,8 +437,6 @@ def test_a_refusal_shows_on_the_form(world):
         post.update({f"{name}_0": day.day, f"{name}_1": day.month, f"{name}_2": day.year})
     post["parents"] = [world["mother"].pk]
     with at(SUBMITTED_ON):
-        response = lead.post(
-            reverse("notices:holiday_request_new", args=[world["pupil"].pk]), post
-        )
+        response = lead.post(reverse("notices:holiday_request_new", args=[world["pupil"].pk]), post)
     assert response.status_code == 200
     assert "no session coded G" in response.content.decode()

@@ -123,8 +123,7 @@ class HolidayRequest(models.Model):
             ),
             models.CheckConstraint(
                 name="holiday_request_accepted_has_case",
-                condition=~Q(status="accepted")
-                | Q(accepted_at__isnull=False, case__isnull=False),
+                condition=~Q(status="accepted") | Q(accepted_at__isnull=False, case__isnull=False),
             ),
         ]
 

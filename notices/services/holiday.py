@@ -54,16 +54,12 @@ def parents_responsible(pupil_id: int) -> QuerySet[PupilCarer]:
     )
 
 
-def leave_sessions(
-    pupil_id: int, first: dt.date, last: dt.date
-) -> list[rules.UnauthorisedSession]:
+def leave_sessions(pupil_id: int, first: dt.date, last: dt.date) -> list[rules.UnauthorisedSession]:
     """The pupil's G sessions from `first` to `last`, from every school's register
     (the same reading as a penalty notice's offence period, A5)."""
     years = range(academic_year_of(first), academic_year_of(last) + 1)
     registers = registers_by_pupil([pupil_id], years=years).get(pupil_id, [])
-    return [
-        s for s in rules.unauthorised_sessions(registers, first, last) if s.code == LEAVE_CODE
-    ]
+    return [s for s in rules.unauthorised_sessions(registers, first, last) if s.code == LEAVE_CODE]
 
 
 @dataclass(frozen=True)
@@ -98,18 +94,13 @@ def parent_limits(parents: Sequence[PupilCarer], on: dt.date) -> list[dict[str, 
     rows = []
     for link in parents:
         terms = rules.penalty_terms(issued_on=on, earlier=earlier[link.pk], received_on=on)
-        refused = isinstance(terms, rules.Refusal)
-        rows.append(
-            {
-                "parent_id": link.pk,
-                "parent": str(link.carer),
-                "sequence": None if refused else terms.sequence,
-                "refusal": terms.reason if isinstance(terms, rules.Refusal) else "",
-                "window_ends_on": terms.window_ends_on.isoformat()
-                if terms.window_ends_on
-                else None,
-            }
-        )
+        row: dict[str, Any] = {"parent_id": link.pk, "parent": str(link.carer)}
+        if isinstance(terms, rules.Refusal):
+            row.update(sequence=None, refusal=terms.reason)
+        else:
+            row.update(sequence=terms.sequence, refusal="")
+        row["window_ends_on"] = terms.window_ends_on.isoformat() if terms.window_ends_on else None
+        rows.append(row)
     return rows
 
 
@@ -230,8 +221,9 @@ def holiday_request_submit(
         )
         if clash is not None:
             raise ValidationError(
-                f"A holiday request for {pupil} covering {rules.long_date(clash.sessions_first_day)}"
-                f" to {rules.long_date(clash.sessions_last_day)} is already with the LA "
+                f"A holiday request for {pupil} covering "
+                f"{rules.long_date(clash.sessions_first_day)} to "
+                f"{rules.long_date(clash.sessions_last_day)} is already with the LA "
                 f"({clash.get_status_display().lower()})."
             )
         sessions = leave_sessions(pupil.pk, sessions_first_day, sessions_last_day)
@@ -370,9 +362,7 @@ def holiday_request_return(*, acting_user: User, request_id: int, reasons: str) 
     return request
 
 
-def holiday_request_decline(
-    *, acting_user: User, request_id: int, reasons: str
-) -> HolidayRequest:
+def holiday_request_decline(*, acting_user: User, request_id: int, reasons: str) -> HolidayRequest:
     """The LA will not issue a notice on this request: final, with the reasons."""
     if not reasons.strip():
         raise ValidationError({"reasons": "Enter why the LA declines the request"})
