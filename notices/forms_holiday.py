@@ -106,7 +106,19 @@ class HolidayRequestForm(forms.Form):
 
 
 class ReasonsForm(forms.Form):
-    reasons = _text("Reasons", error_messages={"required": "Enter the reasons"})
+    """The LA's reasons for returning (prefix "return") or declining ("decline")."""
+
+    LABELS = {
+        "return": ("What the school needs to correct", "Enter what the school needs to correct"),
+        "decline": ("Why the LA declines the request", "Enter why the LA declines the request"),
+    }
+    reasons = _text("Reasons")
+
+    def __init__(self, *args: Any, prefix: str, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=prefix, **kwargs)
+        label, required = self.LABELS[prefix]
+        self.fields["reasons"].label = label
+        self.fields["reasons"].error_messages["required"] = required
 
 
 class HolidayIssueForm(forms.Form):
