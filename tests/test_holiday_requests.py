@@ -440,3 +440,17 @@ def test_a_refusal_shows_on_the_form(world):
         response = lead.post(reverse("notices:holiday_request_new", args=[world["pupil"].pk]), post)
     assert response.status_code == 200
     assert "no session coded G" in response.content.decode()
+
+
+def test_the_list_reads_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    """Three requests from three pupils: the LA's list does not query per row."""
+    submit(world)
+    for _ in range(2):
+        pupil = PupilFactory(school=world["school"], date_of_birth=D(2015, 5, 1))
+        parent = PupilCarerFactory(pupil=pupil)
+        mark(pupil, world["school"], *LEAVE, "G")
+        submit({**world, "pupil": pupil, "mother": parent})
+    client = signed_in_client(world["officer"])
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("notices:holiday_list"))
+    assert response.content.decode().count("notices/holiday-requests/") >= 3
