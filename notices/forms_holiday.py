@@ -114,8 +114,8 @@ class ReasonsForm(forms.Form):
     }
     reasons = _text("Reasons")
 
-    def __init__(self, *args: Any, prefix: str, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=prefix, **kwargs)
+    def __init__(self, data: Any = None, *, prefix: str) -> None:
+        super().__init__(data, prefix=prefix)
         label, required = self.LABELS[prefix]
         self.fields["reasons"].label = label
         self.fields["reasons"].error_messages["required"] = required
