@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Referrals and the LA's review, built alongside (same "notices" namespace).
     path("", include("notices.urls_referrals")),
     path("", include("notices.urls_penalties")),
+    path("", include("notices.urls_holiday")),
 ]
