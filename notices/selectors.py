@@ -98,6 +98,7 @@ def _running(user: User) -> QuerySet[NoticeToImprove]:
         NoticeToImprove.objects.for_user(user)
         .filter(
             outcome=NoticeToImprove.Outcome.PENDING,
+            status=NoticeToImprove.Status.LIVE,
             case__status=AttendanceCase.Status.OPEN,
         )
         .select_related("case", "case__pupil", "case__school")
@@ -157,12 +158,13 @@ def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
     while one is running."""
     notices = list(
         NoticeToImprove.unscoped.filter(case=case)
-        .select_related("issued_by", "parents_told")
+        .select_related("issued_by", "parents_told", "ended_by")
         .prefetch_related(
-            Prefetch("recipients", queryset=PupilCarer.unscoped.select_related("carer"))
+            Prefetch("recipients", queryset=PupilCarer.unscoped.select_related("carer")),
+            "referrals",
         )
     )
-    running = next((n for n in notices if not n.outcome), None)
+    running = next((n for n in notices if not n.outcome and n.is_live), None)
     left = None
     if running is not None:
         calendar = school_days_for({case.school_id}, [day, running.period_ends_on])
@@ -236,7 +238,9 @@ def case_next_step(
     load of the rules' context: the meetings and plan the case page has read
     are passed in, as `pathway.rules.readiness` takes them."""
     notice = (
-        NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day)
+        NoticeToImprove.unscoped.filter(
+            case=case, issued_on__lte=day, status=NoticeToImprove.Status.LIVE
+        )
         .order_by("-issued_on", "-pk")
         .first()
     )
