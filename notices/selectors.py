@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from attendance import figures as fig
 from attendance.figures import SchoolCalendar
@@ -160,9 +160,10 @@ def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
         NoticeToImprove.unscoped.filter(case=case)
         .select_related("issued_by", "parents_told", "ended_by")
         .prefetch_related(
-            Prefetch("recipients", queryset=PupilCarer.unscoped.select_related("carer")),
-            "referrals",
+            Prefetch("recipients", queryset=PupilCarer.unscoped.select_related("carer"))
         )
+        # A notice referred on can no longer be corrected or withdrawn.
+        .annotate(referred=Exists(LegalReferral.unscoped.filter(notice=OuterRef("pk"))))
     )
     running = next((n for n in notices if not n.outcome and n.is_live), None)
     left = None
