@@ -429,7 +429,9 @@ def test_the_referral_decision_page_asks_about_an_attendance_contract(
     assert response.status_code == 400
     assert "Say whether an attendance contract was explored" in response.content.decode()
     data["contract_explored"] = "yes"
-    response = post_and_confirm(client, reverse("notices:referral_decide", args=[referral.pk]), data)
+    response = post_and_confirm(
+        client, reverse("notices:referral_decide", args=[referral.pk]), data
+    )
     assert response.status_code == 302
     assert LADecision.unscoped.get(referral=referral).contract_explored is True
 
