@@ -156,7 +156,7 @@ def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
     """The notices of a case the page has already found in the user's scope:
     one query for the notices with their recipients, and the calendar only
     while one is running."""
-    notices = list(
+    notices: list[NoticeToImprove] = list(
         NoticeToImprove.unscoped.filter(case=case)
         .select_related("issued_by", "parents_told", "ended_by")
         .prefetch_related(
