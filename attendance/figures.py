@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
 from . import codes
-from .years import academic_year_of, day_index, year_start
+from .years import academic_year_of, date_at, day_index, year_start
 
 PERSISTENT_ABSENCE_RATE = 10.0
 SEVERE_ABSENCE_RATE = 50.0
@@ -290,6 +291,195 @@ def year_to_date(registers: Sequence[Register], as_at: dt.date) -> Counts:
     return total
 
 
+# One mark per session (rule A2) ---------------------------------------------------
+
+# Stands in, in a pupil's loaded register, for a session that another school's
+# mark counts for. Never stored: it is neither a mark nor "no mark", so the
+# session is neither counted twice nor reported missing.
+COUNTED_ELSEWHERE = "="
+
+_IS_POSSIBLE = bytes(1 if chr(i) in codes.POSSIBLE_CHARS else 0 for i in range(256))
+_IS_ATTENDED = bytes(1 if chr(i) in codes.ATTENDED_CHARS else 0 for i in range(256))
+
+# Outside an enrolment these are no marks at all: nothing to take out or report.
+_NOT_COUNTED_OUTSIDE = codes.NO_MARK + codes.NO_SESSION
+
+OUTSIDE_ENROLMENT = "outside_enrolment"
+MARKED_TWICE = "marked_twice"
+
+
+@dataclass(frozen=True)
+class MarkProblem:
+    """A data-quality problem in a pupil's registers that the figures work round:
+    marks dated outside the pupil's enrolment at that school (not counted), or
+    a session marked by two schools (counted once, at `counted_school_id`)."""
+
+    kind: str
+    school_id: int
+    first: dt.date
+    last: dt.date
+    sessions: int
+    counted_school_id: int | None = None
+
+
+def _ranges(spans: Sequence[Span], academic_year: int, length: int) -> list[tuple[int, int]]:
+    """The stretches of positions (two per date) of a year's register that the
+    spans cover, in order and merged."""
+    start = year_start(academic_year)
+    found = []
+    for span in spans:
+        lo = max(0, 2 * (span.start - start).days)
+        hi = length if span.end is None else min(length, 2 * ((span.end - start).days + 1))
+        if lo < hi:
+            found.append((lo, hi))
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(found):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _within_enrolment(
+    register: Register, spans: Sequence[Span], problems: list[MarkProblem]
+) -> Register:
+    """The register with marks outside the pupil's enrolments at its school
+    taken out. Quick when an enrolment covers the whole register, or when
+    nothing but "no mark" lies outside (the nightly refresh runs it for every
+    pupil)."""
+    marks = register.marks
+    first_day = year_start(register.academic_year)
+    last_day = first_day + dt.timedelta(days=len(marks) // 2 - 1)
+    here = [span for span in spans if span.school_id == register.school_id]
+    for span in here:
+        if span.start <= first_day and (span.end is None or span.end >= last_day):
+            return register
+    gaps: list[tuple[int, int]] = []
+    position = 0
+    for lo, hi in [*_ranges(here, register.academic_year, len(marks)), (len(marks), len(marks))]:
+        if position < lo and marks[position:lo].strip(_NOT_COUNTED_OUTSIDE):
+            gaps.append((position, lo))
+        position = hi
+    if not gaps:
+        return register
+    raw = marks.encode("ascii")
+    chars = list(marks)
+    for lo, hi in gaps:
+        outside = raw[lo:hi].translate(_IS_REAL_MARK)
+        count = outside.count(1)
+        if count:
+            problems.append(
+                MarkProblem(
+                    OUTSIDE_ENROLMENT,
+                    register.school_id,
+                    date_at(register.academic_year, lo + outside.index(1)),
+                    date_at(register.academic_year, lo + outside.rindex(1)),
+                    count,
+                )
+            )
+        chars[lo:hi] = codes.NO_MARK * (hi - lo)
+    return Register(register.school_id, register.academic_year, "".join(chars))
+
+
+def _start_on(spans: Sequence[Span], day: dt.date) -> dt.date:
+    return max((span.start for span in spans if span.covers(day)), default=dt.date.min)
+
+
+def _once_per_session(
+    registers: list[Register], spans_at: Mapping[int, Sequence[Span]], problems: list[MarkProblem]
+) -> list[Register]:
+    """One academic year's registers at several schools, with each session that
+    two of them mark as a possible session counted at one school only: the
+    school of the enrolment that started latest (the school the pupil moved
+    to), then an attended mark over an absence, then the lower school id."""
+    length = max(len(r.marks) for r in registers)
+    possible = [
+        r.marks.ljust(length, codes.NO_MARK).encode("ascii").translate(_IS_POSSIBLE)
+        for r in registers
+    ]
+    as_ints = [int.from_bytes(flags, "big") for flags in possible]
+    clashes = 0
+    for i in range(len(as_ints)):
+        for j in range(i + 1, len(as_ints)):
+            clashes |= as_ints[i] & as_ints[j]
+    if not clashes:
+        return registers
+    chars = [list(r.marks) for r in registers]
+    year = registers[0].academic_year
+    lost: dict[tuple[int, int], list[int]] = defaultdict(list)
+    raw = clashes.to_bytes(length, "big")
+    position = raw.find(1)
+    while position >= 0:
+        day = date_at(year, position)
+        marking = [k for k in range(len(registers)) if possible[k][position]]
+        winner = max(
+            marking,
+            key=lambda k: (
+                _start_on(spans_at.get(registers[k].school_id, ()), day),
+                _IS_ATTENDED[ord(registers[k].marks[position])],
+                -registers[k].school_id,
+            ),
+        )
+        for k in marking:
+            if k != winner:
+                chars[k][position] = COUNTED_ELSEWHERE
+                lost[(registers[k].school_id, registers[winner].school_id)].append(position)
+        position = raw.find(1, position + 1)
+    for (school_id, counted_at), positions in sorted(lost.items()):
+        problems.append(
+            MarkProblem(
+                MARKED_TWICE,
+                school_id,
+                date_at(year, positions[0]),
+                date_at(year, positions[-1]),
+                len(positions),
+                counted_at,
+            )
+        )
+    return [
+        Register(r.school_id, r.academic_year, "".join(chars[k])) for k, r in enumerate(registers)
+    ]
+
+
+@dataclass(frozen=True)
+class PupilMarks:
+    """A pupil's registers as the figures count them (rule A2), and what had
+    to be left out to get there."""
+
+    registers: list[Register]
+    problems: list[MarkProblem]
+    # Each school's own marks inside its enrolment, before a session marked
+    # twice is given to one school: what a school's own figures count.
+    within_enrolment: list[Register]
+
+
+def one_mark_per_session(registers: Sequence[Register], spans: Sequence[Span]) -> PupilMarks:
+    """Rule A2: one session of one child is one session. Marks dated outside the
+    pupil's enrolment at that school are left out; a session that two schools
+    both mark as a possible session counts at one of them (`_once_per_session`).
+    Both are reported. Applying it again changes nothing."""
+    problems: list[MarkProblem] = []
+    within = [_within_enrolment(r, spans, problems) for r in registers]
+    years = [r.academic_year for r in within]
+    if len(set(years)) == len(years):
+        # One school per year (nearly every pupil): no session can be marked twice.
+        return PupilMarks(within, problems, within)
+    spans_at: dict[int, list[Span]] = defaultdict(list)
+    for span in spans:
+        spans_at[span.school_id].append(span)
+    counted = list(within)
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for index, year in enumerate(years):
+        by_year[year].append(index)
+    for indexes in by_year.values():
+        if len(indexes) > 1:
+            once = _once_per_session([counted[i] for i in indexes], spans_at, problems)
+            for i, register in zip(indexes, once, strict=True):
+                counted[i] = register
+    return PupilMarks(counted, problems, within)
+
+
 def pupil_figures(
     *,
     upn: str,
@@ -297,7 +487,9 @@ def pupil_figures(
     spans: Sequence[Span],
     context: Context,
 ) -> Figures:
-    """Every figure for one pupil as at `context.as_at`, across all their enrolments."""
+    """Every figure for one pupil as at `context.as_at`, across all their
+    enrolments, one mark per session (`one_mark_per_session`)."""
+    registers = one_mark_per_session(registers, spans).registers
     return _figures(
         upn=upn,
         as_at=context.as_at,
@@ -316,15 +508,20 @@ def school_figures(
     context: Context,
 ) -> Figures:
     """A pupil's figures for one school: sessions and rates from that school's
-    enrolment only (rule A2), the national threshold from every enrolment (A3)."""
-    here = [r for r in registers if r.school_id == school_id]
+    enrolment only (rule A2), the national threshold from every enrolment (A3),
+    one mark per session. The school keeps its own marks inside its enrolment
+    even where another school's mark counts for the pupil (the DfE counts per
+    enrolment)."""
+    marks = one_mark_per_session(registers, spans)
+    counted = marks.registers
     spans_here = [s for s in spans if s.school_id == school_id]
+    here = [r for r in marks.within_enrolment if r.school_id == school_id]
     return _figures(
         upn=upn,
         as_at=context.as_at,
         counts=year_to_date(here, context.as_at),
         missing=missing_marks(context, here, spans_here),
-        recent_unauthorised=recent_unauthorised(context, registers, spans),
+        recent_unauthorised=recent_unauthorised(context, counted, spans),
     )
 
 
@@ -406,7 +603,7 @@ def code_breakdown(registers: Sequence[Register], as_at: dt.date) -> dict[str, i
         if register.academic_year != year:
             continue
         marks = register.marks[:end]
-        for char in set(marks) - {codes.NO_MARK}:
+        for char in set(marks) - {codes.NO_MARK, COUNTED_ELSEWHERE}:
             code = codes.BY_CHAR[char].code
             totals[code] = totals.get(code, 0) + marks.count(char)
     return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -17,7 +17,7 @@ from django.db.models.functions import Substr
 
 from pupils.models import Enrolment
 
-from .figures import Context, Register, Span
+from .figures import Context, MarkProblem, Register, Span, one_mark_per_session
 from .models import RegisterYear
 from .services.calendars import calendars_for
 from .years import academic_year_of, day_index, year_start
@@ -72,11 +72,18 @@ def context_for(as_at: dt.date, spans: Iterable[Span]) -> Context:
 
 @dataclass(frozen=True)
 class PupilData:
-    """Everything the figures need for one pupil as at a date."""
+    """Everything the figures need for one pupil as at a date.
+
+    `registers` are as the figures count them, one mark per session (rule A2,
+    `figures.one_mark_per_session`): whatever reads a pupil's sessions from
+    here counts each session once. `stored` are the registers as the schools
+    sent them, and `problems` what was left out and why."""
 
     registers: list[Register]
     spans: list[Span]
     context: Context
+    stored: list[Register] = field(default_factory=list)
+    problems: list[MarkProblem] = field(default_factory=list)
 
 
 def pupil_data(pupil_id: int, as_at: dt.date) -> PupilData:
@@ -84,8 +91,11 @@ def pupil_data(pupil_id: int, as_at: dt.date) -> PupilData:
     back across years), enrolments and school calendars."""
     spans = spans_by_pupil([pupil_id]).get(pupil_id, [])
     year = academic_year_of(as_at)
-    registers = registers_by_pupil([pupil_id], years=range(year - 5, year + 1), up_to=as_at)
-    return PupilData(registers.get(pupil_id, []), spans, context_for(as_at, spans))
+    stored = registers_by_pupil([pupil_id], years=range(year - 5, year + 1), up_to=as_at).get(
+        pupil_id, []
+    )
+    counted = one_mark_per_session(stored, spans)
+    return PupilData(counted.registers, spans, context_for(as_at, spans), stored, counted.problems)
 
 
 def year_overlap(span_start: dt.date, span_end: dt.date | None, as_at: dt.date) -> bool:

@@ -16,6 +16,7 @@ from pupils.models import Pupil
 from . import figures as fig
 from .codes import BY_CHAR, NO_MARK
 from .loading import pupil_data
+from .mark_problems import mark_problem_text
 from .models import ImportDiscrepancy, PupilFigures, RegisterYear
 from .years import academic_year_of, day_index, year_start
 
@@ -42,6 +43,8 @@ class PupilAttendance:
     pattern: dict[tuple[int, str], fig.PatternCell]
     breakdown: dict[str, int]
     recent: list[DayMarks]
+    # Data-quality problems the figures worked round (rule A2), in words.
+    problems: list[str] = field(default_factory=list)
 
 
 def pupil_attendance(
@@ -51,6 +54,9 @@ def pupil_attendance(
     lookup: dict[str, Any] = {"pk": pupil_id} if pupil_id is not None else {"upn": upn}
     pupil = get_for_user_or_404(Pupil.objects.for_user(user), user, **lookup)
     data = pupil_data(pupil.pk, as_at)
+    school_names = dict(
+        School.objects.filter(pk__in={r.school_id for r in data.stored}).values_list("pk", "name")
+    )
     return PupilAttendance(
         pupil=pupil,
         figures=fig.pupil_figures(
@@ -58,7 +64,9 @@ def pupil_attendance(
         ),
         pattern=fig.weekday_pattern(data.registers, as_at),
         breakdown=fig.code_breakdown(data.registers, as_at),
-        recent=_recent_days(data.registers, as_at),
+        # What the schools recorded, including marks the figures leave out.
+        recent=_recent_days(data.stored, as_at, school_names),
+        problems=[mark_problem_text(p, school_names) for p in data.problems],
     )
 
 
@@ -71,11 +79,10 @@ def figures_for_upn(*, user: AnyUser, upn: str, as_at: dt.date) -> fig.Figures:
     )
 
 
-def _recent_days(registers: list[fig.Register], as_at: dt.date, days: int = 10) -> list[DayMarks]:
+def _recent_days(
+    registers: list[fig.Register], as_at: dt.date, school_names: dict[int, str], days: int = 10
+) -> list[DayMarks]:
     """The last `days` dates with a mark, newest first, at each school."""
-    school_names = dict(
-        School.objects.filter(pk__in={r.school_id for r in registers}).values_list("pk", "name")
-    )
     found: list[DayMarks] = []
     for register in sorted(registers, key=lambda r: r.academic_year, reverse=True):
         start = year_start(register.academic_year)

@@ -334,6 +334,10 @@ class PupilPage:
     def figures(self) -> fig.Figures:
         return self.attendance.figures
 
+    @property
+    def mark_problems(self) -> list[str]:
+        return self.attendance.problems
+
 
 def code_rows(breakdown: dict[str, int]) -> list[CodeRow]:
     rows = []

@@ -21,6 +21,7 @@ from .models import (
     ActionPlan,
     AttendanceCase,
     Barrier,
+    CaseHistoryNote,
     Contact,
     EngagementAssessment,
     OfferFollowUp,
@@ -47,6 +48,7 @@ KINDS = {
     "timetable": "Part-time timetables",
     "notice": "Notices and referrals",
     "attendance": "Attendance each week",
+    "history": "Dates changed by the product",
 }
 
 
@@ -278,6 +280,19 @@ def case_chronology(
             ]
     if "attendance" in wanted:
         entries += _weekly_attendance(case, day)
+    if "history" in wanted:
+        for note in CaseHistoryNote.unscoped.filter(case=case).select_related("by"):
+            entries.append(
+                Entry(
+                    note.on,
+                    "history",
+                    note.title,
+                    note.text,
+                    note.by.full_name if note.by else "",
+                    page + "#notice-to-improve",
+                    timezone.localtime(note.created_at).time(),
+                )
+            )
     entries.sort(key=lambda e: (e.date, e.time, list(KINDS).index(e.kind)))
     return case, entries
 

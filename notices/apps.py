@@ -18,3 +18,10 @@ class NoticesConfig(AppConfig):
 
         latest_notice.provide(notice_on_file)
         chronology_items.provide(notice_chronology)
+
+        # Running notices' periods are recounted when a school's school days change.
+        from attendance.signals import school_days_changed
+
+        from .services.recompute import on_school_days_changed
+
+        school_days_changed.connect(on_school_days_changed, dispatch_uid="notices.recompute")

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Literal
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from attendance import figures as fig
-from attendance.figures import SchoolCalendar
 from attendance.loading import registers_by_pupil
-from attendance.services.calendars import calendars_for
+from attendance.services.calendars import SchoolDays, school_days_load
 from attendance.years import academic_year_of
 from cases.models import ActionPlan, AttendanceCase, SupportMeeting
 from core.scoping import get_for_user_or_404
@@ -37,38 +36,11 @@ if TYPE_CHECKING:
 _LOOKBACK_DAYS = 70
 
 
-class SchoolDays:
-    """Is a date a school day at a school: its calendar where one is stored or
-    computed, weekdays otherwise (as `school_days_after` counts)."""
-
-    def __init__(self, calendars: dict[tuple[int, int], SchoolCalendar]) -> None:
-        self.calendars = calendars
-
-    def is_school_day(self, school_id: int, day: dt.date) -> bool:
-        calendar = self.calendars.get((school_id, academic_year_of(day)))
-        if calendar is not None and "1" in calendar.days:
-            return calendar.is_school_day(day)
-        return day.weekday() < 5
-
-    def latest_on_or_before(self, school_id: int, day: dt.date) -> dt.date:
-        for back in range(_LOOKBACK_DAYS):
-            candidate = day - dt.timedelta(days=back)
-            if self.is_school_day(school_id, candidate):
-                return candidate
-        return day
-
-    def count_between(self, school_id: int, after: dt.date, last: dt.date) -> int:
-        """School days after `after`, up to and including `last`."""
-        total, current = 0, after + dt.timedelta(days=1)
-        while current <= last:
-            total += self.is_school_day(school_id, current)
-            current += dt.timedelta(days=1)
-        return total
-
-
 def school_days_for(school_ids: set[int], days: list[dt.date]) -> SchoolDays:
+    """School days as `school_days_after` counts them: the calendar, the
+    registers up to the latest mark, then working days (rule A3)."""
     years = {academic_year_of(day) for day in days}
-    return SchoolDays(calendars_for(school_ids=school_ids, years=years))
+    return school_days_load(school_ids=school_ids, years=years)
 
 
 @dataclass(frozen=True)
@@ -150,6 +122,9 @@ class CaseNotices:
     notices: list[NoticeToImprove]
     running: NoticeToImprove | None
     school_days_left: int | None
+    # Whether the running notice's remaining school days are counted from the
+    # working-day estimate (no calendar, beyond the latest mark: rule A3).
+    dates_estimated: bool = False
 
 
 def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
@@ -166,11 +141,12 @@ def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
         .annotate(referred=Exists(LegalReferral.unscoped.filter(notice=OuterRef("pk"))))
     )
     running = next((n for n in notices if not n.outcome and n.is_live), None)
-    left = None
+    left, estimated = None, False
     if running is not None:
         calendar = school_days_for({case.school_id}, [day, running.period_ends_on])
         left = calendar.count_between(case.school_id, day, running.period_ends_on)
-    return CaseNotices(notices, running, left)
+        estimated = calendar.any_estimated(case.school_id, day, running.period_ends_on)
+    return CaseNotices(notices, running, left, estimated)
 
 
 def notice_parents_told(notice: NoticeToImprove) -> ParentsToldOfReferral | None:

@@ -40,6 +40,7 @@ from pupils.models import Carer, Enrolment, Pupil, PupilCarer
 from ..imports.ctf import CtfContact, CtfFile, CtfPupil, SchoolRef, parse_ctf
 from ..imports.marks_csv import CsvRegister, parse_marks_csv
 from ..imports.report import Counts, ErrorList, ImportReport
+from ..mark_problems import import_mark_problems
 from ..models import ImportBatch, ImportDiscrepancy, RegisterYear
 from ..years import (
     Session,
@@ -402,8 +403,11 @@ def ctf_import(
         counts.pupils_not_imported = sum(
             1 for standing in ownership.pupils.values() if not standing.imported
         )
-        school_days_refresh(pairs=result.touched, after_marks_change=True)
+        school_days_refresh(pairs=result.touched, after_marks_change=True, acting_user=acting_user)
         figures_refresh_after_commit(school_ids={school for school, _ in result.touched})
+        warnings.extend(
+            import_mark_problems(result.written, {p.pk: upn for upn, p in pupils.items()})
+        )
         _audit_import(
             acting_user=acting_user,
             batch=batch,
@@ -1105,8 +1109,9 @@ def marks_csv_import(
             batch=batch,
         )
         _merge_counts(counts, result)
-        school_days_refresh(pairs=result.touched, after_marks_change=True)
+        school_days_refresh(pairs=result.touched, after_marks_change=True, acting_user=acting_user)
         figures_refresh_after_commit(school_ids={school for school, _ in result.touched})
+        problems = import_mark_problems(result.written, upn_of)
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.IMPORT,
@@ -1123,7 +1128,7 @@ def marks_csv_import(
             },
         )
     progress(100)
-    return ImportReport(counts=counts)
+    return ImportReport(counts=counts, warnings=problems)
 
 
 def _marks_csv_roll_errors(

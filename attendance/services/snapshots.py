@@ -20,6 +20,7 @@ from accounts.models import School
 from core.queue import enqueue_on_commit
 from pupils.models import Enrolment, Pupil
 
+from .. import signals
 from ..figures import school_figures
 from ..loading import context_for, registers_by_pupil, spans_by_pupil, year_overlap
 from ..models import PupilFigures, SchoolYearDays
@@ -116,7 +117,7 @@ def _store_missing_school_days(school_ids: set[int], year: int) -> None:
             school_id__in=school_ids, academic_year__in=(year - 1, year)
         ).values_list("school_id", "academic_year")
     )
-    school_days_refresh(pairs=wanted - stored)
+    school_days_refresh(pairs=wanted - stored, reason=signals.REGISTERS)
 
 
 _COLUMNS = (

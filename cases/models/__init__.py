@@ -1,5 +1,6 @@
 from .case import AttendanceCase, CaseRecord
 from .contacts import Contact
+from .history import CaseHistoryNote
 from .meetings import SupportMeeting
 from .plans import ActionPlan, ActionProgress, PlanAction, PlanReview
 from .support import (
@@ -17,6 +18,7 @@ __all__ = [
     "ActionProgress",
     "AttendanceCase",
     "Barrier",
+    "CaseHistoryNote",
     "CaseRecord",
     "Contact",
     "EngagementAssessment",
