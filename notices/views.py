@@ -188,7 +188,7 @@ def notice_new(request: HttpRequest, case_id: int) -> HttpResponse:
                 )
             )
         return Summary(
-            title="Issue the Notice to Improve",
+            title="issue the Notice to Improve",
             caption=page.case.pupil.display_name,
             sections=[
                 Section(
@@ -246,7 +246,7 @@ def notice_withdraw_page(request: HttpRequest, notice_id: int) -> HttpResponse:
 
     def summary(data: dict[str, Any]) -> Summary:
         return Summary(
-            title="Withdraw the Notice to Improve",
+            title="withdraw the Notice to Improve",
             caption=page.case.pupil.display_name,
             sections=[
                 Section(
@@ -333,7 +333,7 @@ def notice_correct_page(request: HttpRequest, notice_id: int) -> HttpResponse:
             ]
         )
         return Summary(
-            title=f"Correct the Notice to Improve (version {notice.version + 1})",
+            title=f"correct the Notice to Improve (version {notice.version + 1})",
             caption=page.case.pupil.display_name,
             sections=[
                 Section(

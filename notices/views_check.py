@@ -69,8 +69,9 @@ class Section:
 
 @dataclass
 class Summary:
-    """What the check page shows: the title, the sections, what confirming
-    does, the button's words and where "Cancel" goes."""
+    """What the check page shows: what confirming does, as it ends "Check your
+    answers before you …" ("issue the Notice to Improve"), the sections, the
+    notes, the button's words and where "Cancel" goes."""
 
     title: str
     caption: str

@@ -180,7 +180,7 @@ def _issue_summary(notice: PenaltyNotice, *, cancel_url: str) -> Summary:
     )
     decision = notice.decision
     return Summary(
-        title="Issue the penalty notice",
+        title="issue the penalty notice",
         caption=notice.case.pupil.display_name,
         sections=[
             Section(
@@ -368,7 +368,7 @@ def penalty_prosecute(request: HttpRequest, notice_id: int) -> HttpResponse:
         data = form.cleaned_data
         limit = information_limit(decided.offence_last_day) if decided.offence_last_day else None
         return Summary(
-            title="Record the decision to prosecute",
+            title="record the decision to prosecute",
             caption=decided.case.pupil.display_name,
             sections=[
                 Section(

@@ -147,7 +147,7 @@ def referral_submit_page(request: HttpRequest, case_id: int) -> HttpResponse:
                 Row("Referred although the parents are engaging", [referral.override_reason])
             )
         return Summary(
-            title="Submit the referral",
+            title="submit the referral",
             caption=page.case.pupil.display_name,
             sections=[Section("The referral", rows)],
             notes=[
@@ -244,7 +244,7 @@ def referral_accept_page(request: HttpRequest, referral_id: int) -> HttpResponse
                 f"{referral.get_status_display().lower()}."
             )
         return Summary(
-            title="Accept the referral",
+            title="accept the referral",
             caption=referral.case.school.name,
             sections=[
                 Section(
@@ -326,7 +326,7 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
                 + "."
             )
         return Summary(
-            title="Record the LA's decision",
+            title="record the LA's decision",
             caption=f"{referral.case.pupil.display_name}, {referral.case.school.name}",
             sections=[
                 Section("The referral", _referral_rows(referral)),

@@ -90,7 +90,7 @@ def test_the_notice_form_alone_writes_nothing_and_shows_who_gets_what(notice_cas
         response = client.post(url, notice_form(case))
     body = text(response)
     assert response.status_code == 200
-    assert "Check your answers before you issue the notice to improve" in body
+    assert "Check your answers before you issue the Notice to Improve" in body
     assert f"{carer} (Mother): 1 Mill Lane, Northmoor, NM1 2AB" in body
     assert "2 February 2026" in body
     assert "The day after issue until 23 March 2026" in body
@@ -286,7 +286,7 @@ def test_the_la_decision_is_checked_then_confirmed_once(submitted):
         check = client.post(url, data)
         body = text(check)
         assert check.status_code == 200, body
-        assert "Check your answers before you record the la&#x27;s decision" in body
+        assert "Check your answers before you record the LA&#x27;s decision" in body
         assert f"issued to the parents served the Notice to Improve: {parent}." in body
         assert not LADecision.unscoped.exists()
         pairs = check_page_answers(check)
