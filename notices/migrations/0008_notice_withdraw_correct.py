@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0006_offer_follow_ups_and_plan_agreed_on'),
-        ('notices', '0006_penalty_routes_receipt_safeguards'),
+        ('notices', '0007_holiday_requests'),
         ('pupils', '0002_search_indexes_on_postgresql'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
