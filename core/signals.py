@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from .audit import audit_record
 from .models import AuditEvent
+from .sessions import session_started
 
 
 @receiver(user_logged_in)
 def _signed_in(sender: Any, request: HttpRequest, user: Any, **_: Any) -> None:
+    session_started(request)
     audit_record(actor=user, action=AuditEvent.Action.SIGN_IN, target=user)
 
 

@@ -139,3 +139,40 @@ class ParentsToldForm(forms.Form):
         help_text="Name and job title",
         error_messages={"required": "Enter who told the parents"},
     )
+
+
+class NoticeWithdrawForm(forms.Form):
+    reason = _text(
+        "Why is the notice withdrawn?",
+        help_text="For example, it was given in error. The notice is kept on the case, marked "
+        "withdrawn, and no referral can rest on it.",
+        error_messages={"required": "Enter why the notice is withdrawn"},
+    )
+
+
+class NoticeCorrectForm(forms.Form):
+    issued_on = GovDateField(
+        label="Correct date of issue",
+        what="the date of issue",
+        help_text="The day the notice was actually given or sent. For example, 2 2 2026",
+    )
+    recipients = forms.TypedMultipleChoiceField(
+        label="Who received the notice?",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select at least one parent or carer"},
+    )
+    reason = _text(
+        "What was wrong with the notice?",
+        help_text="The corrected version replaces it; the old one is kept, marked superseded.",
+        error_messages={"required": "Enter what was wrong with the notice"},
+    )
+
+    def __init__(self, *args: Any, carers: Sequence[PupilCarer], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["recipients"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [
+            Choice(link.pk, str(link.carer), hint=link.get_relationship_display())
+            for link in carers
+        ]

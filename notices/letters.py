@@ -131,6 +131,8 @@ def letter_context(notice: NoticeToImprove, recipient: PupilCarer) -> dict[str, 
         "meetings": meetings,
         "offers": offers,
         "still_offered": [o for o in offers if o.outcome == SupportOffer.Outcome.AWAITING],
+        # A superseded or withdrawn version's letter says so, prominently.
+        "not_live": "" if notice.is_live else notice.get_status_display().split(" by")[0],
     }
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
+from django.utils.timezone import localdate
 
 from cases.hooks import ChronologyItem
 from cases.models import AttendanceCase
@@ -24,10 +25,13 @@ _IMPROVED: dict[str, bool | None] = {
 
 
 def latest_notice(case: AttendanceCase, day: dt.date) -> NoticeOnFile | None:
-    """For the pathway's referral rules: the case's notice most recently issued
-    on or before `day`, as it stood on `day` (one query)."""
+    """For the pathway's referral rules: the case's live notice most recently
+    issued on or before `day`, as it stood on `day` (one query). A withdrawn
+    notice, or a version superseded by its correction, is not on file."""
     notice = (
-        NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day)
+        NoticeToImprove.unscoped.filter(
+            case=case, issued_on__lte=day, status=NoticeToImprove.Status.LIVE
+        )
         .select_related("parents_told")
         .order_by("-issued_on", "-pk")
         .first()
@@ -65,19 +69,38 @@ def chronology_items(case: AttendanceCase, day: dt.date) -> list[ChronologyItem]
     page = reverse("cases:case_detail", args=[case.pk]) + "#notice-to-improve"
     items: list[ChronologyItem] = []
     notices = NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day).select_related(
-        "issued_by", "parents_told"
+        "issued_by", "parents_told", "ended_by"
     )
     for notice in notices:
+        version = f" (version {notice.version})" if notice.version > 1 else ""
         items.append(
             ChronologyItem(
                 notice.issued_on,
-                "Notice to Improve issued",
+                f"Notice to Improve issued{version}"
+                + ("" if notice.is_live else f": {notice.get_status_display().lower()}"),
                 f"Improvement period until {notice.period_ends_on.day} "
                 f"{notice.period_ends_on:%B %Y}",
                 notice.issued_by.full_name,
                 page,
             )
         )
+        ended_on = localdate(notice.ended_at) if notice.ended_at else None
+        if not notice.is_live and ended_on is not None and ended_on <= day:
+            what = (
+                "withdrawn"
+                if notice.status == NoticeToImprove.Status.WITHDRAWN
+                else "corrected: a new version replaces it"
+            )
+            items.append(
+                ChronologyItem(
+                    ended_on,
+                    f"Notice to Improve issued {notice.issued_on.day} "
+                    f"{notice.issued_on:%B %Y} {what}",
+                    notice.ended_reason,
+                    notice.ended_by.full_name if notice.ended_by else "",
+                    page,
+                )
+            )
         if notice.outcome and notice.outcome_on is not None and notice.outcome_on <= day:
             items.append(
                 ChronologyItem(

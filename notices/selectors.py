@@ -79,6 +79,7 @@ def _running(user: User) -> QuerySet[NoticeToImprove]:
         NoticeToImprove.objects.for_user(user)
         .filter(
             outcome=NoticeToImprove.Outcome.PENDING,
+            status=NoticeToImprove.Status.LIVE,
             case__status=AttendanceCase.Status.OPEN,
         )
         .select_related("case", "case__pupil", "case__school")
@@ -139,14 +140,16 @@ def case_notices(*, case: AttendanceCase, day: dt.date) -> CaseNotices:
     """The notices of a case the page has already found in the user's scope:
     one query for the notices with their recipients, and the calendar only
     while one is running."""
-    notices = list(
+    notices: list[NoticeToImprove] = list(
         NoticeToImprove.unscoped.filter(case=case)
-        .select_related("issued_by", "parents_told")
+        .select_related("issued_by", "parents_told", "ended_by")
         .prefetch_related(
             Prefetch("recipients", queryset=PupilCarer.unscoped.select_related("carer"))
         )
+        # A notice referred on can no longer be corrected or withdrawn.
+        .annotate(referred=Exists(LegalReferral.unscoped.filter(notice=OuterRef("pk"))))
     )
-    running = next((n for n in notices if not n.outcome), None)
+    running = next((n for n in notices if not n.outcome and n.is_live), None)
     left, estimated = None, False
     if running is not None:
         calendar = school_days_for({case.school_id}, [day, running.period_ends_on])
@@ -221,7 +224,9 @@ def case_next_step(
     load of the rules' context: the meetings and plan the case page has read
     are passed in, as `pathway.rules.readiness` takes them."""
     notice = (
-        NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day)
+        NoticeToImprove.unscoped.filter(
+            case=case, issued_on__lte=day, status=NoticeToImprove.Status.LIVE
+        )
         .order_by("-issued_on", "-pk")
         .first()
     )

@@ -9,6 +9,7 @@ call, whose refusal is shown as the form's error. Changes are for LA officers
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -25,10 +26,11 @@ from cases.views.section import FormPage
 from core.dates import today
 from core.http import acting_user
 from core.scoping import get_for_user_or_404
+from pupils.models import PupilCarer
 
 from .forms_penalties import IssueForm, PaymentForm, ProsecuteForm, WithdrawForm
 from .models import PenaltyNotice
-from .penalties import long_date
+from .penalties import information_limit, long_date, pounds
 from .selectors_penalties import case_penalty_notices, la_open_penalty_notices, notice_row
 from .services.penalties import (
     penalty_decisions,
@@ -37,6 +39,7 @@ from .services.penalties import (
     penalty_notice_record_payment,
     penalty_notice_withdraw,
 )
+from .views_check import CheckStep, Row, Section, Summary, dry_run
 
 
 def _may_change(user: User) -> bool:
@@ -91,8 +94,8 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
         decisions=decisions,
     )
 
-    def save(data: dict[str, Any]) -> HttpResponse:
-        notice = penalty_notice_issue(
+    def act(data: dict[str, Any]) -> PenaltyNotice:
+        return penalty_notice_issue(
             acting_user=user,
             case_id=case.pk,
             source_id=data["decision"].pk,
@@ -105,11 +108,17 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
             reason=data["reason"],
             issue_token=data["issue_token"],
         )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        notice = act(data)
         return page.saved(
             f"Penalty notice issued to {notice.recipient.carer}, received "
             f"{long_date(notice.received_on or notice.issued_on)}.",
             texts=[data["reason"]],
         )
+
+    def read(notice: PenaltyNotice) -> Summary:
+        return _issue_summary(notice, cancel_url=page.back_to)
 
     context = {
         "case": case,
@@ -119,7 +128,131 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
         "decisions": decisions,
         "form": form if may_change else None,  # a school user sees the list read-only
     }
-    return page.handle(form, save, "notices/penalty_notices.html", context, status_if_invalid=400)
+    if request.method == "POST":
+        step = CheckStep(
+            page, step="penalty-issue", subject=f"case:{case.pk}", state=_case_state(case)
+        )
+        return step.handle(
+            form,
+            save=save,
+            template="notices/penalty_notices.html",
+            context=context,
+            summary=lambda data: dry_run(lambda: act(data), read),
+            status_if_invalid=400,
+        )
+    return page.handle(form, save, "notices/penalty_notices.html", context)
+
+
+def _case_state(case: AttendanceCase) -> str:
+    """The case's penalty notices as a check saw them: issuing one (a second
+    click among them) changes it."""
+    latest = (
+        PenaltyNotice.unscoped.filter(case=case)
+        .order_by("-pk")
+        .values_list("pk", "status", "updated_at")
+        .first()
+    )
+    return f"{case.pk}:{case.status}:{latest}"
+
+
+def _recipient_line(link: PupilCarer) -> str:
+    carer = link.carer
+    address = ", ".join(
+        part for part in (*(p.strip() for p in carer.address.splitlines()), carer.postcode) if part
+    )
+    return f"{carer} ({link.get_relationship_display()}): " + (
+        address or "no postal address on record"
+    )
+
+
+def _issue_summary(notice: PenaltyNotice, *, cancel_url: str) -> Summary:
+    """What issuing makes, read from the notice the dry run made."""
+    sessions = notice.unauthorised_sessions or []
+    amounts = []
+    if notice.amount_if_paid_by_day_21 and notice.reduced_due_on:
+        amounts.append(
+            f"{pounds(notice.amount_if_paid_by_day_21)} if paid by "
+            f"{long_date(notice.reduced_due_on)} (within 21 days of receipt)"
+        )
+    amounts.append(
+        f"{pounds(notice.amount_if_paid_by_day_28)} if paid by {long_date(notice.full_due_on)} "
+        "(within 28 days of receipt)"
+    )
+    decision = notice.decision
+    return Summary(
+        title="issue the penalty notice",
+        caption=notice.case.pupil.display_name,
+        sections=[
+            Section(
+                "Who it is issued to",
+                [Row("Parent", [_recipient_line(notice.recipient)], "recipient")],
+            ),
+            Section(
+                "The notice",
+                [
+                    Row(
+                        "Issued on",
+                        [
+                            f"LA decision of {long_date(decision.decided_on)}"
+                            if decision
+                            else notice.get_route_display()
+                        ],
+                        "decision",
+                    ),
+                    Row("Date of issue", [long_date(notice.issued_on)], "issued_on"),
+                    Row(
+                        "Offence period",
+                        [
+                            f"{long_date(notice.offence_first_day)} to "
+                            f"{long_date(notice.offence_last_day)}"
+                        ]
+                        if notice.offence_first_day and notice.offence_last_day
+                        else [],
+                        "offence_first_day",
+                    ),
+                    Row(
+                        "Unauthorised sessions",
+                        [
+                            f"{len(sessions)} session{'s' if len(sessions) != 1 else ''}: "
+                            + ", ".join(
+                                f"{long_date(dt.date.fromisoformat(s['date']))} "
+                                f"{s['session']} ({s['code']})"
+                                for s in sessions
+                            )
+                        ],
+                    ),
+                    Row(
+                        "Notice to this parent for this child",
+                        [f"Number {notice.sequence} in 3 years"],
+                    ),
+                    Row("Amount", amounts),
+                ],
+            ),
+            Section(
+                "Service",
+                [
+                    Row(
+                        "How it is served", [notice.get_service_method_display()], "service_method"
+                    ),
+                    Row(
+                        "Handed over or posted",
+                        [long_date(notice.served_on)] if notice.served_on else [],
+                        "served_on",
+                    ),
+                    Row(
+                        "Deemed received",
+                        [long_date(notice.received_on)] if notice.received_on else [],
+                    ),
+                    Row("Notes", [notice.reason] if notice.reason else [], "reason"),
+                ],
+            ),
+        ],
+        notes=["The payment periods run from the day the notice is deemed received."],
+        warning="Once issued, a penalty notice can only be withdrawn on one of the grounds "
+        "the regulations allow.",
+        confirm_label="Confirm and issue the penalty notice",
+        cancel_url=cancel_url,
+    )
 
 
 def la_penalty_notices(request: HttpRequest) -> HttpResponse:
@@ -217,11 +350,91 @@ def penalty_withdraw(request: HttpRequest, notice_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def penalty_prosecute(request: HttpRequest, notice_id: int) -> HttpResponse:
-    return _notice_form_page(
-        request,
-        notice_id,
-        form_class=ProsecuteForm,
+    user = acting_user(request)
+    notice = _notice(user, notice_id)  # 404 outside the scope, as for every case URL
+    _check_may_change(user)
+    page = _page(request, notice.case_id)
+    form = ProsecuteForm(request.POST if request.method == "POST" else None)
+
+    def act(data: dict[str, Any]) -> PenaltyNotice:
+        _prosecute(user, notice, form)
+        return PenaltyNotice.unscoped.get(pk=notice.pk)
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        act(data)
+        return page.saved("Decision to prosecute recorded.")
+
+    def read(decided: PenaltyNotice) -> Summary:
+        data = form.cleaned_data
+        limit = information_limit(decided.offence_last_day) if decided.offence_last_day else None
+        return Summary(
+            title="record the decision to prosecute",
+            caption=decided.case.pupil.display_name,
+            sections=[
+                Section(
+                    "The penalty notice",
+                    [
+                        Row("Issued to", [_recipient_line(decided.recipient)]),
+                        Row("Issued on", [long_date(decided.issued_on)]),
+                        Row(
+                            "Offence period",
+                            [
+                                f"{long_date(decided.offence_first_day)} to "
+                                f"{long_date(decided.offence_last_day)}"
+                            ]
+                            if decided.offence_first_day and decided.offence_last_day
+                            else [],
+                        ),
+                        Row("Unpaid", [f"Payment was due by {long_date(decided.full_due_on)}"]),
+                    ],
+                ),
+                Section(
+                    "The decision",
+                    [
+                        Row("Date of the decision", [long_date(data["decided_on"])], "decided_on"),
+                        Row(
+                            "Education supervision order considered",
+                            ["Yes" if data["eso_considered"] else "No"]
+                            + ([data["eso_note"]] if data["eso_note"] else []),
+                            "eso_considered",
+                        ),
+                        Row(
+                            "Attendance contract explored",
+                            [
+                                {True: "Yes", False: "No", None: "Not answered"}[
+                                    data["contract_explored"]
+                                ]
+                            ]
+                            + ([data["contract_note"]] if data["contract_note"] else []),
+                            "contract_explored",
+                        ),
+                        Row("Notes", [data["note"]] if data["note"] else [], "note"),
+                    ],
+                ),
+            ],
+            notes=[
+                f"The information must be laid by {long_date(limit.lay_by)} (Magistrates' "
+                "Courts Act 1980 s127)."
+            ]
+            if limit
+            else [],
+            warning="Once recorded, the notice can no longer be paid or withdrawn here.",
+            confirm_label="Confirm and record the decision to prosecute",
+            cancel_url=page.back_to,
+        )
+
+    context = {"notice": notice, "row": notice_row(notice, today()), "case": notice.case}
+    step = CheckStep(
+        page,
+        step="penalty-prosecute",
+        subject=f"penalty:{notice.pk}",
+        state=f"{notice.pk}:{notice.status}:{notice.updated_at.isoformat()}",
+    )
+    return step.handle(
+        form,
+        save=save,
         template="notices/penalty_prosecute.html",
-        act=_prosecute,
-        done="Decision to prosecute recorded.",
+        context=context,
+        summary=lambda data: dry_run(lambda: act(data), read),
+        status_if_invalid=400,
     )

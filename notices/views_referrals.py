@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from cases.models import AttendanceCase
 from cases.views.section import CaseFormPage, FormPage
 from core.dates import now, today
 from core.http import acting_user
@@ -28,7 +29,7 @@ from pathway.services import readiness_for
 
 from .figures import referral_times
 from .forms_referrals import DecisionForm, InboxFilterForm, ReturnForm, SubmitForm
-from .models import LegalReferral, NoticeToImprove
+from .models import LADecision, LegalReferral, NoticeToImprove
 from .services.referrals import (
     next_version,
     referral_accept,
@@ -36,6 +37,7 @@ from .services.referrals import (
     referral_return,
     referral_submit,
 )
+from .views_check import CheckStep, Row, Section, Summary, confirm_only, dry_run
 
 DETAIL = "notices/referral_detail.html"
 
@@ -70,6 +72,40 @@ def _page(request: HttpRequest, referral: LegalReferral) -> FormPage:
 # School -------------------------------------------------------------------------
 
 
+def _long(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _case_referral_state(case: AttendanceCase) -> str:
+    """The case and its latest referral as a check saw them: a submission (or
+    a second click) changes both."""
+    latest = (
+        LegalReferral.unscoped.filter(case=case).order_by("-pk").values_list("pk", "status").first()
+    )
+    return f"{case.pk}:{case.version}:{latest}"
+
+
+def _referral_state(referral: LegalReferral) -> str:
+    return f"{referral.pk}:{referral.status}:{referral.updated_at.isoformat()}"
+
+
+def _referral_rows(referral: LegalReferral) -> list[Row]:
+    case = referral.case
+    notice = referral.notice
+    return [
+        Row("Pupil", [f"{case.pupil.display_name}, {case.school.name}"]),
+        Row(
+            "Notice to Improve it follows",
+            [
+                f"Issued {_long(notice.issued_on)} to "
+                + ", ".join(str(r.carer) for r in notice.recipients.all())
+                + f"; improvement period ended {_long(notice.period_ends_on)}"
+            ],
+        ),
+        Row("Version", [str(referral.version)]),
+    ]
+
+
 @require_http_methods(["GET", "POST"])
 def referral_submit_page(request: HttpRequest, case_id: int) -> HttpResponse:
     user = acting_user(request)
@@ -79,29 +115,69 @@ def referral_submit_page(request: HttpRequest, case_id: int) -> HttpResponse:
     verdict = readiness_for(user=user, case_id=case_id).referral
     notice = (
         NoticeToImprove.objects.for_user(user)
-        .filter(case_id=case_id)
+        .filter(case_id=case_id, status=NoticeToImprove.Status.LIVE)
         .order_by("-issued_on", "-pk")
         .first()
     )
     form = SubmitForm(request.POST if request.method == "POST" else None)
 
+    def act(data: dict[str, Any]) -> LegalReferral:
+        return referral_submit(acting_user=user, case_id=case_id, **data)
+
     def save(data: dict[str, Any]) -> HttpResponse:
-        referral = referral_submit(acting_user=user, case_id=case_id, **data)
+        referral = act(data)
         return page.saved(
             f"Referral version {referral.version} submitted to the LA.",
             to=reverse("notices:referral_detail", args=[referral.pk]),
         )
 
-    return page.handle(
+    def read(referral: LegalReferral) -> Summary:
+        la = page.case.school.local_authority
+        rows = [
+            Row("Sent to", [f"{la.name}, for review by its attendance officers"]),
+            *_referral_rows(referral),
+            Row(
+                "Reason for referring before the improvement period ends",
+                [referral.early_referral_reason] if referral.early_referral_reason else [],
+                "early_referral_reason",
+            ),
+        ]
+        if referral.override_reason:
+            rows.append(
+                Row("Referred although the parents are engaging", [referral.override_reason])
+            )
+        return Summary(
+            title="submit the referral",
+            caption=page.case.pupil.display_name,
+            sections=[Section("The referral", rows)],
+            notes=[
+                "The LA receives a bundle of the case as it is when you confirm: the notice, "
+                "the attendance, the support and meetings, and the pathway's checks. Later "
+                "changes to the case do not change it."
+            ],
+            warning="Once submitted, the Notice to Improve can no longer be corrected or "
+            "withdrawn, and only the LA can return the referral.",
+            confirm_label="Confirm and submit the referral",
+            cancel_url=reverse("cases:case_detail", args=[case_id]),
+        )
+
+    step = CheckStep(
+        page,
+        step="referral-submit",
+        subject=f"case:{case_id}",
+        state=_case_referral_state(page.case),
+    )
+    return step.handle(
         form,
-        save,
-        "notices/referral_submit.html",
-        {
+        save=save,
+        template="notices/referral_submit.html",
+        context={
             "case_id": case_id,
             "verdict": verdict,
             "notice": notice,
             "version": next_version(notice) if notice else 1,
         },
+        summary=lambda data: dry_run(lambda: act(data), read),
     )
 
 
@@ -153,11 +229,55 @@ def referral_accept_page(request: HttpRequest, referral_id: int) -> HttpResponse
     user = acting_user(request)
     referral = _referral(user, referral_id)
     page = _page(request, referral)
+
+    def act() -> HttpResponse:
+        try:
+            referral_accept(acting_user=user, referral_id=referral.pk)
+        except ValidationError as exc:
+            return page.refuse(exc)
+        return page.saved("Referral accepted.")
+
+    def summary() -> Summary:
+        if referral.status != LegalReferral.Status.SUBMITTED:
+            raise ValidationError(
+                f"Only a submitted referral can be accepted; this one is "
+                f"{referral.get_status_display().lower()}."
+            )
+        return Summary(
+            title="accept the referral",
+            caption=referral.case.school.name,
+            sections=[
+                Section(
+                    "The referral",
+                    [
+                        *_referral_rows(referral),
+                        Row(
+                            "Submitted",
+                            [f"{referral.submitted_at:%d %B %Y} by {referral.submitted_by}"],
+                        ),
+                        Row("Accepted by", [str(user)]),
+                    ],
+                )
+            ],
+            notes=[
+                f"{referral.case.school.name} sees that the LA has accepted the referral. "
+                "The LA's decision is recorded next."
+            ],
+            warning="Once accepted, the referral cannot be returned to the school.",
+            confirm_label="Confirm and accept the referral",
+            cancel_url=page.back_to,
+        )
+
+    step = CheckStep(
+        page,
+        step="referral-accept",
+        subject=f"referral:{referral.pk}",
+        state=_referral_state(referral),
+    )
     try:
-        referral_accept(acting_user=user, referral_id=referral.pk)
+        return confirm_only(step, act=act, summary=summary)
     except ValidationError as exc:
         return page.refuse(exc)
-    return page.saved("Referral accepted.")
 
 
 @require_POST
@@ -169,12 +289,73 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
     page = _page(request, referral)
     form = DecisionForm(request.POST)
 
+    def act(data: dict[str, Any]) -> LADecision:
+        return referral_decide(acting_user=user, referral_id=referral.pk, **data)
+
     def save(data: dict[str, Any]) -> HttpResponse:
-        referral_decide(acting_user=user, referral_id=referral.pk, **data)
+        act(data)
         return page.saved("LA decision recorded.")
 
+    def read(decision: LADecision) -> Summary:
+        rows = [
+            Row("Decision", [decision.get_kind_display()], "kind"),
+            Row("Reason", [decision.reason], "reason"),
+            Row("Date of the decision", [_long(decision.decided_on)], "decided_on"),
+            Row(
+                "Education supervision order considered",
+                ["Yes" if decision.eso_considered else "No"]
+                + ([decision.eso_note] if decision.eso_note else []),
+                "eso_considered",
+            ),
+        ]
+        if decision.contract_explored is not None or decision.contract_note:
+            rows.append(
+                Row(
+                    "Attendance contract explored",
+                    ["Yes" if decision.contract_explored else "No"]
+                    + ([decision.contract_note] if decision.contract_note else []),
+                    "contract_explored",
+                )
+            )
+        follows = ""
+        if decision.kind == LADecision.Kind.PENALTY_NOTICE:
+            follows = (
+                "Penalty notices can then be issued to the parents served the Notice to "
+                "Improve: "
+                + ", ".join(str(r.carer) for r in referral.notice.recipients.all())
+                + "."
+            )
+        return Summary(
+            title="record the LA's decision",
+            caption=f"{referral.case.pupil.display_name}, {referral.case.school.name}",
+            sections=[
+                Section("The referral", _referral_rows(referral)),
+                Section("The decision", rows),
+            ],
+            notes=[
+                f"{referral.case.school.name} sees the decision on its referral.",
+                *([follows] if follows else []),
+            ],
+            warning="Once recorded, the decision cannot be changed.",
+            confirm_label="Confirm and record the decision",
+            cancel_url=page.back_to,
+        )
+
+    step = CheckStep(
+        page,
+        step="referral-decide",
+        subject=f"referral:{referral.pk}",
+        state=_referral_state(referral),
+    )
     context = _detail_context(user, referral, decision_form=form)
-    return page.handle(form, save, DETAIL, context, status_if_invalid=400)
+    return step.handle(
+        form,
+        save=save,
+        template=DETAIL,
+        context=context,
+        summary=lambda data: dry_run(lambda: act(data), read),
+        status_if_invalid=400,
+    )
 
 
 def la_inbox(request: HttpRequest) -> HttpResponse:

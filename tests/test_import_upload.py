@@ -236,10 +236,14 @@ def test_another_users_kept_file_cannot_be_used(post, school):
     assert not ImportBatch.unscoped.exists()
 
 
-def test_a_kept_file_expires_after_an_hour_and_is_then_deleted(post):
+def test_a_kept_file_expires_after_an_hour_and_is_then_deleted(post, lead):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         token = kept_token(post({"file": csv("old.csv"), "academic_year": "next"}))
+    for minutes in (20, 40):
+        with time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False):
+            # Still at the desk: the session stays alive (it ends after 30 minutes idle).
+            post({"academic_year": "next"})
     with time_machine.travel(start + dt.timedelta(minutes=61), tick=False):
         response = post({"kept_upload": token})
         assert "The file you selected more than an hour ago is no longer kept" in response.text

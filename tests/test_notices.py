@@ -21,6 +21,7 @@ from notices.selectors import notices_in_review
 from notices.services.notices import NoticeRefused, notice_issue, notice_outcome_record
 from pathway.models import PathwayEvaluation
 
+from .check_helpers import post_and_confirm
 from .factories import AttendanceCaseFactory, SchoolFactory, UserFactory
 from .test_pathway_rules import YEAR, at, make_case, notice, registers
 from .test_pathway_walk import first_meeting, more_support
@@ -158,7 +159,8 @@ def test_the_form_shows_the_verdict_and_issues_the_notice(client_for):
         assert "Ready to issue a Notice to Improve today: yes" in form.content.decode()
         assert "at least 90%" in form.content.decode()
         link = case.pupil.carer_links.get()
-        response = client.post(
+        response = post_and_confirm(
+            client,
             url,
             {
                 "issued_on_0": "2",

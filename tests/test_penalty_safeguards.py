@@ -42,6 +42,7 @@ from notices.penalties import (
 from notices.services.penalties import penalty_notice_prosecute, penalty_notice_withdraw
 from pupils.models import PupilCarer
 
+from .check_helpers import post_and_confirm
 from .conftest import signed_in_client
 from .factories import (
     AttendanceCaseFactory,
@@ -428,7 +429,9 @@ def test_the_referral_decision_page_asks_about_an_attendance_contract(
     assert response.status_code == 400
     assert "Say whether an attendance contract was explored" in response.content.decode()
     data["contract_explored"] = "yes"
-    response = client.post(reverse("notices:referral_decide", args=[referral.pk]), data)
+    response = post_and_confirm(
+        client, reverse("notices:referral_decide", args=[referral.pk]), data
+    )
     assert response.status_code == 302
     assert LADecision.unscoped.get(referral=referral).contract_explored is True
 

@@ -37,6 +37,16 @@ def fill_date(page, name, day):
     page.locator(f"#id_{name}_2").fill(str(day.year))
 
 
+def through_check_page(page, axe_source, confirm):
+    """The check page lists the answers; only its "Confirm" acts."""
+    page.wait_for_load_state()
+    summary = page.locator(".govuk-error-summary")
+    assert not summary.count(), summary.inner_text()
+    assert page.get_by_role("heading", name=re.compile("Check your answers")).is_visible()
+    assert axe_violations(page, axe_source) == []
+    page.get_by_role("button", name=confirm).click()
+
+
 def go(page, base, url, axe_source):
     page.goto(base + url)
     assert axe_violations(page, axe_source) == [], url
@@ -65,7 +75,8 @@ def test_notice_referral_return_resubmit_accept_and_decide(live_server, page, ax
         page.locator("#id_sufficient_improvement").fill(
             "No unauthorised absence, and attendance of at least 90% over the period."
         )
-        page.get_by_role("button", name="Issue the notice").click()
+        page.get_by_role("button", name="Continue", exact=True).click()
+        through_check_page(page, axe_source, "Confirm and issue the notice")
         page.wait_for_load_state()
         summary = page.locator(".govuk-error-summary")
         assert not summary.count(), summary.inner_text()
@@ -95,7 +106,8 @@ def test_notice_referral_return_resubmit_accept_and_decide(live_server, page, ax
         page.get_by_label(re.compile("Reason for referring before the improvement period")).fill(
             "Absent every Monday and Friday since the notice, with no reason given."
         )
-        page.get_by_role("button", name="Submit the referral").click()
+        page.get_by_role("button", name="Continue", exact=True).click()
+        through_check_page(page, axe_source, "Confirm and submit the referral")
         page.wait_for_url(re.compile(r".*/notices/referrals/\d+/$"))
         first = LegalReferral.unscoped.get(case=case)
         bundle_url = reverse("notices:referral_bundle", args=[first.pk])
@@ -122,7 +134,8 @@ def test_notice_referral_return_resubmit_accept_and_decide(live_server, page, ax
         page.get_by_label(re.compile("Reason for referring before the improvement period")).fill(
             "Absent every Monday and Friday since the notice; meeting notes added."
         )
-        page.get_by_role("button", name="Submit the referral").click()
+        page.get_by_role("button", name="Continue", exact=True).click()
+        through_check_page(page, axe_source, "Confirm and submit the referral")
         page.wait_for_url(re.compile(r".*/notices/referrals/\d+/$"))
         second = LegalReferral.unscoped.filter(case=case).order_by("-version").first()
         assert second.version == 2
@@ -132,7 +145,8 @@ def test_notice_referral_return_resubmit_accept_and_decide(live_server, page, ax
         sign_in(page, base, officer.email)
         detail = reverse("notices:referral_detail", args=[second.pk])
         go(page, base, detail, axe_source)
-        page.get_by_role("button", name="Accept").click()
+        page.get_by_role("button", name="Continue to accept").click()
+        through_check_page(page, axe_source, "Confirm and accept the referral")
         page.wait_for_load_state()
         assert axe_violations(page, axe_source) == []
         page.get_by_label("Penalty notice").check()
@@ -140,7 +154,8 @@ def test_notice_referral_return_resubmit_accept_and_decide(live_server, page, ax
             "Support offered and not engaged with; unauthorised absence continues."
         )
         fill_date(page, "decided_on", dt.date(2026, 3, 3))
-        page.get_by_role("button", name="Record the decision").click()
+        page.get_by_role("button", name="Continue", exact=True).click()
+        through_check_page(page, axe_source, "Confirm and record the decision")
         page.wait_for_load_state()
         assert page.get_by_text("Penalty notice").first.is_visible()
 

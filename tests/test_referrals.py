@@ -24,6 +24,7 @@ from notices.services.referrals import (
 )
 from pathway.models import PathwayEvaluation
 
+from .check_helpers import post_and_confirm
 from .conftest import signed_in_client
 from .factories import AttendanceCaseFactory, UserFactory
 from .test_pathway_rules import at, make_case, notice, registers
@@ -224,7 +225,7 @@ def test_submit_page_shows_the_verdict_and_submits(case, ready_day):
     page = client.get(url)
     assert page.status_code == 200
     assert b"Allowed" in page.content
-    response = client.post(url, {"early_referral_reason": "", "override_reason": ""})
+    response = post_and_confirm(client, url, {"early_referral_reason": ""})
     referral = LegalReferral.unscoped.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("notices:referral_detail", args=[referral.pk])

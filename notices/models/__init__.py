@@ -1,8 +1,10 @@
+from .holiday import HolidayRequest
 from .notice import NoticeToImprove, ParentsToldOfReferral
 from .penalties import PenaltyNotice
 from .referrals import LADecision, LegalReferral
 
 __all__ = [
+    "HolidayRequest",
     "LADecision",
     "LegalReferral",
     "NoticeToImprove",

@@ -8,6 +8,11 @@ this, not the figure on the day it is made) and the support offers the check
 relied on (the letter lists the same). Telling the parents that a referral
 will be made is its own record, `ParentsToldOfReferral`: the referral is due
 within 15 school days of it.
+
+A notice issued with a wrong date or to the wrong parents is corrected by a new
+version, a new record that `corrects` the old one: the old is kept, marked
+superseded (its letters say so), and only the live version counts. A notice
+can also be withdrawn. Neither once a referral has been made on it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from pupils.models import PupilCarer
 
 
 class NoticeToImprove(models.Model):
+    class Status(models.TextChoices):
+        LIVE = "", "Live"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUPERSEDED = "superseded", "Superseded by a corrected version"
+
     class Outcome(models.TextChoices):
         PENDING = "", "Improvement period running"
         IMPROVED = "improved", "Sufficient improvement: back to support"
@@ -54,6 +64,19 @@ class NoticeToImprove(models.Model):
     outcome_on = models.DateField(null=True, blank=True)
     outcome_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Withdrawal and correction. Only a live notice counts for the pathway's
+    # rules; a withdrawn or superseded one is kept, with who ended it and why.
+    status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_reason = models.TextField(blank=True)
+    # The version this one corrects (version 1 corrects nothing).
+    version = models.PositiveSmallIntegerField(default=1)
+    corrects = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"
+    )
 
     scope_lookup = "case__school"
     unscoped = ScopedQuerySet.as_manager()
@@ -67,11 +90,20 @@ class NoticeToImprove(models.Model):
             models.CheckConstraint(
                 name="notice_period_ends_after_issue",
                 condition=Q(period_ends_on__gt=models.F("issued_on")),
-            )
+            ),
+            models.CheckConstraint(
+                name="notice_ended_has_reason",
+                condition=Q(status="")
+                | (Q(ended_at__isnull=False, ended_by__isnull=False) & ~Q(ended_reason="")),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Notice to Improve issued {self.issued_on:%d %b %Y}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
 
     @property
     def threshold_known(self) -> bool:

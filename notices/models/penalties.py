@@ -21,6 +21,7 @@ from core.scoping import ScopedManager, ScopedQuerySet
 from pupils.models import PupilCarer
 
 from .. import penalties as rules
+from .holiday import HolidayRequest
 from .referrals import LADecision
 
 
@@ -33,10 +34,10 @@ class PenaltyNotice(models.Model):
 
     class Route(models.TextChoices):
         # How the notice came to be issued. Blank only on notices recorded
-        # before routes were checked (migration 0005); a holiday-request route
-        # is to follow.
+        # before routes were checked (migration 0005).
         NONE = "", "Recorded before routes were checked"
         LA_DECISION = "la_decision", "LA decision on a referral"
+        HOLIDAY_REQUEST = "holiday_request", "Holiday request accepted by the LA"
 
     class ServiceMethod(models.TextChoices):
         NONE = "", "Not recorded"
@@ -102,6 +103,13 @@ class PenaltyNotice(models.Model):
     offence_last_day = models.DateField(null=True, blank=True)
     # Frozen at issue from the registers: [{"date", "session", "code"}, ...].
     unauthorised_sessions = models.JSONField(default=list, blank=True)
+    holiday_request = models.ForeignKey(
+        HolidayRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="penalty_notices",
+    )
     reason = models.TextField("notes on the offence", blank=True)
     service_method = models.CharField(max_length=16, choices=ServiceMethod.choices, blank=True)
     served_on = models.DateField(null=True, blank=True)
@@ -217,6 +225,7 @@ class PenaltyNotice(models.Model):
                 | (
                     Q(offence_first_day__isnull=False, served_on__isnull=False)
                     & (~Q(route="la_decision") | Q(decision__isnull=False))
+                    & (~Q(route="holiday_request") | Q(holiday_request__isnull=False))
                 ),
             ),
             # EA 1996 s447 and the attendance contract: asked before every

@@ -22,7 +22,7 @@ from attendance.services.calendars import school_days_after
 from cases.models import AttendanceCase
 from cases.services.casework import case_for_change
 from core.audit import audit_record
-from core.dates import today
+from core.dates import now, today
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
 from pathway.models import PathwayEvaluation, settings_for
@@ -30,7 +30,7 @@ from pathway.rules import Evaluation, early_referral_grounds_for, long_date
 from pathway.services import evaluation_record_with_verdict
 from pupils.models import PupilCarer
 
-from ..models import NoticeToImprove, ParentsToldOfReferral
+from ..models import LegalReferral, NoticeToImprove, ParentsToldOfReferral
 
 # The notice is the school's own formal step: the LA reviews what follows it
 # (the referral) but never issues one, and a system administrator is not a
@@ -64,7 +64,11 @@ def correspondence_recipients(case: AttendanceCase) -> list[PupilCarer]:
 def running_notice(case_id: int) -> NoticeToImprove | None:
     """The notice whose improvement period has no outcome yet, if any."""
     return (
-        NoticeToImprove.unscoped.filter(case_id=case_id, outcome=NoticeToImprove.Outcome.PENDING)
+        NoticeToImprove.unscoped.filter(
+            case_id=case_id,
+            outcome=NoticeToImprove.Outcome.PENDING,
+            status=NoticeToImprove.Status.LIVE,
+        )
         .order_by("-issued_on", "-pk")
         .first()
     )
@@ -209,8 +213,10 @@ def _notice_create(
     consequence: str,
     staff_contact: str,
     override_reason: str,
+    corrects: NoticeToImprove | None = None,
 ) -> NoticeToImprove:
-    """The writes of `notice_issue`, inside its transaction, once allowed."""
+    """The writes of `notice_issue` (and of a correction), inside its
+    transaction, once allowed."""
     allowed = {link.pk: link for link in correspondence_recipients(case)}
     chosen = list(recipient_ids) if recipient_ids else list(allowed)
     unknown = [pk for pk in chosen if pk not in allowed]
@@ -233,6 +239,8 @@ def _notice_create(
         threshold_window_weeks=NATIONAL_THRESHOLD_WEEKS,
         threshold_as_at=issued_on,
         support_relied_on=support_relied_on(verdict),
+        corrects=corrects,
+        version=corrects.version + 1 if corrects else 1,
     )
     notice.recipients.set([allowed[pk] for pk in chosen])
     # Set here, not with `case_update`: that form refuses this stage so
@@ -255,6 +263,7 @@ def _notice_create(
             "evaluation": evaluation.pk,
             "stage": [previous_stage, case.stage],
             "override_reason": override_reason.strip(),
+            "corrects": corrects.pk if corrects else None,
         },
     )
     return notice
@@ -418,3 +427,183 @@ def parents_told_record(
             },
         )
     return told
+
+
+# Withdrawing and correcting a notice ------------------------------------------------
+
+REFERRED_REFUSAL = (
+    "A referral has been submitted on this Notice to Improve, so it can no longer be "
+    "withdrawn or corrected: the LA reviews the notice as it was referred. Contact the LA."
+)
+
+
+def _notice_for_ending(acting_user: User, notice_id: int) -> tuple[AttendanceCase, NoticeToImprove]:
+    """The live notice, locked, on a case the user may change; refused once a
+    referral has been made on it."""
+    _require_issuing_role(acting_user)
+    found = get_for_user_or_404(
+        NoticeToImprove.objects.for_user(acting_user), acting_user, pk=notice_id
+    )
+    case = case_for_change(acting_user=acting_user, case_id=found.case_id)
+    notice = NoticeToImprove.unscoped.select_for_update().get(pk=found.pk)
+    if not notice.is_live:
+        raise ValidationError(
+            f"This Notice to Improve has already been {notice.get_status_display().lower()}."
+        )
+    if LegalReferral.unscoped.filter(notice=notice).exists():
+        raise ValidationError(REFERRED_REFUSAL)
+    return case, notice
+
+
+def _end(notice: NoticeToImprove, *, status: str, acting_user: User, reason: str) -> None:
+    notice.status = status
+    notice.ended_at = now()
+    notice.ended_by = acting_user
+    notice.ended_reason = reason
+    notice.save(update_fields=["status", "ended_at", "ended_by", "ended_reason"])
+
+
+def notice_withdraw(*, acting_user: User, notice_id: int, reason: str) -> NoticeToImprove:
+    """Withdraw a notice (given in error, or no longer appropriate): it is kept,
+    but is no longer the notice on file, so no referral can rest on it. The case
+    goes back to Support First when this was the notice that put it in the
+    Notice to Improve stage."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["Enter why the notice is withdrawn"]})
+    with transaction.atomic():
+        case, notice = _notice_for_ending(acting_user, notice_id)
+        _end(
+            notice,
+            status=NoticeToImprove.Status.WITHDRAWN,
+            acting_user=acting_user,
+            reason=reason.strip(),
+        )
+        changes: dict[str, object] = {
+            "status": ["", NoticeToImprove.Status.WITHDRAWN],
+            "reason": reason.strip(),
+        }
+        if case.stage == AttendanceCase.Stage.NOTICE_TO_IMPROVE:
+            changes["stage"] = [case.stage, AttendanceCase.Stage.SUPPORT_FIRST]
+            case.stage = AttendanceCase.Stage.SUPPORT_FIRST
+            case.version += 1
+            case.save(update_fields=["stage", "version"])
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.UPDATE,
+            target=notice,
+            school=case.school,
+            changes=changes,
+        )
+    return notice
+
+
+def notice_correct(
+    *,
+    acting_user: User,
+    notice_id: int,
+    issued_on: dt.date,
+    recipient_ids: Collection[int],
+    reason: str,
+) -> NoticeToImprove:
+    """Correct a notice's date of issue or recipients: a new version, issued
+    under the same words, with the period, the threshold and the support relied
+    on recomputed as at the corrected date (the rules are evaluated again as at
+    that day, and must allow it). The old version is kept, superseded, and its
+    letters say so. Not once its outcome or the parents being told of a
+    referral is recorded: those rest on the old dates."""
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = ["Enter what was wrong with the notice"]
+    if not recipient_ids:
+        errors["recipients"] = ["Select at least one parent or carer"]
+    if issued_on > today():
+        errors["issued_on"] = ["The date of issue must be today or in the past"]
+    if errors:
+        raise ValidationError(errors)
+    refused: PathwayEvaluation | None = None
+    with transaction.atomic():
+        case, old = _notice_for_ending(acting_user, notice_id)
+        if old.outcome or ParentsToldOfReferral.unscoped.filter(notice=old).exists():
+            raise ValidationError(
+                "The outcome of this notice, or the parents being told of the referral, is "
+                "already recorded: it can no longer be corrected. Withdraw it instead."
+            )
+        old_recipients = sorted(old.recipients.values_list("pk", flat=True))
+        if issued_on == old.issued_on and sorted(recipient_ids) == old_recipients:
+            raise ValidationError("Change the date of issue or the recipients to correct it.")
+        if issued_on != old.issued_on and not _is_school_day(case, issued_on):
+            raise ValidationError({"issued_on": [f"{long_date(issued_on)} is not a school day"]})
+        evaluation, verdict = evaluation_record_with_verdict(
+            acting_user=acting_user,
+            case_id=case.pk,
+            rule_set=PathwayEvaluation.RuleSet.NOTICE_TO_IMPROVE,
+            day=issued_on,
+            override_reason=_override_reason_of(old),
+        )
+        if not evaluation.allowed:
+            refused = evaluation
+        else:
+            _end(
+                old,
+                status=NoticeToImprove.Status.SUPERSEDED,
+                acting_user=acting_user,
+                reason=reason.strip(),
+            )
+            new = _notice_create(
+                acting_user=acting_user,
+                case=case,
+                evaluation=evaluation,
+                verdict=verdict,
+                issued_on=issued_on,
+                recipient_ids=recipient_ids,
+                sufficient_improvement=old.sufficient_improvement,
+                consequence=old.consequence,
+                staff_contact=old.staff_contact,
+                override_reason=_override_reason_of(old),
+                corrects=old,
+            )
+            audit_record(
+                actor=acting_user,
+                action=AuditEvent.Action.UPDATE,
+                target=old,
+                school=case.school,
+                changes={
+                    "status": ["", NoticeToImprove.Status.SUPERSEDED],
+                    "reason": reason.strip(),
+                    "corrected_by": new.pk,
+                    "issued_on": [old.issued_on.isoformat(), issued_on.isoformat()],
+                    "recipients": [old_recipients, sorted(recipient_ids)],
+                },
+            )
+            return new
+    assert refused is not None
+    missing = [
+        str(check.get("missing") or check.get("title", ""))
+        for check in refused.checks
+        if not check.get("met") and check.get("blocking", True)
+    ]
+    raise NoticeRefused(
+        [f"The rules do not allow a notice issued on {long_date(issued_on)}. Missing:", *missing]
+    )
+
+
+def _is_school_day(case: AttendanceCase, day: dt.date) -> bool:
+    return (
+        school_days_after(school_id=case.school_id, day=day - dt.timedelta(days=1), count=1) == day
+    )
+
+
+def _override_reason_of(notice: NoticeToImprove) -> str:
+    """The reason the school gave, when issuing, for going ahead although the
+    parents were engaging: the correction relies on the same decision."""
+    event = (
+        AuditEvent.objects.filter(
+            target_type="notices.NoticeToImprove",
+            target_id=str(notice.pk),
+            action=AuditEvent.Action.CREATE,
+        )
+        .order_by("pk")
+        .first()
+    )
+    reason = (event.changes or {}).get("override_reason", "") if event else ""
+    return str(reason or "")

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.rules import is_la_officer, is_system_admin
@@ -32,7 +33,7 @@ from core.scoping import get_for_user_or_404
 from pupils.models import PupilCarer
 
 from .. import penalties as rules
-from ..models import LADecision, PenaltyNotice
+from ..models import HolidayRequest, LADecision, PenaltyNotice
 
 
 def _check_may_act(acting_user: User) -> None:
@@ -72,12 +73,13 @@ class RouteGrant:
     recipients_refusal: str
     not_before: dt.date
     described: str
+    holiday_request: HolidayRequest | None = None
 
 
 class IssueRoute(Protocol):
     """A way a penalty notice comes to be issued. `grant` finds the source on
     this case (or refuses) and says who may receive the notice. A holiday
-    request (leave of absence taken without authorisation) is to be the second."""
+    request (leave of absence taken without authorisation) is the second."""
 
     key: str
 
@@ -129,7 +131,42 @@ class LADecisionRoute:
         )
 
 
-ROUTES: dict[str, IssueRoute] = {LADecisionRoute.key: LADecisionRoute()}
+class HolidayRequestRoute:
+    """From a holiday request the LA accepted (leave of absence refused by the
+    school and taken: code G), to a parent the school named as responsible for
+    the leave. The request was attached to this case when it was accepted."""
+
+    key: str = PenaltyNotice.Route.HOLIDAY_REQUEST.value
+
+    def grant(self, *, case: AttendanceCase, source_id: int) -> RouteGrant:
+        request = HolidayRequest.unscoped.filter(pk=source_id, case=case).first()
+        if request is None or request.status != HolidayRequest.Status.ACCEPTED:
+            raise ValidationError(
+                "A penalty notice for leave of absence follows a holiday request the LA "
+                "accepted on this case.",
+                code="no_accepted_holiday_request",
+            )
+        assert request.accepted_at is not None  # the model's constraint
+        accepted_on = timezone.localtime(request.accepted_at).date()
+        return RouteGrant(
+            route=self.key,
+            decision=None,
+            holiday_request=request,
+            recipient_ids=frozenset(request.parents.values_list("pk", flat=True)),
+            recipients_refusal=(
+                "The school did not name this parent as responsible for the leave in the "
+                "holiday request, so they cannot be issued a penalty notice on it."
+            ),
+            not_before=accepted_on,
+            described=f"Holiday request {request.pk} (version {request.version}) accepted "
+            f"{accepted_on.isoformat()}",
+        )
+
+
+ROUTES: dict[str, IssueRoute] = {
+    LADecisionRoute.key: LADecisionRoute(),
+    HolidayRequestRoute.key: HolidayRequestRoute(),
+}
 
 
 def penalty_decisions(case: AttendanceCase) -> list[LADecision]:
@@ -301,6 +338,7 @@ def penalty_notice_issue(
                     recipient=recipient,
                     route=grant.route,
                     decision=grant.decision,
+                    holiday_request=grant.holiday_request,
                     issued_on=issued_on,
                     issued_by=acting_user,
                     sequence=terms.sequence,

@@ -56,6 +56,8 @@ def _recompute(
             case__school_id__in=school_ids,
             case__status=AttendanceCase.Status.OPEN,
             outcome=NoticeToImprove.Outcome.PENDING,
+            # A withdrawn or superseded version runs no period.
+            status=NoticeToImprove.Status.LIVE,
         )
         .select_related("case__school")
         .select_for_update(of=("self",))

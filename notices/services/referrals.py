@@ -56,7 +56,9 @@ def referral_submit(
     with transaction.atomic():
         case = case_for_change(acting_user=acting_user, case_id=case_id)
         notice = (
-            NoticeToImprove.unscoped.filter(case=case, issued_on__lte=day)
+            NoticeToImprove.unscoped.filter(
+                case=case, issued_on__lte=day, status=NoticeToImprove.Status.LIVE
+            )
             .order_by("-issued_on", "-pk")
             .first()
         )
