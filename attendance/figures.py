@@ -124,6 +124,31 @@ def count_marks(marks: str) -> Counts:
     return Counts(sorted_bytes.count(b"a"), sorted_bytes.count(b"b"), sorted_bytes.count(b"c"))
 
 
+def weekly_counts(
+    marks: Iterable[str], *, year: int, as_at: dt.date
+) -> list[tuple[dt.date, Counts]]:
+    """Sessions possible and attended week by week (weeks start on Monday) from
+    the start of `year` to `as_at`, over many pupils' mark strings for that year:
+    a whole school's attendance trend. Weeks with no possible session (a half
+    term) are left out.
+
+    Each week's stretch of every register is joined into one string and counted
+    once, so a school of 5,000 pupils costs about 40 counts, not 200,000."""
+    start = year_start(year)
+    cut = 2 * ((as_at - start).days + 1)
+    texts = [text[:cut] for text in marks]
+    weeks = []
+    monday = start - dt.timedelta(days=start.weekday())
+    while monday <= as_at:
+        lo = max(0, 2 * (monday - start).days)
+        hi = min(cut, 2 * ((monday - start).days + 7))
+        counts = count_marks("".join(text[lo:hi] for text in texts))
+        if counts.possible:
+            weeks.append((monday, counts))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
 def rate(part: int, possible: int) -> float | None:
     """A percentage, unrounded; None when there were no possible sessions."""
     return part / possible * 100 if possible else None

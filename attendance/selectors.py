@@ -17,7 +17,7 @@ from . import figures as fig
 from .codes import BY_CHAR, NO_MARK
 from .loading import pupil_data
 from .mark_problems import mark_problem_text
-from .models import ImportDiscrepancy, PupilFigures, RegisterYear
+from .models import ImportDiscrepancy, PupilFigures, RegisterYear, SchoolWeekFigures
 from .years import academic_year_of, day_index, year_start
 
 if TYPE_CHECKING:
@@ -245,30 +245,28 @@ class WeekTotal:
 
 
 def school_weekly_trend(*, user: AnyUser, school_id: int, as_at: dt.date) -> list[WeekTotal]:
-    """Attendance at the school week by week, this academic year up to as_at."""
+    """Attendance at the school week by week, this academic year up to as_at:
+    as stored by the figures refresh for that day (one query), or counted from
+    the registers where the refresh has not stored that day."""
     school = visible_schools(user).filter(pk=school_id).first()
     if school is None:
         raise Http404("No such school.")
+    stored = list(
+        SchoolWeekFigures.unscoped.filter(school=school, as_at=as_at)
+        .order_by("week_start")
+        .values_list("week_start", "possible_sessions", "attended_sessions")
+    )
+    if stored:
+        return [WeekTotal(monday, possible, attended) for monday, possible, attended in stored]
     year = academic_year_of(as_at)
-    start = year_start(year)
-    cut = 2 * (day_index(as_at) + 1)
-    first_monday = start - dt.timedelta(days=start.weekday())
-    weeks: dict[dt.date, fig.Counts] = {}
-    marks_rows = RegisterYear.unscoped.filter(school=school, academic_year=year).values_list(
+    marks = RegisterYear.unscoped.filter(school=school, academic_year=year).values_list(
         "marks", flat=True
     )
-    for marks in marks_rows.iterator(chunk_size=2000):
-        monday = first_monday
-        while monday <= as_at:
-            lo = max(0, 2 * (monday - start).days)
-            hi = min(cut, 2 * ((monday - start).days + 7))
-            counts = fig.count_marks(marks[lo:hi])
-            if counts.possible:
-                weeks[monday] = weeks.get(monday, fig.Counts()) + counts
-            monday += dt.timedelta(days=7)
     return [
         WeekTotal(monday, counts.possible, counts.attended)
-        for monday, counts in sorted(weeks.items())
+        for monday, counts in fig.weekly_counts(
+            marks.iterator(chunk_size=2000), year=year, as_at=as_at
+        )
     ]
 
 

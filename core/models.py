@@ -46,3 +46,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_label}"
+
+
+class FormSubmission(models.Model):
+    """A form post that has been acted on, by the hash of who sent what where,
+    so that the same post again (a double click, a resent form, a retry after a
+    slow reply) is answered with what the first made instead of a second record.
+    See core/once.py."""
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Where the first post's answer sent the user: the record it made.
+    answered_with = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

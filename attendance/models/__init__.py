@@ -1,7 +1,7 @@
 from .calendar import SchoolClosure, SchoolTerm, SchoolYearDays
 from .discrepancies import ImportDiscrepancy
 from .registers import ImportBatch, MarkChange, RegisterYear
-from .snapshots import PupilFigures
+from .snapshots import PupilFigures, SchoolWeekFigures
 
 __all__ = [
     "ImportBatch",
@@ -11,5 +11,6 @@ __all__ = [
     "RegisterYear",
     "SchoolClosure",
     "SchoolTerm",
+    "SchoolWeekFigures",
     "SchoolYearDays",
 ]

@@ -61,3 +61,31 @@ class PupilFigures(models.Model):
         if not self.possible_sessions:
             return None
         return self.absence_sessions / self.possible_sessions * 100
+
+
+class SchoolWeekFigures(models.Model):
+    """A school's whole-school attendance in one week, as at the refresh that
+    stored it: the dashboard's weekly trend, read in one query however large
+    the school (refreshed with PupilFigures, nightly and after every import)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="week_figures")
+    week_start = models.DateField(help_text="The Monday of the week")
+    as_at = models.DateField()
+    possible_sessions = models.PositiveIntegerField()
+    attended_sessions = models.PositiveIntegerField()
+
+    scope_lookup = "school"
+    unscoped = ScopedQuerySet.as_manager()
+    objects = ScopedManager["SchoolWeekFigures"]()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "week_start"], name="one_week_figures_row_per_school_week"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} week of {self.week_start} as at {self.as_at}"

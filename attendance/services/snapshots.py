@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -21,9 +22,9 @@ from core.queue import enqueue_on_commit
 from pupils.models import Enrolment, Pupil
 
 from .. import signals
-from ..figures import school_figures
+from ..figures import Register, school_figures, weekly_counts
 from ..loading import context_for, registers_by_pupil, spans_by_pupil, year_overlap
-from ..models import PupilFigures, SchoolYearDays
+from ..models import PupilFigures, SchoolWeekFigures, SchoolYearDays
 from ..years import academic_year_of, year_start
 from .calendars import school_days_refresh
 
@@ -91,13 +92,38 @@ def figures_refresh(*, as_at: dt.date, school_ids: Collection[int] | None = None
                     refreshed_at=now,
                 )
             )
+    weeks = _school_weeks(registers.values(), target_school_ids, year=year, as_at=as_at)
     with transaction.atomic():
         PupilFigures.unscoped.filter(school_id__in=target_school_ids).delete()
         _write(rows)
+        SchoolWeekFigures.unscoped.filter(school_id__in=target_school_ids).delete()
+        SchoolWeekFigures.unscoped.bulk_create(weeks, batch_size=2000)
     logger.info(
         "figures refreshed as at %s: %d schools, %d rows", as_at, len(target_school_ids), len(rows)
     )
     return RefreshResult(as_at=as_at, schools=len(target_school_ids), rows=len(rows))
+
+
+def _school_weeks(
+    registers: Iterable[list[Register]], school_ids: Collection[int], *, year: int, as_at: dt.date
+) -> list[SchoolWeekFigures]:
+    """Each school's weekly trend: every register it holds for the year."""
+    marks_by_school: dict[int, list[str]] = defaultdict(list)
+    for pupil_registers in registers:
+        for register in pupil_registers:
+            if register.academic_year == year and register.school_id in school_ids:
+                marks_by_school[register.school_id].append(register.marks)
+    return [
+        SchoolWeekFigures(
+            school_id=school_id,
+            week_start=monday,
+            as_at=as_at,
+            possible_sessions=counts.possible,
+            attended_sessions=counts.attended,
+        )
+        for school_id, marks in marks_by_school.items()
+        for monday, counts in weekly_counts(marks, year=year, as_at=as_at)
+    ]
 
 
 def figures_refresh_after_commit(*, school_ids: Collection[int]) -> None:

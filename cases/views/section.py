@@ -21,7 +21,9 @@ What the user sees:
 - a case outside their scope is a 404, exactly as one that does not exist;
   read-only staff get 403;
 - opening the form (GET) of a closed case goes back to the case page, saying why;
-- a valid POST calls `save`. A refusal (ValidationError) is shown on the form,
+- a valid POST calls `save`, once: the same post again within ten minutes
+  (a double click, a resend) goes where the first went (core/once.py).
+  A refusal (ValidationError) is shown on the form,
   beside the field it names, and what was typed is kept. That includes a case
   closed, or a record changed by someone else, after the form was opened: the
   service refuses, and nothing typed is lost;
@@ -49,6 +51,7 @@ from django.urls import reverse
 from accounts.models import User
 from core.http import acting_user
 from core.language import language_advice
+from core.once import act_once
 
 from ..models import AttendanceCase
 from ..services.casework import CaseClosed, case_for_page, refuse_if_closed
@@ -86,12 +89,18 @@ class FormPage:
         """The whole request. GET: the form, unless the page cannot be used now.
         POST: `save`'s response, or the form again with its errors or the refusal."""
         if self.request.method == "POST":
-            if form.is_valid():
+            if not form.is_valid():
+                return self.render(template, form, context, status=status_if_invalid)
+
+            def act() -> HttpResponse:
                 try:
                     return save(form.cleaned_data)
                 except ValidationError as exc:
                     _show_on_form(form, exc)
-            return self.render(template, form, context, status=status_if_invalid)
+                return self.render(template, form, context, status=status_if_invalid)
+
+            # The same post twice (a double click, a resend) saves once.
+            return act_once(self.request, act)
         refusal = self.refusal_on_opening()
         if refusal is not None:
             return refusal
