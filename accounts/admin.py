@@ -1,25 +1,27 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from core.admin_audit import AuditedAdmin
+
 from .forms import UserChangeAdminForm, UserCreationAdminForm
 from .models import LocalAuthority, School, User
 
 
 @admin.register(LocalAuthority)
-class LocalAuthorityAdmin(admin.ModelAdmin[LocalAuthority]):
+class LocalAuthorityAdmin(AuditedAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin[School]):
+class SchoolAdmin(AuditedAdmin):
     list_display = ["name", "urn", "phase", "local_authority"]
     list_filter = ["phase", "local_authority"]
     search_fields = ["name", "urn"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ["full_name"]

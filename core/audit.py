@@ -11,6 +11,8 @@ from django.db import models
 from .models import AuditEvent
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from accounts.models import School, User
 
 
@@ -50,3 +52,21 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def record_view(
+    request: HttpRequest, *, target: models.Model, what: str, school: School | None = None
+) -> AuditEvent:
+    """Someone opened a safeguarding record (a pupil's page, a case file, a
+    letter, a bundle): who, when, what and from where, so the question "who
+    has seen this child's record?" has an answer. Written as the page is
+    served, outside any change."""
+    user = getattr(request, "user", None)
+    address = request.META.get("REMOTE_ADDR", "")
+    return audit_record(
+        actor=user if user is not None and user.is_authenticated else None,
+        action=AuditEvent.Action.VIEW_SENSITIVE,
+        target=target,
+        school=school,
+        note=f"{what} (from {address})" if address else what,
+    )

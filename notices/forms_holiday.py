@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from core.forms import GovDateField
 from pupils.models import PupilCarer
 
+from .forms_penalties import NoticeServiceFields
 from .models import HolidayRequest
-from .penalties import ServiceMethod
 
 TEXT_LIMIT = 5000
 
@@ -121,7 +121,9 @@ class ReasonsForm(forms.Form):
         self.fields["reasons"].error_messages["required"] = required
 
 
-class HolidayIssueForm(forms.Form):
+class HolidayIssueForm(NoticeServiceFields):
+    field_order = ("recipient", *NoticeServiceFields.SERVICE_FIELDS)
+
     recipient = forms.ModelChoiceField(
         label="Who is the notice issued to?",
         queryset=PupilCarer.unscoped.none(),
@@ -132,27 +134,6 @@ class HolidayIssueForm(forms.Form):
             "required": "Select who the notice is issued to",
             "invalid_choice": "Select who the notice is issued to",
         },
-    )
-    offence_first_day = GovDateField(
-        label="First day of the offence period", what="the first day of the offence period"
-    )
-    offence_last_day = GovDateField(
-        label="Last day of the offence period", what="the last day of the offence period"
-    )
-    issued_on = GovDateField(label="Date of issue", what="the date of issue")
-    service_method = forms.ChoiceField(
-        label="How was the notice served?",
-        choices=list(ServiceMethod.LABELS.items()),
-        widget=forms.RadioSelect,
-        help_text="A posted notice is received on the second (first class) or fourth "
-        "(second class) working day after posting; the payment periods run from then.",
-        error_messages={
-            "required": "Select how the notice was served",
-            "invalid_choice": "Select how the notice was served",
-        },
-    )
-    served_on = GovDateField(
-        label="Date handed over or posted", what="the date the notice was handed over or posted"
     )
     reason = _text("Notes", required=False)
     issue_token = forms.UUIDField(widget=forms.HiddenInput)

@@ -55,28 +55,20 @@ class DecisionField(forms.ModelChoiceField[LADecision]):
         )
 
 
-class IssueForm(forms.Form):
-    decision = DecisionField(
-        label="Which LA decision is the notice issued on?",
-        queryset=LADecision.unscoped.none(),
-        widget=forms.RadioSelect,
-        empty_label=None,
-        error_messages={
-            "required": "Select the LA decision the notice is issued on",
-            "invalid_choice": "Select the LA decision the notice is issued on",
-        },
+class NoticeServiceFields(forms.Form):
+    """What every penalty notice form asks, whatever its route: the offence
+    period, the date of issue, and how and when it was served (receipt, and so
+    the payment periods, count from service: rule A5). A route's form puts its
+    own questions (which decision, which parent) first."""
+
+    SERVICE_FIELDS = (
+        "offence_first_day",
+        "offence_last_day",
+        "issued_on",
+        "service_method",
+        "served_on",
     )
-    recipient = RecipientField(
-        label="Who is the notice issued to?",
-        queryset=PupilCarer.unscoped.none(),
-        widget=forms.RadioSelect,
-        empty_label=None,
-        help_text="One notice per parent, only to a parent who was served the Notice to Improve.",
-        error_messages={
-            "required": "Select who the notice is issued to",
-            "invalid_choice": "Select who the notice is issued to",
-        },
-    )
+
     offence_first_day = GovDateField(
         label="First day of the offence period", what="the first day of the offence period"
     )
@@ -97,6 +89,32 @@ class IssueForm(forms.Form):
     )
     served_on = GovDateField(
         label="Date handed over or posted", what="the date the notice was handed over or posted"
+    )
+
+
+class IssueForm(NoticeServiceFields):
+    field_order = ("decision", "recipient", *NoticeServiceFields.SERVICE_FIELDS)
+
+    decision = DecisionField(
+        label="Which LA decision is the notice issued on?",
+        queryset=LADecision.unscoped.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Select the LA decision the notice is issued on",
+            "invalid_choice": "Select the LA decision the notice is issued on",
+        },
+    )
+    recipient = RecipientField(
+        label="Who is the notice issued to?",
+        queryset=PupilCarer.unscoped.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        help_text="One notice per parent, only to a parent who was served the Notice to Improve.",
+        error_messages={
+            "required": "Select who the notice is issued to",
+            "invalid_choice": "Select who the notice is issued to",
+        },
     )
     reason = _text("Notes", help_text="Anything the LA should know about this offence.")
     # A one-time token: the same form posted twice (or three times) makes one notice.

@@ -23,6 +23,7 @@ from attendance.figures import NATIONAL_THRESHOLD_WEEKS
 from attendance.services.calendars import school_days_after
 from cases.models import AttendanceCase
 from cases.views.section import CaseFormPage
+from core.audit import record_view
 from core.dates import today
 from core.http import acting_user
 from pathway.models import settings_for
@@ -457,6 +458,12 @@ def letter(request: HttpRequest, notice_id: int, recipient_id: int) -> HttpRespo
     if recipient is None:
         raise Http404("No such recipient of this notice.")
     pdf = letter_pdf(notice, recipient, base_url=request.build_absolute_uri("/"))
+    record_view(
+        request,
+        target=notice,
+        what=f"Notice to Improve letter to {recipient.carer} downloaded",
+        school=notice.case.school,
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     marked = "" if notice.is_live else f"-{notice.status}"
     name = f"notice-to-improve-{notice.pk}-v{notice.version}{marked}-{recipient.pk}.pdf"

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from cases.models import AttendanceCase
 from cases.views.section import CaseFormPage, FormPage
+from core.audit import record_view
 from core.dates import now, today
 from core.http import acting_user
 from core.scoping import get_for_user_or_404, visible_schools
@@ -388,6 +389,7 @@ def la_inbox(request: HttpRequest) -> HttpResponse:
 
 def referral_bundle(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _referral(acting_user(request), referral_id)
+    record_view(request, target=referral, what="referral bundle opened")
     return render(
         request, "notices/referral_bundle.html", {"referral": referral, "b": referral.bundle}
     )
@@ -401,6 +403,7 @@ def referral_bundle_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
         "notices/referral_bundle_pdf.html", {"referral": referral, "b": referral.bundle}
     )
     pdf = weasyprint.HTML(string=html).write_pdf()
+    record_view(request, target=referral, what="referral bundle downloaded as PDF")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="referral-{referral.pk}-v{referral.version}-bundle.pdf"'

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.http import require_GET
 
+from core.audit import record_view
 from core.dates import today
 
 from .. import charts, selectors_pages
@@ -108,6 +109,7 @@ def la_overview(request: HttpRequest) -> HttpResponse:
 @permission_required("cases.view_pupil", raise_exception=True)
 def pupil_attendance(request: HttpRequest, pupil_id: int) -> HttpResponse:
     page = selectors_pages.pupil_page(user=request.user, pupil_id=pupil_id, as_at=today())
+    record_view(request, target=page.pupil, what="pupil's attendance page")
     pattern = page.attendance.pattern
     as_at = page.figures.as_at
     return render(

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from core.audit import record_view
 from pupils import selectors
 from pupils.forms import CorrespondenceDecisionForm
 from pupils.services.families import carer_correspondence_decide
@@ -28,6 +29,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 @permission_required("cases.view_pupil", raise_exception=True)
 def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = selectors.pupil_detail(user=request.user, pupil_id=pupil_id)
+    record_view(request, target=pupil, what="pupil and family page")
     open_case = open_case_for(user=request.user, pupil_id=pupil.pk)
     return render(request, "cases/pupil_detail.html", {"pupil": pupil, "open_case": open_case})
 
