@@ -60,3 +60,14 @@ def test_downloading_a_notice_letter_is_recorded(client_for):
     assert seen.actor == case.lead_professional
     assert seen.school == case.school
     assert f"letter to {recipient.carer} downloaded" in seen.note
+
+
+def test_opening_a_case_file_is_recorded(client_for):
+    from .factories import AttendanceCaseFactory
+
+    case = AttendanceCaseFactory()
+    client_for(case.lead_professional).get(reverse("cases:case_detail", args=[case.pk]))
+    (seen,) = views_of(case)
+    assert seen.actor == case.lead_professional
+    assert seen.school == case.school
+    assert seen.note.startswith("case file")

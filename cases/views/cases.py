@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attendance.reports import figures_for_pupil
+from core.audit import record_view
 from core.dates import today
 from core.http import acting_user
 from core.language import language_advice
@@ -74,6 +75,8 @@ def case_start(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @permission_required("cases.view_case", raise_exception=True)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     file = case_file(user=request.user, case_id=case_id)
+    # The case file holds the pupil's voice, barriers and home visits.
+    record_view(request, target=file.case, what="case file", school=file.case.school)
     return render(
         request,
         "cases/case_detail.html",
