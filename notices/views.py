@@ -42,11 +42,11 @@ from .letters import letter_pdf
 from .models import NoticeToImprove
 from .selectors import notice_for_user, notice_parents_told, notices_in_review
 from .services.notices import (
-    REFERRED_REFUSAL,
     correspondence_recipients,
     issue_date_check,
     may_issue,
     notice_correct,
+    notice_ending_refusal,
     notice_issue,
     notice_outcome_record,
     notice_withdraw,
@@ -236,7 +236,7 @@ def notice_withdraw_page(request: HttpRequest, notice_id: int) -> HttpResponse:
     page = CaseFormPage.open(request, notice.case_id, section=SECTION)
     if not may_issue(user):
         raise PermissionDenied("Only the school's attendance lead or DSL can withdraw a notice.")
-    refusal = _ending_refusal(notice)
+    refusal = notice_ending_refusal(notice)
     if refusal:
         return page.refuse(refusal)
     form = NoticeWithdrawForm(request.POST or None)
@@ -286,12 +286,7 @@ def notice_correct_page(request: HttpRequest, notice_id: int) -> HttpResponse:
     page = CaseFormPage.open(request, notice.case_id, section=SECTION)
     if not may_issue(user):
         raise PermissionDenied("Only the school's attendance lead or DSL can correct a notice.")
-    refusal = _ending_refusal(notice) or (
-        "The outcome of this notice, or the parents being told of the referral, is already "
-        "recorded: it can no longer be corrected. Withdraw it instead."
-        if notice.outcome or notice_parents_told(notice) is not None
-        else ""
-    )
+    refusal = notice_ending_refusal(notice, correcting=True)
     if refusal:
         return page.refuse(refusal)
     carers = correspondence_recipients(page.case)
@@ -370,14 +365,6 @@ def notice_correct_page(request: HttpRequest, notice_id: int) -> HttpResponse:
         context={"notice": notice},
         summary=summary,
     )
-
-
-def _ending_refusal(notice: NoticeToImprove) -> str:
-    if not notice.is_live:
-        return f"This Notice to Improve has already been {notice.get_status_display().lower()}."
-    if notice.referrals.exists():
-        return REFERRED_REFUSAL
-    return ""
 
 
 @require_http_methods(["GET", "POST"])

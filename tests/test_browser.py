@@ -1,57 +1,18 @@
 """The main journeys in a real browser (Debian's Chromium, driven by Playwright),
 with axe-core checking WCAG 2.2 AA on each page visited."""
 
-import os
-
 import pytest
 from django.urls import reverse
 
+from . import browser_helpers
+from .browser_helpers import axe_violations
 from .factories import TEST_PASSWORD, PupilFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Chromium cannot reach the outside world here; these flags stop it trying.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the live server
-    # and the ORM calls in the test body are ordinary synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="en-GB", java_script_enabled=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def axe_violations(page, axe_source):
-    page.evaluate(axe_source)  # not a <script>: the page's CSP refuses those
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in result["violations"]
-    ]
+# The shared Chromium fixtures, made visible to pytest in this module.
+browser = browser_helpers.browser
+page = browser_helpers.page
 
 
 def test_lead_signs_in_and_opens_the_pupil_list(live_server, page, axe_source):

@@ -3,7 +3,6 @@ and who may do so."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -20,6 +19,8 @@ from attendance.tasks import run_import
 from core.models import AuditEvent
 from pupils.models import Pupil
 
+from . import browser_helpers
+from .browser_helpers import axe_violations
 from .conftest import signed_in_client
 from .factories import TEST_PASSWORD, PupilFactory, SchoolFactory, UserFactory
 from .factories_attendance import (
@@ -29,7 +30,6 @@ from .factories_attendance import (
     marks_csv,
     riverside,
 )
-from .test_browser import CHROMIUM_ARGS, WCAG_22_AA
 
 pytestmark = pytest.mark.django_db
 
@@ -315,33 +315,16 @@ def test_the_start_page_query_count_does_not_grow_with_imports(
 # In a real browser, with axe-core ------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    # Module-scoped, so that Playwright (which runs its sync API on greenlets)
-    # starts before the test opens a database connection: one opened outside
-    # its context would be left open and block dropping the test database.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def browser_page(chromium):
-    context = chromium.new_context(locale="en-GB")
-    yield context.new_page()
-    context.close()
+# The shared Chromium fixtures, made visible to pytest in this module.
+browser = browser_helpers.browser
+page = browser_helpers.page
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_lead_imports_files_in_the_browser_and_the_pages_pass_axe(
-    live_server, browser_page, axe_source, tmp_path
+    live_server, page, axe_source, tmp_path
 ):
-    page = browser_page
     lead = UserFactory(role=Role.ATTENDANCE_LEAD, school=riverside(), email="lead@example.org")
     page.goto(live_server.url + reverse("login"))
     page.get_by_label("Email address").fill(lead.email)
@@ -386,18 +369,3 @@ def test_a_lead_imports_files_in_the_browser_and_the_pages_pass_axe(
     )
     page.get_by_role("heading", name="What changed").wait_for()
     page.goto("about:blank")
-
-
-def axe_violations(browser_page, axe_source, skip: tuple[str, ...] = ()) -> list[str]:
-    browser_page.evaluate(axe_source)  # not a <script>: the page's CSP refuses those
-    result = browser_page.evaluate(
-        """([tags, skip]) => axe.run(document, {
-            runOnly: {type: 'tag', values: tags},
-            rules: Object.fromEntries(skip.map(id => [id, {enabled: false}])),
-        })""",
-        [WCAG_22_AA, list(skip)],
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in result["violations"]
-    ]

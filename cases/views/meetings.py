@@ -58,12 +58,7 @@ def meeting_new(request: HttpRequest, case_id: int) -> HttpResponse:
         meeting = meeting_schedule(
             acting_user=page.user,
             case_id=case_id,
-            scheduled_for=_when(data),
-            method=data["method"],
-            invited_ids=data["invited"],
-            other_professionals=data["other_professionals"],
-            interpreter=data["interpreter"],
-            adjustments=data["adjustments"],
+            **_arrangements(data),
         )
         return _saved(
             page,
@@ -99,12 +94,7 @@ def meeting_past(request: HttpRequest, case_id: int) -> HttpResponse:
         meeting = meeting_schedule_held(
             acting_user=page.user,
             case_id=case_id,
-            scheduled_for=_when(data),
-            method=data["method"],
-            invited_ids=data["invited"],
-            other_professionals=data["other_professionals"],
-            interpreter=data["interpreter"],
-            adjustments=data["adjustments"],
+            **_arrangements(data),
             attended_ids=data.get("attended", []),
             outcome=data["outcome"],
             barriers_discussed=data["barriers_discussed"],
@@ -155,12 +145,7 @@ def meeting_change(request: HttpRequest, case_id: int, meeting_id: int) -> HttpR
             case_id=case_id,
             meeting_id=meeting.pk,
             version=data["version"],
-            scheduled_for=_when(data),
-            method=data["method"],
-            invited_ids=data["invited"],
-            other_professionals=data["other_professionals"],
-            interpreter=data["interpreter"],
-            adjustments=data["adjustments"],
+            **_arrangements(data),
         )
         return _saved(
             page,
@@ -280,6 +265,18 @@ def _dsl_reminder(meeting: SupportMeeting) -> list[str]:
 def _when(data: dict[str, Any]) -> dt.datetime:
     # The time the school wrote down is a time in England, whatever the server's zone.
     return timezone.make_aware(dt.datetime.combine(data["scheduled_on"], data["time"]))
+
+
+def _arrangements(data: dict[str, Any]) -> dict[str, Any]:
+    """The arrangements form's answers, as the meeting services take them."""
+    return {
+        "scheduled_for": _when(data),
+        "method": data["method"],
+        "invited_ids": data["invited"],
+        "other_professionals": data["other_professionals"],
+        "interpreter": data["interpreter"],
+        "adjustments": data["adjustments"],
+    }
 
 
 def _interpreter_reminder(meeting: SupportMeeting) -> list[str]:

@@ -437,21 +437,41 @@ REFERRED_REFUSAL = (
 )
 
 
-def _notice_for_ending(acting_user: User, notice_id: int) -> tuple[AttendanceCase, NoticeToImprove]:
-    """The live notice, locked, on a case the user may change; refused once a
-    referral has been made on it."""
+CORRECTION_TOO_LATE = (
+    "The outcome of this notice, or the parents being told of the referral, is already "
+    "recorded: it can no longer be corrected. Withdraw it instead."
+)
+
+
+def notice_ending_refusal(notice: NoticeToImprove, *, correcting: bool = False) -> str:
+    """Why this notice can no longer be withdrawn (or, `correcting`, corrected),
+    in words for the lead; "" when it can. The pages ask before showing a form;
+    the services ask again, under lock, before changing anything."""
+    if not notice.is_live:
+        return f"This Notice to Improve has already been {notice.get_status_display().lower()}."
+    if LegalReferral.unscoped.filter(notice=notice).exists():
+        return REFERRED_REFUSAL
+    if correcting and (
+        notice.outcome or ParentsToldOfReferral.unscoped.filter(notice=notice).exists()
+    ):
+        return CORRECTION_TOO_LATE
+    return ""
+
+
+def _notice_for_ending(
+    acting_user: User, notice_id: int, *, correcting: bool = False
+) -> tuple[AttendanceCase, NoticeToImprove]:
+    """The live notice, locked, on a case the user may change; refused as
+    `notice_ending_refusal` says."""
     _require_issuing_role(acting_user)
     found = get_for_user_or_404(
         NoticeToImprove.objects.for_user(acting_user), acting_user, pk=notice_id
     )
     case = case_for_change(acting_user=acting_user, case_id=found.case_id)
     notice = NoticeToImprove.unscoped.select_for_update().get(pk=found.pk)
-    if not notice.is_live:
-        raise ValidationError(
-            f"This Notice to Improve has already been {notice.get_status_display().lower()}."
-        )
-    if LegalReferral.unscoped.filter(notice=notice).exists():
-        raise ValidationError(REFERRED_REFUSAL)
+    refusal = notice_ending_refusal(notice, correcting=correcting)
+    if refusal:
+        raise ValidationError(refusal)
     return case, notice
 
 
@@ -522,12 +542,7 @@ def notice_correct(
         raise ValidationError(errors)
     refused: PathwayEvaluation | None = None
     with transaction.atomic():
-        case, old = _notice_for_ending(acting_user, notice_id)
-        if old.outcome or ParentsToldOfReferral.unscoped.filter(notice=old).exists():
-            raise ValidationError(
-                "The outcome of this notice, or the parents being told of the referral, is "
-                "already recorded: it can no longer be corrected. Withdraw it instead."
-            )
+        case, old = _notice_for_ending(acting_user, notice_id, correcting=True)
         old_recipients = sorted(old.recipients.values_list("pk", flat=True))
         if issued_on == old.issued_on and sorted(recipient_ids) == old_recipients:
             raise ValidationError("Change the date of issue or the recipients to correct it.")
