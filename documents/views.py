@@ -97,7 +97,7 @@ def make(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_GET
 @permission_required("cases.view_case", raise_exception=True)
-def download(request: HttpRequest, document_id: int) -> HttpResponse:
+def download(request: HttpRequest, document_id: int) -> FileResponse:
     document = document_for_user(user=acting_user(request), document_id=document_id)
     to = f" to {document.recipient.carer}" if document.recipient else ""
     record_view(
@@ -116,7 +116,7 @@ def download(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @require_GET
 @permission_required("cases.view_case", raise_exception=True)
-def translation(request: HttpRequest, document_id: int) -> HttpResponse:
+def translation(request: HttpRequest, document_id: int) -> FileResponse:
     document = document_for_user(user=acting_user(request), document_id=document_id)
     if not document.translated_file:
         raise Http404("No translation is attached.")

@@ -92,14 +92,22 @@ def test_one_notice_letter_per_parent_each_at_their_own_address_with_the_key_fac
             for s in subjects
         }
     to_mother, to_father = pdf_text(letters[mother]), pdf_text(letters[father])
-    assert str(mother.carer) in to_mother and "12 Elm Road Northmoor NM2 3BB" in to_mother
-    assert "4 Quay Street Portby PB9 8ZZ" in to_father and "Elm Road" not in to_father
+    assert str(mother.carer) in to_mother
+    assert "12 Elm Road Northmoor NM2 3BB" in to_mother
+    assert "4 Quay Street Portby PB9 8ZZ" in to_father
+    assert "Elm Road" not in to_father
     for text in (to_mother, to_father):
         assert case.pupil.display_name in text
-        assert case.school.name in text and "1 School Lane" in text and "NM1 1AA" in text
+        assert case.school.name in text
+        assert "1 School Lane" in text
+        assert "NM1 1AA" in text
         assert "Monday 23 March 2026" in text  # the period's end
-        assert "section 7" in text and "section 444(1)" in text
-        assert "£80" in text and "£160" in text and "21 days" in text and "28 days" in text
+        assert "section 7" in text
+        assert "section 444(1)" in text
+        assert "£80" in text
+        assert "£160" in text
+        assert "21 days" in text
+        assert "28 days" in text
         assert "can be made before the improvement period ends" in text
         assert "Monday 5 January 2026" in text  # an unauthorised session, with its code
         assert "Time with the school's family support worker" in text
@@ -166,8 +174,10 @@ def test_never_regenerated_silently_a_new_version_supersedes_the_old():
         second,
         "Her address changed",
     )
-    assert first.superseded_at is not None and second.is_current
-    assert first.reference.endswith("/v1") and second.reference.endswith("/v2")
+    assert first.superseded_at is not None
+    assert second.is_current
+    assert first.reference.endswith("/v1")
+    assert second.reference.endswith("/v2")
     assert AuditEvent.objects.filter(target_type="documents.Document", action="create").count() == 2
 
 
@@ -180,7 +190,8 @@ def test_the_documents_page_makes_through_the_task_and_downloads_are_scoped_and_
     lead = client_for(case.lead_professional)
     with at(ISSUED):
         listing = lead.get(reverse("documents:case_documents", args=[case.pk]))
-        assert "Polish" in listing.text and "needs an interpreter" in listing.text
+        assert "Polish" in listing.text
+        assert "needs an interpreter" in listing.text
         with django_capture_on_commit_callbacks(execute=True):
             response = lead.post(reverse("documents:make", args=[case.pk]), {"key": subject.key})
     assert response.status_code == 302
@@ -192,7 +203,8 @@ def test_the_documents_page_makes_through_the_task_and_downloads_are_scoped_and_
         staff = client_for(UserFactory(role=Role.SCHOOL_STAFF, school=case.school))
         refused = staff.post(reverse("documents:make", args=[case.pk]), {"key": subject.key})
         old_address = lead.get(reverse("notices:letter", args=[made.pk, mother.pk]), follow=True)
-    assert got.status_code == 200 and b"".join(got.streaming_content).startswith(b"%PDF")
+    assert got.status_code == 200
+    assert b"".join(got.streaming_content).startswith(b"%PDF")
     assert outsider.status_code == 404
     assert refused.status_code == 403
     assert old_address.status_code == 200
@@ -234,8 +246,10 @@ def test_the_referral_letter_goes_to_each_parent_told():
         assert {s.recipient for s in subjects} == {mother, father}
         letter = make(case, next(s for s in subjects if s.recipient == mother))
     text = pdf_text(letter)
-    assert "within 15 school days" in text and "24 March 2026" in text
-    assert "unauthorised absence" in text and "Page 1 of" in text
+    assert "within 15 school days" in text
+    assert "24 March 2026" in text
+    assert "unauthorised absence" in text
+    assert "Page 1 of" in text
 
 
 def test_the_penalty_notice_counts_from_receipt_and_its_withdrawal():
@@ -266,12 +280,17 @@ def test_the_penalty_notice_counts_from_receipt_and_its_withdrawal():
     text = pdf_text(document)
     assert notice.received_on == dt.date(2026, 3, 10)
     assert "Tuesday 10 March 2026" in text  # deemed receipt, posted first class on a Friday
-    assert "£80" in text and "Monday 30 March 2026" in text  # day 21
-    assert "£160" in text and "Monday 6 April 2026" in text  # day 28
-    assert "section 444(1)" in text and "23 February 2026" in text and "27 February 2026" in text
+    assert "£80" in text
+    assert "Monday 30 March 2026" in text
+    assert "£160" in text
+    assert "Monday 6 April 2026" in text
+    assert "section 444(1)" in text
+    assert "23 February 2026" in text
+    assert "27 February 2026" in text
     assert "discharges your liability" in text
     assert "prosecute you" in text
-    assert "12 Elm Road" in text and case.school.local_authority.name in text
+    assert "12 Elm Road" in text
+    assert case.school.local_authority.name in text
     assert "Page 1 of" in text
 
     with at(dt.date(2026, 3, 9)):
@@ -280,7 +299,8 @@ def test_the_penalty_notice_counts_from_receipt_and_its_withdrawal():
         )
         withdrawal = next(s for s in subjects_of(case) if s.kind.code == "penalty_withdrawal")
         letter = make(case, withdrawal, user=officer)
-    assert "is withdrawn" in pdf_text(letter) and "wrong person" in pdf_text(letter)
+    assert "is withdrawn" in pdf_text(letter)
+    assert "wrong person" in pdf_text(letter)
 
 
 def test_an_la_wording_is_versioned_and_used_but_fixed_text_stays():
@@ -312,7 +332,8 @@ def test_an_la_wording_is_versioned_and_used_but_fixed_text_stays():
     with at(ISSUED):
         text = pdf_text(make(case, subject))
     assert f"Our council writes to {mother.carer} about {case.pupil.display_name}." in text
-    assert "section 444(1)" in text and "£160" in text
+    assert "section 444(1)" in text
+    assert "£160" in text
 
 
 def test_render_documents_writes_one_file_per_document_and_recipient(tmp_path):
@@ -323,4 +344,5 @@ def test_render_documents_writes_one_file_per_document_and_recipient(tmp_path):
     with at(ISSUED):
         call_command("render_documents", str(case.pk), "--out", str(tmp_path))
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert len(names) == 2 and all(n.startswith("notice_to_improve-") for n in names)
+    assert len(names) == 2
+    assert all(n.startswith("notice_to_improve-") for n in names)

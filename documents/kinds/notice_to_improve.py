@@ -175,7 +175,7 @@ class NoticeToImproveLetter(Kind):
             "{{ pupil_name }} to come to school, but the absences have continued. This letter "
             "is a Notice to Improve: a formal notice that {{ pupil_name }}'s attendance must "
             "improve.",
-            COMMON_VARIABLES + ("period_ends_on",),
+            (*COMMON_VARIABLES, "period_ends_on"),
         ),
         Paragraph(
             "closing",
@@ -183,7 +183,7 @@ class NoticeToImproveLetter(Kind):
             "We want to help {{ pupil_name }} attend regularly. Please contact us if anything "
             "in this letter is unclear, if you would like it in another language or format, or "
             "to take up any of the support offered.",
-            COMMON_VARIABLES + ("period_ends_on",),
+            (*COMMON_VARIABLES, "period_ends_on"),
         ),
     )
 

@@ -28,14 +28,14 @@ class ParentsToldLetter(Kind):
             "On {{ notice_issued_on }} we gave you a Notice to Improve about {{ pupil_name }}'s "
             "attendance. Its improvement period ended on {{ period_ends_on }}, and "
             "{{ pupil_name }}'s attendance has not improved enough.",
-            COMMON_VARIABLES + ("notice_issued_on", "period_ends_on"),
+            (*COMMON_VARIABLES, "notice_issued_on", "period_ends_on"),
         ),
         Paragraph(
             "closing",
             "Closing",
             "Support is still available to you and to {{ pupil_name }}. Please contact us to "
             "talk about it, or if you would like this letter in another language or format.",
-            COMMON_VARIABLES + ("notice_issued_on", "period_ends_on"),
+            (*COMMON_VARIABLES, "notice_issued_on", "period_ends_on"),
         ),
     )
 

@@ -88,7 +88,7 @@ class PenaltyNoticeDocument(Kind):
             "Pay online at your local authority's website, quoting the notice number "
             "{{ notice_number }}, or telephone {{ la_phone }}. Payment must be made in full: "
             "part payments and payment by instalments are not accepted.",
-            COMMON_VARIABLES + ("notice_number", "la_phone", "la_email"),
+            (*COMMON_VARIABLES, "notice_number", "la_phone", "la_email"),
         ),
     )
 

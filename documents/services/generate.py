@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -179,17 +180,8 @@ def document_make(
             raise DocumentRefused(
                 {"reason": "This document has been made already: say why a new version is needed"}
             )
-        version = (
-            (
-                Document.unscoped.filter(subject_key=subject.key)
-                .order_by("-version")
-                .first()
-                .version
-                + 1
-            )  # type: ignore[union-attr]
-            if current is not None
-            else 1
-        )
+        top = Document.unscoped.filter(subject_key=subject.key).aggregate(top=Max("version"))
+        version = (top["top"] or 0) + 1
         data, rendered = render(subject, version=version)
         document = Document(
             case=case,
@@ -269,6 +261,6 @@ def translation_attach(
                 "translated_language": language.strip(),
                 "translated_checksum": document.translated_checksum,
             },
-            note=f"Translation ({language.strip()}) attached to {document.reference}, from {filename}",
+            note=f"Translation ({language.strip()}) of {document.reference}, from {filename}",
         )
     return document

@@ -81,6 +81,6 @@ def wording_save(*, acting_user: User, kind_code: str, key: str, text: str) -> W
             action=AuditEvent.Action.CREATE,
             target=wording,
             changes={"text": text},
-            note=f"Wording of {KINDS[kind_code].title}, {paragraph.label}: version {wording.version}",
+            note=f"{KINDS[kind_code].title}, {paragraph.label}: version {wording.version}",
         )
     return wording
