@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from accounts.models import Role
 from cases.models import SupportOffer
 from core.models import AuditEvent
-from documents.models import Document
+from documents.models import Document, Wording
 from documents.services.generate import DocumentRefused, document_make, subjects_of
 from notices.services.notices import notice_outcome_record, parents_told_record
 from pupils.models import PupilCarer
@@ -346,3 +346,83 @@ def test_render_documents_writes_one_file_per_document_and_recipient(tmp_path):
     names = sorted(p.name for p in tmp_path.iterdir())
     assert len(names) == 2
     assert all(n.startswith("notice_to_improve-") for n in names)
+
+
+def test_the_attendance_lead_sets_the_school_address_and_letters_can_then_be_made(client_for):
+    case, _, _ = two_parent_case()
+    case.school.address = ""
+    case.school.save()
+    lead = client_for(case.lead_professional)
+    url = reverse("documents:school_details")
+    staff = client_for(UserFactory(role=Role.SCHOOL_STAFF, school=case.school))
+    assert staff.get(url).status_code == 403
+    with at(ISSUED):
+        missing = lead.post(url, {"address": "", "postcode": "NM1 1AA"})
+        assert "Enter the school&#x27;s address" in missing.text
+        saved = lead.post(url, {"address": "1 School Lane\nNorthmoor", "postcode": "nm1 1aa"})
+    assert saved.status_code == 302
+    case.school.refresh_from_db()
+    assert (case.school.address, case.school.postcode) == ("1 School Lane\nNorthmoor", "NM1 1AA")
+    assert AuditEvent.objects.filter(target_type="accounts.School", action="update").exists()
+
+
+def test_the_wording_page_lists_variables_previews_and_saves_versions(client_for):
+    case, _, _ = two_parent_case()
+    manager = UserFactory(
+        role=Role.LA_MANAGER, school=None, local_authority=case.school.local_authority
+    )
+    client = client_for(manager)
+    url = reverse("documents:wording_edit", args=["notice_to_improve", "opening"])
+    assert client_for(case.lead_professional).get(url).status_code == 403
+    page = client.get(url)
+    assert "period_ends_on" in page.text and "pupil_name" in page.text
+    preview = client.post(
+        url, {"text": "Dear {{ parent_name }}, about {{ pupil_name }}.", "preview": "1"}
+    )
+    assert "Dear Ms Alex Example, about Sam Example." in preview.text
+    assert not Wording.objects.exists()
+    bad = client.post(url, {"text": "{{ secret }}"})
+    assert "not variables this paragraph can use: secret" in bad.text
+    saved = client.post(url, {"text": "Our words about {{ pupil_name }}."})
+    assert saved.status_code == 302
+    assert Wording.objects.get().version == 1
+    listing = client.get(reverse("documents:wordings"))
+    assert "Our words about {{ pupil_name }}." in listing.text
+
+
+def test_a_translation_is_stored_with_the_letter(client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case, _, father = two_parent_case()
+    issue(case)
+    subject = next(s for s in subjects_of(case) if s.recipient == father)
+    with at(ISSUED):
+        letter = make(case, subject, translation_note="Translated by the LA's service")
+        response = client_for(case.lead_professional).post(
+            reverse("documents:translation_new", args=[letter.pk]),
+            {"language": "Polish", "file": SimpleUploadedFile("pl.pdf", b"%PDF-1.7 translated")},
+        )
+        got = client_for(case.lead_professional).get(
+            reverse("documents:translation", args=[letter.pk])
+        )
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    assert letter.translated_language == "Polish"
+    assert len(letter.translated_checksum) == 64
+    assert b"".join(got.streaming_content) == b"%PDF-1.7 translated"
+
+
+def test_the_documents_page_reads_a_bounded_number_of_queries(
+    client_for, django_assert_max_num_queries
+):
+    case, mother, _ = two_parent_case()
+    made = issue(case)
+    with at(ISSUED):
+        for subject in subjects_of(case):
+            make(case, subject, translation_note="Explained in person")
+        client = client_for(case.lead_professional)
+        with django_assert_max_num_queries(20):
+            page = client.get(reverse("documents:case_documents", args=[case.pk]))
+    assert page.status_code == 200
+    assert page.text.count("Make a new version") == 2
+    assert made.recipients.count() == 2 and str(mother.carer) in page.text
