@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from documents.services.generate import document_make
-
 from core.models import AuditEvent
+from documents.services.generate import document_make
 
 from .factories import EnrolmentFactory
 from .test_notices import ISSUED, at, issue, ready_case

@@ -375,7 +375,8 @@ def test_the_wording_page_lists_variables_previews_and_saves_versions(client_for
     url = reverse("documents:wording_edit", args=["notice_to_improve", "opening"])
     assert client_for(case.lead_professional).get(url).status_code == 403
     page = client.get(url)
-    assert "period_ends_on" in page.text and "pupil_name" in page.text
+    assert "period_ends_on" in page.text
+    assert "pupil_name" in page.text
     preview = client.post(
         url, {"text": "Dear {{ parent_name }}, about {{ pupil_name }}.", "preview": "1"}
     )
@@ -425,4 +426,5 @@ def test_the_documents_page_reads_a_bounded_number_of_queries(
             page = client.get(reverse("documents:case_documents", args=[case.pk]))
     assert page.status_code == 200
     assert page.text.count("Make a new version") == 2
-    assert made.recipients.count() == 2 and str(mother.carer) in page.text
+    assert made.recipients.count() == 2
+    assert str(mother.carer) in page.text
