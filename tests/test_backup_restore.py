@@ -54,19 +54,19 @@ def test_a_dump_restored_into_an_empty_database_holds_the_same_cases(tmp_path: P
     restored = f"{source}_restored"
     dump = tmp_path / "attendance.dump"
     # The commands as docs/operations.md gives them.
-    subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", _url(source)], check=True)  # noqa: S603, S607
+    subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", _url(source)], check=True)
     with psycopg.connect(_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{restored}"')
         admin.execute(f'CREATE DATABASE "{restored}"')
     try:
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [
                 "pg_restore",
                 "--no-owner",
                 "--exit-on-error",
                 f"--dbname={_url(restored)}",
                 str(dump),
-            ],  # noqa: S607
+            ],
             check=True,
         )
         assert _cases(_url(restored)) == _cases(_url(source))
