@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0002_organisation_address'),
+        ('accounts', '0003_organisation_address'),
         ('cases', '0008_offer_for_family'),
         ('notices', '0008_notice_withdraw_correct'),
         ('pupils', '0002_search_indexes_on_postgresql'),
