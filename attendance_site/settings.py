@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "attendance",
     "pathway",
     "notices",
+    "records",
     "demo",
 ]
 

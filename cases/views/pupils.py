@@ -41,6 +41,7 @@ def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
             # The rules alone: `perms` falls through to Django's ModelBackend,
             # two queries, for everyone the rule refuses.
             "may_see_access_log": rules.has_perm("cases.view_access_log", request.user),
+            "may_export": rules.has_perm("records.export_subject_access", request.user),
         },
     )
 
