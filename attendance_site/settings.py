@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "pathway",
     "notices",
     "documents",
+    "records",
     "demo",
 ]
 

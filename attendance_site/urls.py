@@ -11,6 +11,7 @@ urlpatterns = [
     path("attendance/", include("attendance.urls")),
     path("notices/", include("notices.urls")),
     path("", include("documents.urls")),
+    path("", include("records.urls")),
     path("api/", include("attendance_site.api_urls")),
     path("admin/", admin.site.urls),
 ]
