@@ -26,6 +26,8 @@ class Row:
     refusal: SafeString | None = None
     needs_explaining: bool = False
     may_make: bool = False
+    # Why a stored document must not be sent (the notice it is about was withdrawn…).
+    not_to_send: str = ""
 
 
 def case_for_documents(*, user: User | AnonymousUser, case_id: int) -> AttendanceCase:
@@ -43,7 +45,7 @@ def case_documents(*, user: User, case_id: int) -> tuple[AttendanceCase, list[Ro
     for document in (
         Document.objects.for_user(user)
         .filter(case=case)
-        .select_related("made_by", "translated_by")
+        .select_related("made_by", "translated_by", "notice", "penalty_notice")
         .order_by("-version")
     ):
         made.setdefault(document.subject_key, []).append(document)
@@ -64,7 +66,18 @@ def case_documents(*, user: User, case_id: int) -> tuple[AttendanceCase, list[Ro
     # Documents whose record no longer applies (a withdrawn notice's letters):
     # still listed, so what was sent can be found.
     orphans = [d for versions in made.values() for d in versions]
-    return case, rows + [Row(_orphan_subject(case, d), None, [d]) for d in orphans]
+    return case, rows + [
+        Row(_orphan_subject(case, d), None, [d], not_to_send=_not_to_send(d)) for d in orphans
+    ]
+
+
+def _not_to_send(document: Document) -> str:
+    notice, penalty = document.notice, document.penalty_notice
+    if notice is not None and not notice.is_live:
+        return f"Do not send: the Notice to Improve is {notice.get_status_display().lower()}."
+    if penalty is not None and penalty.status == penalty.Status.WITHDRAWN:
+        return "Do not send: the penalty notice was withdrawn."
+    return "Do not send: this document no longer applies to the case."
 
 
 def _orphan_subject(case: AttendanceCase, document: Document) -> Subject:

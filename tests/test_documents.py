@@ -428,3 +428,22 @@ def test_the_documents_page_reads_a_bounded_number_of_queries(
     assert page.text.count("Make a new version") == 2
     assert made.recipients.count() == 2
     assert str(mother.carer) in page.text
+
+
+def test_a_letter_of_a_withdrawn_notice_is_kept_and_marked_not_to_send(client_for):
+    from notices.services.notices import notice_withdraw
+
+    case, mother, _ = two_parent_case()
+    made = issue(case)
+    subject = next(s for s in subjects_of(case) if s.recipient == mother)
+    with at(ISSUED):
+        make(case, subject)
+    with at(dt.date(2026, 2, 4)):
+        notice_withdraw(
+            acting_user=case.lead_professional, notice_id=made.pk, reason="Issued in error"
+        )
+        page = client_for(case.lead_professional).get(
+            reverse("documents:case_documents", args=[case.pk])
+        )
+    assert "Do not send: the Notice to Improve is withdrawn." in page.text
+    assert "Make a new version" not in page.text

@@ -112,10 +112,8 @@ def subject_access_export(
     # The letters and notices as they were made and sent (documents app), with
     # any translation attached: not made again, which could differ.
     documents: list[tuple[str, bytes]] = []
-    for document in sorted(
-        found.by_model.get(Document, {}).values(), key=lambda d: (d.made_at, d.pk)
-    ):
-        assert isinstance(document, Document)
+    stored = [d for d in found.by_model.get(Document, {}).values() if isinstance(d, Document)]
+    for document in sorted(stored, key=lambda d: (d.made_at, d.pk)):
         with document.file.open("rb") as handle:
             documents.append((f"documents/{document.filename}", handle.read()))
         if document.translated_file:
