@@ -24,8 +24,13 @@ WhiteNoise, see bench/load_settings.py), runs Locust headless
 prints p50/p95/p99 and errors per page against the targets: p95 at most 150 ms
 for every page but the bundle PDF, no errors.
 
+Before the load, each page is opened once alone for one account of each role
+(its query count and time: BENCH_LOAD_ALONE=0 skips it).
+
 Small and quick: BENCH_LOAD_SCHOOLS=5 BENCH_LOAD_PUPILS=2000 BENCH_LOAD_USERS=5
-BENCH_LOAD_RUN_TIME=30s python bench/bench_load.py
+BENCH_LOAD_RUN_TIME=30s python bench/bench_load.py. To look into a slow page:
+BENCH_LOAD_SERVE=0 (build and the pages alone, no server) and BENCH_LOAD_KEEP=1
+(the database is kept: drop `bench_load` yourself afterwards).
 """
 
 from __future__ import annotations
@@ -573,6 +578,50 @@ def manifest_write(workdir: Path, la: LocalAuthority) -> Path:
     return path
 
 
+def single_requests(manifest: Path) -> None:
+    """Each page once, alone, through Django's test client, for one account of
+    each role: the queries it runs and its time with nobody else on the server
+    (median of 3), to tell a slow page from a loaded machine."""
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    data = json.loads(manifest.read_text())
+    referral = data["referrals"][0] if data["referrals"] else None
+    print(f"  {'page, alone':<34}{'queries':>8}{'ms':>8}")
+    seen = set()
+    for account in data["accounts"]:
+        if account["role"] in seen:
+            continue
+        seen.add(account["role"])
+        client = Client()
+        client.force_login(User.objects.get(email=account["email"]))
+        school = account["school"] or next(iter(data["schools"]))
+        sample = data["schools"][str(school)]
+        pages = [
+            ("today (home)", "/"),
+            ("school dashboard", f"/attendance/schools/{school}/"),
+            ("pupil search", f"/pupils/?q={sample['searches'][0]}"),
+            ("pupil attendance", f"/attendance/pupils/{sample['pupils'][0]}/"),
+            ("case page", f"/cases/{(sample['cases'] or [0])[0]}/"),
+            ("caseload", "/cases/"),
+        ]
+        if not account["school"]:
+            pages += [("LA overview", "/attendance/schools/"), ("LA inbox", "/notices/inbox/")]
+            if referral:
+                pages.append(("referral bundle PDF", f"/notices/referrals/{referral}/bundle.pdf"))
+        for name, url in pages:
+            client.get(url)
+            timings = []
+            for _ in range(3):
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    timings.append((time.perf_counter() - started) * 1000)
+            label = f"{name} ({account['role']})"
+            status = "" if response.status_code == 200 else f"  status {response.status_code}"
+            print(f"  {label:<34}{len(queries):>8}{sorted(timings)[1]:>8.0f}{status}")
+
+
 # --- Serving and loading -----------------------------------------------------------------
 
 
@@ -742,7 +791,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
             workdir = Path(tmp)
             manifest = build(workdir)
+            if os.environ.get("BENCH_LOAD_ALONE", "1") == "1":
+                single_requests(manifest)
             connection.close()
+            if os.environ.get("BENCH_LOAD_SERVE", "1") != "1":
+                return
             server, host = serve(workdir, server_env())
             load_before = os.getloadavg()
             print(
@@ -760,7 +813,10 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if os.environ.get("BENCH_LOAD_KEEP") == "1":
+            print(f"  kept the database {settings.DATABASES['default']['NAME']} (BENCH_LOAD_KEEP=1)")
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
