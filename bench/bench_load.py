@@ -343,6 +343,7 @@ def cases_build(schools: list[School], as_at: dt.date) -> None:
         )
         for (school, pupil), stage in zip(chosen, stages, strict=True)
     )
+
     def record(model, case, **fields):  # type: ignore[no-untyped-def]
         lead = case.lead_professional
         return model(case=case, created_by=lead, updated_by=lead, **fields)
@@ -556,7 +557,7 @@ def manifest_write(workdir: Path, la: LocalAuthority) -> Path:
     for role in (Role.ATTENDANCE_LEAD, Role.DSL):
         by_role[role].sort(key=lambda a: (not str(a["email"]).endswith("example.org"), a["email"]))
     accounts = []
-    taken = {role: 0 for role in by_role}
+    taken = dict.fromkeys(by_role, 0)
     for n in range(max(USERS, 1)):
         role = pattern[n % len(pattern)]
         pool = by_role[role]
@@ -814,7 +815,8 @@ def main() -> None:
             server.wait(timeout=30)
         connection.close()
         if os.environ.get("BENCH_LOAD_KEEP") == "1":
-            print(f"  kept the database {settings.DATABASES['default']['NAME']} (BENCH_LOAD_KEEP=1)")
+            name = settings.DATABASES["default"]["NAME"]
+            print(f"  kept the database {name} (BENCH_LOAD_KEEP=1)")
         else:
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
