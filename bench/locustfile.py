@@ -36,7 +36,6 @@ ALL_SEARCHES = [term for school in SCHOOLS.values() for term in school["searches
 _accounts = itertools.cycle(MANIFEST["accounts"])
 
 SIGN_IN = "/sign-in/"
-_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
 _ACTION = re.compile(r'action="([^"]*)"')
 _INPUT = re.compile(r"<input\b[^>]*>", re.I)
@@ -59,21 +58,24 @@ class PathwayUser(HttpUser):
     # Signing in --------------------------------------------------------------------------
 
     def sign_in(self) -> None:
+        """The sign-in form as the page gives it: its hidden fields (the CSRF
+        token, any step of a multi-step form) and whatever it calls the email
+        and password fields."""
         page = self.client.get(SIGN_IN, name="sign-in page")
+        action, fields, hidden = _form_with(page.text, "password") or ("", [], {})
+        data = dict(hidden)
+        for field in fields:
+            if field.endswith("password"):
+                data[field] = MANIFEST["password"]
+            elif field.endswith(("username", "email")):
+                data[field] = self.account["email"]
         with self.client.post(
-            SIGN_IN,
-            data={
-                "csrfmiddlewaretoken": _csrf(page.text),
-                "username": self.account["email"],
-                "password": MANIFEST["password"],
-            },
-            name="sign in",
-            catch_response=True,
+            action or SIGN_IN, data=data, name="sign in", catch_response=True
         ) as response:
             if (form := _code_form(response.text)) is not None:
                 response.success()
                 self._second_factor(response.url, form)
-            elif response.url.endswith(SIGN_IN):
+            elif _form_with(response.text, "password") is not None:
                 response.failure(f"{self.account['email']} was not signed in")
 
     def _second_factor(self, url: str, form: tuple[str, str, dict[str, str]]) -> None:
@@ -160,28 +162,39 @@ class PathwayUser(HttpUser):
         self.page(f"/notices/referrals/{referral}/bundle.pdf", "referral bundle PDF")
 
 
-def _csrf(text: str) -> str:
-    found = _CSRF.search(text)
-    return found.group(1) if found else ""
-
-
-def _code_form(text: str) -> tuple[str, str, dict[str, str]] | None:
-    """(action, the code field's name, the hidden fields) of a form asking for a
-    one-time code, or None: detected, not assumed, so the file works with or
-    without two-factor sign-in."""
+def _forms(text: str) -> list[tuple[str, list[str], dict[str, str]]]:
+    """Each form's action, the names of its visible inputs and its hidden fields."""
+    found = []
     for form in _FORM.findall(text):
-        names = {}
-        hidden = {}
+        action = _ACTION.search(form.split(">", 1)[0])
+        fields, hidden = [], {}
         for tag in _INPUT.findall(form):
             name = _NAME.search(tag)
             if name is None:
                 continue
-            names[name.group(1)] = tag
             if 'type="hidden"' in tag:
                 value = re.search(r'value="([^"]*)"', tag)
                 hidden[name.group(1)] = html.unescape(value.group(1)) if value else ""
-        field = next((n for n in _CODE_FIELDS if n in names), None)
-        if field is not None and "password" not in names:
-            action = _ACTION.search(form.split(">", 1)[0])
-            return (html.unescape(action.group(1)) if action else "", field, hidden)
+            else:
+                fields.append(name.group(1))
+        found.append((html.unescape(action.group(1)) if action else "", fields, hidden))
+    return found
+
+
+def _form_with(text: str, ending: str) -> tuple[str, list[str], dict[str, str]] | None:
+    """The first form with a visible field whose name ends with `ending`."""
+    return next((f for f in _forms(text) if any(n.endswith(ending) for n in f[1])), None)
+
+
+def _code_form(text: str) -> tuple[str, str, dict[str, str]] | None:
+    """(action, the code field's name, the hidden fields) of a form asking for a
+    one-time code and no password, or None: detected, not assumed, so the file
+    works with or without two-factor sign-in. A multi-step form may prefix the
+    field with its step ("token-otp_token")."""
+    for action, fields, hidden in _forms(text):
+        if any(n.endswith("password") for n in fields):
+            continue
+        field = next((n for n in fields if n.split("-")[-1] in _CODE_FIELDS), None)
+        if field is not None:
+            return action, field, hidden
     return None
