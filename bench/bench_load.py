@@ -711,8 +711,9 @@ def load(workdir: Path, host: str, manifest: Path) -> Path:
             "--only-summary",
             "--loglevel",
             "WARNING",
+            # Requests still running at the end finish and are counted, not cut off.
             "--stop-timeout",
-            "10",
+            "60",
         ],
         env={**os.environ, "BENCH_LOAD_MANIFEST": str(manifest)},
         # Locust's own summary goes to a file: the table below is the one to read.
