@@ -681,6 +681,7 @@ def serve(workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], 
     for _ in range(120):
         try:
             with urllib.request.urlopen(f"{host}/healthz", timeout=2):  # noqa: S310
+                warm_up(host)
                 return server, host
         except OSError:
             if server.poll() is not None:
@@ -688,6 +689,20 @@ def serve(workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], 
             time.sleep(0.5)
     server.terminate()
     raise RuntimeError(f"gunicorn did not start: see {workdir / 'gunicorn.log'}")
+
+
+def warm_up(host: str) -> None:
+    """Every worker loads the app on its first request (seconds on a busy
+    machine): a server in service is warm, so the load starts after that."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch(_: int) -> None:
+        with urllib.request.urlopen(f"{host}/sign-in/", timeout=120):  # noqa: S310
+            pass
+
+    slots = int(WORKERS) * int(THREADS)
+    with ThreadPoolExecutor(max_workers=slots) as pool:
+        list(pool.map(fetch, range(4 * slots)))
 
 
 def load(workdir: Path, host: str, manifest: Path) -> Path:
