@@ -825,6 +825,9 @@ def main() -> None:
             server.wait(timeout=30)
             server = None
             report(stats, load_before)
+            log = (workdir / "gunicorn.log").read_text(errors="replace")
+            if timeouts := log.count("WORKER TIMEOUT"):
+                print(f"  gunicorn killed {timeouts} workers for taking over 60 s on a request")
     finally:
         if server is not None:
             server.terminate()
