@@ -99,7 +99,8 @@ class PathwayUser(HttpUser):
     def page(self, url: str, name: str, **params: str) -> None:
         with self.client.get(url, params=params, name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"status {response.status_code}")
+                # Status 0: no answer at all; the error says why (reset, refused).
+                response.failure(f"status {response.status_code} {response.error or ''}".strip())
             elif SIGN_IN in response.url or _code_form(response.text) is not None:
                 response.failure("asked to sign in again")
 
