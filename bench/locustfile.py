@@ -16,16 +16,16 @@ an error, as does any status but 200.
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
 import os
 import random
-import re
 from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, task
+from signin_forms import code_form as _code_form
+from signin_forms import form_with as _form_with
 
 MANIFEST: dict[str, Any] = json.loads(Path(os.environ["BENCH_LOAD_MANIFEST"]).read_text())
 SCHOOLS: dict[str, dict[str, list[Any]]] = MANIFEST["schools"]
@@ -36,12 +36,6 @@ ALL_SEARCHES = [term for school in SCHOOLS.values() for term in school["searches
 _accounts = itertools.cycle(MANIFEST["accounts"])
 
 SIGN_IN = "/sign-in/"
-_FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
-_ACTION = re.compile(r'action="([^"]*)"')
-_INPUT = re.compile(r"<input\b[^>]*>", re.I)
-_NAME = re.compile(r'name="([^"]+)"')
-# The field a two-factor step asks for, whatever the form calls it.
-_CODE_FIELDS = ("otp_token", "token", "code", "otp", "otp_code", "verification_code")
 
 
 class PathwayUser(HttpUser):
@@ -161,41 +155,3 @@ class PathwayUser(HttpUser):
             return
         referral = random.choice(MANIFEST["referrals"])
         self.page(f"/notices/referrals/{referral}/bundle.pdf", "referral bundle PDF")
-
-
-def _forms(text: str) -> list[tuple[str, list[str], dict[str, str]]]:
-    """Each form's action, the names of its visible inputs and its hidden fields."""
-    found = []
-    for form in _FORM.findall(text):
-        action = _ACTION.search(form.split(">", 1)[0])
-        fields, hidden = [], {}
-        for tag in _INPUT.findall(form):
-            name = _NAME.search(tag)
-            if name is None:
-                continue
-            if 'type="hidden"' in tag:
-                value = re.search(r'value="([^"]*)"', tag)
-                hidden[name.group(1)] = html.unescape(value.group(1)) if value else ""
-            else:
-                fields.append(name.group(1))
-        found.append((html.unescape(action.group(1)) if action else "", fields, hidden))
-    return found
-
-
-def _form_with(text: str, ending: str) -> tuple[str, list[str], dict[str, str]] | None:
-    """The first form with a visible field whose name ends with `ending`."""
-    return next((f for f in _forms(text) if any(n.endswith(ending) for n in f[1])), None)
-
-
-def _code_form(text: str) -> tuple[str, str, dict[str, str]] | None:
-    """(action, the code field's name, the hidden fields) of a form asking for a
-    one-time code and no password, or None: detected, not assumed, so the file
-    works with or without two-factor sign-in. A multi-step form may prefix the
-    field with its step ("token-otp_token")."""
-    for action, fields, hidden in _forms(text):
-        if any(n.endswith("password") for n in fields):
-            continue
-        field = next((n for n in fields if n.split("-")[-1] in _CODE_FIELDS), None)
-        if field is not None:
-            return action, field, hidden
-    return None
