@@ -118,7 +118,7 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
         )
 
     def read(notice: PenaltyNotice) -> Summary:
-        return _issue_summary(notice, cancel_url=page.back_to)
+        return issue_summary(notice, cancel_url=page.back_to)
 
     context = {
         "case": case,
@@ -130,7 +130,7 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
     }
     if request.method == "POST":
         step = CheckStep(
-            page, step="penalty-issue", subject=f"case:{case.pk}", state=_case_state(case)
+            page, step="penalty-issue", subject=f"case:{case.pk}", state=case_penalty_state(case)
         )
         return step.handle(
             form,
@@ -143,7 +143,7 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
     return page.handle(form, save, "notices/penalty_notices.html", context)
 
 
-def _case_state(case: AttendanceCase) -> str:
+def case_penalty_state(case: AttendanceCase) -> str:
     """The case's penalty notices as a check saw them: issuing one (a second
     click among them) changes it."""
     latest = (
@@ -165,8 +165,12 @@ def _recipient_line(link: PupilCarer) -> str:
     )
 
 
-def _issue_summary(notice: PenaltyNotice, *, cancel_url: str) -> Summary:
-    """What issuing makes, read from the notice the dry run made."""
+def issue_summary(
+    notice: PenaltyNotice, *, cancel_url: str, source: str = "", source_change: str = "decision"
+) -> Summary:
+    """What issuing makes, read from the notice the dry run made. `source` is
+    what the notice is issued on (by default the LA's decision), with the form
+    field that changes it (none for a holiday request: the page is its own)."""
     sessions = notice.unauthorised_sessions or []
     amounts = []
     if notice.amount_if_paid_by_day_21 and notice.reduced_due_on:
@@ -193,11 +197,14 @@ def _issue_summary(notice: PenaltyNotice, *, cancel_url: str) -> Summary:
                     Row(
                         "Issued on",
                         [
-                            f"LA decision of {long_date(decision.decided_on)}"
-                            if decision
-                            else notice.get_route_display()
+                            source
+                            or (
+                                f"LA decision of {long_date(decision.decided_on)}"
+                                if decision
+                                else notice.get_route_display()
+                            )
                         ],
-                        "decision",
+                        source_change,
                     ),
                     Row("Date of issue", [long_date(notice.issued_on)], "issued_on"),
                     Row(
