@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -212,17 +213,77 @@ def _detail_context(
 
 @require_POST
 def referral_return_page(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """Return to the school, behind a check page: the school reads the reasons
+    as written, and the returned version can no longer be accepted."""
     user = acting_user(request)
     referral = _referral(user, referral_id)
     page = _page(request, referral)
     form = ReturnForm(request.POST)
 
-    def save(data: dict[str, Any]) -> HttpResponse:
-        referral_return(acting_user=user, referral_id=referral.pk, reasons=data["reasons"])
-        return page.saved("Referral returned to the school.")
+    def act(data: dict[str, Any]) -> LegalReferral:
+        return referral_return(acting_user=user, referral_id=referral.pk, reasons=data["reasons"])
 
+    def save(data: dict[str, Any]) -> HttpResponse:
+        act(data)
+        return page.saved("Referral returned to the school.", texts=[data["reasons"]])
+
+    def read(returned: LegalReferral) -> Summary:
+        school = referral.case.school.name
+        return Summary(
+            title="return the referral to the school",
+            caption=f"{referral.case.pupil.display_name}, {school}",
+            sections=[
+                Section(
+                    "The referral",
+                    [
+                        *_referral_rows(referral),
+                        Row(
+                            "Submitted",
+                            [
+                                f"{_long(timezone.localdate(referral.submitted_at))} by "
+                                f"{referral.submitted_by}"
+                            ],
+                        ),
+                    ],
+                ),
+                Section(
+                    "What the school will see",
+                    [
+                        Row("Returned to", [f"{school}, its attendance lead and DSL"]),
+                        Row(
+                            "What the school needs to add or change",
+                            [returned.return_reasons],
+                            "reasons",
+                        ),
+                    ],
+                ),
+            ],
+            notes=[
+                f"{school} sees these reasons on the case page and its home page. The case "
+                "goes back to the Notice to Improve stage, and the school can add what is "
+                f"asked for and resubmit the referral as version {referral.version + 1}."
+            ],
+            warning="Once returned, this version cannot be accepted or decided: the LA "
+            "reviews the school's resubmission instead.",
+            confirm_label="Confirm and return the referral",
+            cancel_url=page.back_to,
+        )
+
+    step = CheckStep(
+        page,
+        step="referral-return",
+        subject=f"referral:{referral.pk}",
+        state=_referral_state(referral),
+    )
     context = _detail_context(user, referral, return_form=form)
-    return page.handle(form, save, DETAIL, context, status_if_invalid=400)
+    return step.handle(
+        form,
+        save=save,
+        template=DETAIL,
+        context=context,
+        summary=lambda data: dry_run(lambda: act(data), read),
+        status_if_invalid=400,
+    )
 
 
 @require_POST
