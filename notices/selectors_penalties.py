@@ -75,7 +75,7 @@ def case_penalty_notices(user: User, case: AttendanceCase, on: dt.date) -> list[
     notices = (
         PenaltyNotice.objects.for_user(user)
         .filter(case=case)
-        .select_related("recipient__carer", "issued_by", "decision")
+        .select_related("recipient__carer", "issued_by", "decision", "holiday_request")
         .order_by("-issued_on", "-pk")
     )
     return [notice_row(n, on) for n in notices]

@@ -34,6 +34,7 @@ from .penalties import information_limit, long_date, pounds
 from .selectors_penalties import case_penalty_notices, la_open_penalty_notices, notice_row
 from .services.penalties import (
     penalty_decisions,
+    penalty_holiday_requests,
     penalty_notice_issue,
     penalty_notice_prosecute,
     penalty_notice_record_payment,
@@ -126,6 +127,9 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
         "may_change": may_change,
         "case_open": case.status == AttendanceCase.Status.OPEN,
         "decisions": decisions,
+        # The other route: a notice on an accepted holiday request is issued
+        # from the request's own page, which this page links to.
+        "holiday_requests": penalty_holiday_requests(case),
         "form": form if may_change else None,  # a school user sees the list read-only
     }
     if request.method == "POST":

@@ -160,3 +160,10 @@ def test_holiday_request_from_the_school_to_the_las_acceptance(live_server, page
         assert page.get_by_text("received 18 March 2026").first.is_visible()
         notice = second.penalty_notices.get()
         assert (notice.recipient, notice.offence_first_day) == (mother, LEAVE[0])
+
+        # The case's penalty notices name the holiday route, not a missing decision.
+        page.get_by_role("link", name="Penalty notices for this pupil").click()
+        check_axe(page, axe_source)
+        assert page.get_by_text("Neither is recorded").count() == 0
+        assert page.get_by_text("Holiday requests accepted by the LA").is_visible()
+        assert page.locator('[data-route="holiday_request"]').is_visible()

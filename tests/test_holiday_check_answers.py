@@ -228,3 +228,58 @@ def test_a_refusal_is_said_before_the_check_page(world, submitted):  # noqa: F81
     assert response.status_code == 400
     assert "no unauthorised absence" in text(response)
     assert not PenaltyNotice.unscoped.exists()
+
+
+# The case's penalty-notice page names the holiday route -------------------------------
+
+
+def test_the_case_penalty_page_shows_the_holiday_route(
+    world,  # noqa: F811
+    submitted,
+    django_assert_max_num_queries,
+):
+    """A case opened by accepting the request (16 March 2026) has no LA
+    decision: its penalty-notice page shows the request and its acceptance,
+    with a link to issue on it for the LA and none for the school, and each
+    notice issued says it was issued on the request."""
+    from notices.services.holiday import holiday_penalty_notice_issue, holiday_request_accept
+
+    with at(ACCEPTED_ON):
+        accepted = holiday_request_accept(acting_user=world["officer"], request_id=submitted.pk)
+    case = accepted.case
+    url = reverse("notices:penalty_notices", args=[case.pk])
+    issue_url = reverse("notices:holiday_issue", args=[submitted.pk])
+    officer = signed_in_client(world["officer"])
+    with at(ACCEPTED_ON):
+        body = text(officer.get(url))
+    assert "No such decision is recorded" not in body
+    assert "Neither is recorded" not in body
+    assert "Holiday request version 1" in body
+    assert "leave of absence 2 March 2026 to 6 March 2026" in body
+    assert f"16 March 2026 by {world['officer']}" in body
+    assert issue_url in body
+    lead_body = text(signed_in_client(world["lead"]).get(url))
+    assert "Holiday request version 1" in lead_body
+    assert issue_url not in lead_body
+
+    with at(ACCEPTED_ON):
+        holiday_penalty_notice_issue(
+            acting_user=world["officer"],
+            request_id=submitted.pk,
+            recipient_id=world["mother"].pk,
+            issued_on=ACCEPTED_ON,
+            service_method="first_class",
+            served_on=ACCEPTED_ON,
+        )
+        with django_assert_max_num_queries(20):
+            body = text(officer.get(url))
+    assert 'data-route="holiday_request"' in body
+    assert "accepted by the LA 16 March 2026" in body
+
+
+def test_a_case_with_neither_route_says_so(world):  # noqa: F811
+    case = AttendanceCaseFactory(pupil=world["pupil"], school=world["school"])
+    body = text(
+        signed_in_client(world["officer"]).get(reverse("notices:penalty_notices", args=[case.pk]))
+    )
+    assert "or on a holiday request it accepted. Neither is recorded for this case." in body

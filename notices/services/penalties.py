@@ -182,6 +182,17 @@ def penalty_decisions(case: AttendanceCase) -> list[LADecision]:
     )
 
 
+def penalty_holiday_requests(case: AttendanceCase) -> list[HolidayRequest]:
+    """The case's accepted holiday requests: the other route a notice may be
+    issued on (`HolidayRequestRoute`), shown beside the LA's decisions."""
+    return list(
+        HolidayRequest.unscoped.filter(case=case, status=HolidayRequest.Status.ACCEPTED)
+        .select_related("accepted_by")
+        .prefetch_related("parents__carer")
+        .order_by("-accepted_at", "-pk")
+    )
+
+
 def _offence_sessions(
     pupil_id: int, first: dt.date, last: dt.date
 ) -> list[rules.UnauthorisedSession]:
