@@ -478,8 +478,13 @@ class InformationLimit:
     four_months_on: dt.date
     five_months_on: dt.date
 
-    def level(self, on: dt.date) -> str:
-        """ "" (nothing to flag), "four_months", "five_months" or "expired" on `on`."""
+    def level(self, on: dt.date, *, laid_on: dt.date | None = None) -> str:
+        """ "" (nothing to flag), "four_months", "five_months" or "expired" on
+        `on`; "laid" once the information was laid (`laid_on`, within the
+        limit: `information_laid_refusal`), when the limit is met and no
+        longer runs."""
+        if laid_on is not None:
+            return "laid"
         if on > self.lay_by:
             return "expired"
         if on >= self.five_months_on:
@@ -496,6 +501,40 @@ def information_limit(offence_last_day: dt.date) -> InformationLimit:
         four_months_on=add_months(offence_last_day, FIRST_WARNING_MONTHS),
         five_months_on=add_months(offence_last_day, SECOND_WARNING_MONTHS),
     )
+
+
+def information_laid_refusal(
+    *,
+    laid_on: dt.date,
+    today: dt.date,
+    decided_on: dt.date,
+    offence_last_day: dt.date | None,
+) -> dict[str, str]:
+    """Why "the information was laid on `laid_on`" cannot be recorded for a
+    prosecution decided on `decided_on`, by form field ({} when it can). Laying
+    the information starts the prosecution at the magistrates' court, so it
+    comes on or after the decision, not in the future, and within the six
+    months of s127 (Magistrates' Courts Act 1980) from the offence period's
+    last day: one laid later cannot be tried, and the record would say the
+    limit was met when it was not. Offence period ending 13 February 2026:
+    laid on 13 August 2026 is recorded; on 14 August it is refused."""
+    if laid_on > today:
+        return {"laid_on": "The date the information was laid cannot be in the future"}
+    if laid_on < decided_on:
+        return {
+            "laid_on": f"The information cannot have been laid before the decision to prosecute "
+            f"({long_date(decided_on)})"
+        }
+    if offence_last_day is not None:
+        limit = information_limit(offence_last_day)
+        if laid_on > limit.lay_by:
+            return {
+                "laid_on": f"The information had to be laid by {long_date(limit.lay_by)}, six "
+                f"months after the offence period ended on {long_date(offence_last_day)} "
+                f"(Magistrates' Courts Act 1980 s127). Laid on {long_date(laid_on)}, it is out "
+                "of time and cannot be recorded as meeting the limit"
+            }
+    return {}
 
 
 def withdrawal_due(notice: NoticeState, on: dt.date) -> bool:

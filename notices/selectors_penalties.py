@@ -21,6 +21,7 @@ LIMIT_FLAGS = {
     "four_months": "4 months since the offence",
     "five_months": "5 months since the offence",
     "expired": "Too late to prosecute",
+    "laid": "Information laid: limit met",
 }
 
 
@@ -38,7 +39,7 @@ class NoticeRow:
     # prosecution decided); None for a paid or withdrawn notice, or one from
     # before the offence period was dates.
     limit: rules.InformationLimit | None
-    limit_level: str  # "", "four_months", "five_months" or "expired"
+    limit_level: str  # "", "four_months", "five_months", "expired" or "laid"
     limit_flag: str
     withdrawal_due: bool
     sessions: list[dict[str, Any]]
@@ -51,7 +52,7 @@ def notice_row(notice: PenaltyNotice, on: dt.date) -> NoticeRow:
         if open_to_prosecution and notice.offence_last_day is not None
         else None
     )
-    level = limit.level(on) if limit else ""
+    level = limit.level(on, laid_on=notice.information_laid_on) if limit else ""
     return NoticeRow(
         notice=notice,
         sequence_label=SEQUENCE_LABELS.get(notice.sequence, f"Notice {notice.sequence}"),
@@ -75,7 +76,9 @@ def case_penalty_notices(user: User, case: AttendanceCase, on: dt.date) -> list[
     notices = (
         PenaltyNotice.objects.for_user(user)
         .filter(case=case)
-        .select_related("recipient__carer", "issued_by", "decision", "holiday_request")
+        .select_related(
+            "recipient__carer", "issued_by", "decision", "holiday_request", "information_laid_by"
+        )
         .order_by("-issued_on", "-pk")
     )
     return [notice_row(n, on) for n in notices]
@@ -84,7 +87,8 @@ def case_penalty_notices(user: User, case: AttendanceCase, on: dt.date) -> list[
 def la_open_penalty_notices(user: User, on: dt.date) -> list[NoticeRow]:
     """The notices in the user's scope that a prosecution could still follow
     (unpaid, or prosecution decided), the nearest s127 limit first; notices
-    with no offence period dates last."""
+    whose information is laid (the limit met) and those with no offence period
+    dates last."""
     notices = (
         PenaltyNotice.objects.for_user(user)
         .filter(status__in=[rules.ISSUED, rules.PROSECUTION])
@@ -93,5 +97,10 @@ def la_open_penalty_notices(user: User, on: dt.date) -> list[NoticeRow]:
     rows = [notice_row(n, on) for n in notices]
     return sorted(
         rows,
-        key=lambda r: (r.limit is None, r.limit.lay_by if r.limit else dt.date.max, r.notice.pk),
+        key=lambda r: (
+            r.notice.information_laid_on is not None,
+            r.limit is None,
+            r.limit.lay_by if r.limit else dt.date.max,
+            r.notice.pk,
+        ),
     )
