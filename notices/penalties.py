@@ -432,6 +432,61 @@ def offence_period_refusal(
     return None
 
 
+def recorded_span(registers: Sequence[Register]) -> tuple[dt.date, dt.date] | None:
+    """The first and the last day with any mark in the pupil's registers (every
+    school, every year): the dates the records cover. None with no mark."""
+    days: list[dt.date] = []
+    for register in registers:
+        marked = [i for i, char in enumerate(register.marks) if char != codes.NO_MARK]
+        if marked:
+            days.append(date_at(register.academic_year, marked[0]))
+            days.append(date_at(register.academic_year, marked[-1]))
+    return (min(days), max(days)) if days else None
+
+
+def decision_period_errors(
+    *,
+    first: dt.date | None,
+    last: dt.date | None,
+    decided_on: dt.date,
+    today: dt.date,
+    span: tuple[dt.date, dt.date] | None,
+) -> dict[str, str]:
+    """Why an offence period cannot be on a decision to prosecute taken on
+    `decided_on`, by form field ({} when it can). The six-month limit runs from
+    its last day (s127 MCA 1980), so it is two dates, in order, not in the
+    future nor after the decision, and within the pupil's records (`span`,
+    from `recorded_span`): a court is shown the registers for every day of it.
+    Example: records from 1 September 2025 to 27 March 2026; 8 to 26 September
+    2025 is accepted; 25 August to 5 September 2025 is refused."""
+    if first is None or last is None:
+        return {
+            "offence_first_day" if first is None else "offence_last_day": (
+                "Enter the offence period: a prosecution is for the absence from its first "
+                "to its last day, and the six-month limit runs from the last"
+            )
+        }
+    if last < first:
+        return {"offence_last_day": "The offence period must end on or after the day it starts"}
+    if last > today:
+        return {"offence_last_day": "The offence period cannot end in the future"}
+    if last > decided_on:
+        return {
+            "offence_last_day": f"The offence period ends after the decision "
+            f"({long_date(decided_on)}): a prosecution is for absence that has happened"
+        }
+    if span is None:
+        return {"offence_first_day": "The pupil has no attendance records to prosecute on"}
+    if first < span[0] or last > span[1]:
+        return {
+            "offence_first_day" if first < span[0] else "offence_last_day": (
+                f"The pupil's records run from {long_date(span[0])} to {long_date(span[1])}: "
+                "the offence period must be within them"
+            )
+        }
+    return {}
+
+
 def overlapping_period(
     first: dt.date, last: dt.date, others: Sequence[tuple[dt.date, dt.date]]
 ) -> tuple[dt.date, dt.date] | None:

@@ -13,7 +13,7 @@ from accounts.models import User
 from cases.models import AttendanceCase
 
 from . import penalties as rules
-from .models import PenaltyNotice
+from .models import LADecision, PenaltyNotice
 
 SEQUENCE_LABELS = {1: "First notice in 3 years", 2: "Second notice in 3 years"}
 
@@ -102,5 +102,58 @@ def la_open_penalty_notices(user: User, on: dt.date) -> list[NoticeRow]:
             r.limit is None,
             r.limit.lay_by if r.limit else dt.date.max,
             r.notice.pk,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class LimitState:
+    """The s127 limit of an offence period ending `limit.offence_last_day`, as
+    the pages show it on `on`: "laid" once the information is laid."""
+
+    limit: rules.InformationLimit
+    level: str
+    flag: str
+    laid_on: dt.date | None
+
+
+def limit_state(
+    offence_last_day: dt.date | None, laid_on: dt.date | None, on: dt.date
+) -> LimitState | None:
+    if offence_last_day is None:
+        return None
+    limit = rules.information_limit(offence_last_day)
+    level = limit.level(on, laid_on=laid_on)
+    return LimitState(limit, level, LIMIT_FLAGS.get(level, ""), laid_on)
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """A referral decision to prosecute, with its s127 limit today."""
+
+    decision: LADecision
+    state: LimitState | None
+
+
+def la_prosecution_decisions(user: User, on: dt.date) -> list[DecisionRow]:
+    """The LA's decisions to prosecute on referrals, in the user's scope, the
+    nearest s127 limit first; those with the information laid, and those
+    decided before the offence period was asked, last. One query."""
+    decisions = (
+        LADecision.objects.for_user(user)
+        .filter(kind__in=LADecision.PROSECUTIONS)
+        .select_related("referral__case__pupil", "referral__case__school")
+    )
+    rows = [
+        DecisionRow(d, limit_state(d.offence_last_day, d.information_laid_on, on))
+        for d in decisions
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.decision.information_laid_on is not None,
+            r.state is None,
+            r.state.limit.lay_by if r.state else dt.date.max,
+            r.decision.pk,
         ),
     )

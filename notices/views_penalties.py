@@ -37,7 +37,12 @@ from .forms_penalties import (
 )
 from .models import PenaltyNotice
 from .penalties import information_limit, long_date, pounds
-from .selectors_penalties import case_penalty_notices, la_open_penalty_notices, notice_row
+from .selectors_penalties import (
+    case_penalty_notices,
+    la_open_penalty_notices,
+    la_prosecution_decisions,
+    notice_row,
+)
 from .services.penalties import (
     penalty_decisions,
     penalty_holiday_requests,
@@ -275,11 +280,17 @@ def issue_summary(
 
 def la_penalty_notices(request: HttpRequest) -> HttpResponse:
     """The LA's notices still open: when each information must be laid by, and
-    which are due to be withdrawn."""
+    which are due to be withdrawn; and its referral decisions to prosecute,
+    with the same limit."""
     user = acting_user(request)
     if not (user.has_perm("notices.review_referral") or is_system_admin(user)):
         raise PermissionDenied("The penalty notice list is for the LA.")
-    context = {"rows": la_open_penalty_notices(user, today()), "may_change": _may_change(user)}
+    context = {
+        "rows": la_open_penalty_notices(user, today()),
+        # Prosecutions decided on a referral have the same six-month limit.
+        "decisions": la_prosecution_decisions(user, today()),
+        "may_change": _may_change(user),
+    }
     return render(request, "notices/penalty_la_list.html", context)
 
 

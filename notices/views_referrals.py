@@ -30,12 +30,15 @@ from core.scoping import get_for_user_or_404, visible_schools
 from pathway.services import readiness_for
 
 from .figures import referral_times
+from .forms_penalties import InformationLaidForm
 from .forms_referrals import DecisionForm, InboxFilterForm, ReturnForm, SubmitForm
 from .models import LADecision, LegalReferral, NoticeToImprove
+from .penalties import information_limit
 from .services.referrals import (
     next_version,
     referral_accept,
     referral_decide,
+    referral_decision_information_laid,
     referral_return,
     referral_submit,
 )
@@ -370,6 +373,27 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
                 "eso_considered",
             ),
         ]
+        if decision.offence_first_day and decision.offence_last_day:
+            count = len(decision.unauthorised_sessions)
+            limit = information_limit(decision.offence_last_day)
+            rows += [
+                Row(
+                    "Offence period",
+                    [
+                        f"{_long(decision.offence_first_day)} to "
+                        f"{_long(decision.offence_last_day)}",
+                        f"{count} unauthorised session{'s' if count != 1 else ''} in the registers",
+                    ],
+                    "offence_first_day",
+                ),
+                Row(
+                    "Lay the information by",
+                    [
+                        f"{_long(limit.lay_by)}: 6 months from the last day of the offence "
+                        "period (Magistrates' Courts Act 1980 s127)"
+                    ],
+                ),
+            ]
         if decision.contract_explored is not None or decision.contract_note:
             rows.append(
                 Row(
@@ -480,3 +504,112 @@ def referral_figures(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("These figures are for LA managers.")
     times = referral_times(user=user, day=today())
     return render(request, "notices/la_figures.html", {"times": times})
+
+
+@require_http_methods(["GET", "POST"])
+def referral_information_laid(request: HttpRequest, decision_id: int) -> HttpResponse:
+    """Record that the information was laid at the magistrates' court for a
+    referral decision to prosecute, behind a check page: the six-month limit
+    is then shown as met."""
+    user = acting_user(request)
+    decision = get_for_user_or_404(
+        LADecision.objects.for_user(user).select_related(
+            "referral__case__pupil", "referral__case__school", "referral__notice"
+        ),
+        user,
+        pk=decision_id,
+    )
+    if not user.has_perm("notices.review_referral"):
+        raise PermissionDenied("Only LA officers and managers can record a prosecution.")
+    referral = decision.referral
+    page = _page(request, referral)
+    if request.method == "GET" and (
+        decision.kind not in LADecision.PROSECUTIONS or decision.offence_last_day is None
+    ):
+        return page.refuse(
+            "The information is recorded on a decision to prosecute with its offence period."
+        )
+    form = InformationLaidForm(request.POST if request.method == "POST" else None)
+
+    def act(data: dict[str, Any]) -> LADecision:
+        return referral_decision_information_laid(
+            acting_user=user, decision_id=decision.pk, laid_on=data["laid_on"], note=data["note"]
+        )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        laid = act(data)
+        assert laid.information_laid_on is not None
+        return page.saved(
+            f"Information laid on {_long(laid.information_laid_on)} recorded: the six-month "
+            "limit is met.",
+            texts=[data["note"]],
+        )
+
+    def read(laid: LADecision) -> Summary:
+        assert laid.information_laid_on is not None
+        assert laid.offence_first_day is not None
+        assert laid.offence_last_day is not None
+        limit = information_limit(laid.offence_last_day)
+        parents = ", ".join(str(r.carer) for r in referral.notice.recipients.all())
+        return Summary(
+            title="record that the information was laid",
+            caption=f"{referral.case.pupil.display_name}, {referral.case.school.name}",
+            sections=[
+                Section(
+                    "The prosecution",
+                    [
+                        Row("Decision", [f"{laid.get_kind_display()}, {_long(laid.decided_on)}"]),
+                        Row("Parents served the Notice to Improve", [parents]),
+                        Row(
+                            "Offence period",
+                            [f"{_long(laid.offence_first_day)} to {_long(laid.offence_last_day)}"],
+                        ),
+                    ],
+                ),
+                Section(
+                    "The information",
+                    [
+                        Row(
+                            "Laid at the magistrates' court on",
+                            [_long(laid.information_laid_on)],
+                            "laid_on",
+                        ),
+                        Row(
+                            "Six-month limit",
+                            [
+                                f"Met: the information had to be laid by {_long(limit.lay_by)} "
+                                "(Magistrates' Courts Act 1980 s127)"
+                            ],
+                        ),
+                        Row(
+                            "Notes",
+                            [laid.information_laid_note] if laid.information_laid_note else [],
+                            "note",
+                        ),
+                    ],
+                ),
+            ],
+            notes=[
+                f"{referral.case.school.name} sees on the case that the prosecution has started. "
+                "The six-month limit is no longer flagged."
+            ],
+            warning="Once recorded, the date cannot be changed here.",
+            confirm_label="Confirm and record the information laid",
+            cancel_url=page.back_to,
+        )
+
+    limit = information_limit(decision.offence_last_day) if decision.offence_last_day else None
+    step = CheckStep(
+        page,
+        step="decision-information-laid",
+        subject=f"decision:{decision.pk}",
+        state=f"{decision.pk}:{decision.information_laid_on}",
+    )
+    return step.handle(
+        form,
+        save=save,
+        template="notices/referral_information_laid.html",
+        context={"decision": decision, "referral": referral, "limit": limit},
+        summary=lambda data: dry_run(lambda: act(data), read),
+        status_if_invalid=400,
+    )
