@@ -192,7 +192,11 @@ def _delete_in_order(found: Found) -> int:
             pending = stuck
     # The stored letters go with their rows, once the deletion has committed
     # (a rollback must not leave rows whose files are gone).
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+    def delete_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
     return deleted
 
 
