@@ -24,6 +24,13 @@ class NoticesConfig(AppConfig):
         returned_referrals.provide(referrals_returned)
         home_panels.provide(returned_referrals_panel)
 
+        # Notices' kinds of flag, for the nightly run (notices/flags.py).
+        from cases.hooks import flag_kinds
+
+        from .flags import notices_flag_kinds
+
+        flag_kinds.provide(notices_flag_kinds)
+
         # Running notices' periods are recounted when a school's school days change.
         from attendance.signals import school_days_changed
 
