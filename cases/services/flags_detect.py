@@ -61,10 +61,13 @@ def threshold_without_case(night: Night) -> Iterator[Due]:
         .values_list("pupil_id", "school_id", "as_at", "unauthorised_last_10_school_weeks")
     )
     for pupil_id, school_id, as_at, sessions in rows.iterator(chunk_size=2000):
+        due = night.next_school_day(school_id, as_at)
+        if due > night.as_at:
+            continue
         yield Due(
             f"pupil:{pupil_id}@{school_id}",
             school_id,
-            night.next_school_day(school_id, as_at),
+            due,
             pupil_id=pupil_id,
             detail=f"{sessions} unauthorised sessions in the last 10 school weeks",
         )
@@ -86,10 +89,13 @@ def threshold_with_case(night: Night) -> Iterator[Due]:
         )
     )
     for case_id, pupil_id, school_id, as_at, sessions in rows.iterator(chunk_size=2000):
+        due = night.next_school_day(school_id, as_at)
+        if due > night.as_at:
+            continue
         yield Due(
             f"case:{case_id}",
             school_id,
-            night.next_school_day(school_id, as_at),
+            due,
             pupil_id=pupil_id,
             case_id=case_id,
             detail=f"{sessions} unauthorised sessions in the last 10 school weeks",
@@ -111,11 +117,14 @@ def _rate_reached(field: str, words: str):  # type: ignore[no-untyped-def]
             )
         )
         for pupil_id, school_id, as_at, possible, auth, unauth in rows.iterator(chunk_size=2000):
+            due = night.next_school_day(school_id, as_at)
+            if due > night.as_at:
+                continue
             rate = (auth + unauth) / possible * 100 if possible else 0
             yield Due(
                 f"pupil:{pupil_id}@{school_id}",
                 school_id,
-                night.next_school_day(school_id, as_at),
+                due,
                 pupil_id=pupil_id,
                 detail=f"{words}: {rate:.1f}% of sessions missed this year",
             )
