@@ -61,7 +61,8 @@ def lifecycle(
     clear()
     run(cleared_on or due, kind)
     (kept,) = Flag.unscoped.filter(kind=kind)
-    assert kept.resolution == Flag.Resolution.CLEARED and kept.resolved_at is not None
+    assert kept.resolution == Flag.Resolution.CLEARED
+    assert kept.resolved_at is not None
     return kept
 
 
@@ -116,7 +117,8 @@ def test_threshold_without_a_case_is_due_the_school_day_after_the_figures_over_h
     # With the case open, the same figures raise the case's own flag.
     run(D(2026, 2, 23), "threshold_case")
     (flag,) = open_flags("threshold_case")
-    assert flag.case is not None and flag.case.pupil == pupil
+    assert flag.case is not None
+    assert flag.case.pupil == pupil
 
 
 def test_threshold_with_a_case_clears_when_the_count_falls():
@@ -270,7 +272,8 @@ def test_a_non_resident_parent_waits_for_the_dsls_decision():
 
     run(D(2026, 3, 2), "correspondence_decision")
     (flag,) = open_flags("correspondence_decision")
-    assert flag.school == school and flag.pupil == pupil
+    assert flag.school == school
+    assert flag.pupil == pupil
     run(D(2026, 3, 3), "correspondence_decision")
     assert Flag.unscoped.filter(kind="correspondence_decision").count() == 1
     decided()
@@ -301,7 +304,7 @@ def test_new_unauthorised_absence_during_the_notice_is_due_the_next_school_day()
 
 
 def test_a_user_resolved_new_absence_flag_comes_back_after_the_next_new_session():
-    case, issued = running_notice()
+    case, _issued = running_notice()
     set_mark(case, D(2026, 2, 3), "AM", "O")
     run(D(2026, 2, 4), "notice_new_unauthorised")
     (flag,) = open_flags("notice_new_unauthorised")
@@ -317,7 +320,7 @@ def test_a_user_resolved_new_absence_flag_comes_back_after_the_next_new_session(
 
 
 def test_the_notice_period_ending_within_five_school_days():
-    case, issued = running_notice()
+    _case, issued = running_notice()
     assert issued.period_ends_on == D(2026, 3, 23)  # a Monday
     # 5 school days left counting 17, 18, 19, 20 and 23 March: from Monday 16th.
 
@@ -330,7 +333,7 @@ def test_the_notice_period_ending_within_five_school_days():
 
 
 def test_the_period_ended_with_no_outcome():
-    case, issued = running_notice()
+    _case, issued = running_notice()
 
     def outcome() -> None:
         issued.outcome = "improved"
