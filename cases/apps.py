@@ -18,3 +18,10 @@ class CasesConfig(AppConfig):
         from .services.flags_detect import cases_flag_kinds
 
         flag_kinds.provide(cases_flag_kinds)
+
+        # Each role's today page is the home page (core/views.py asks for it).
+        from core.hooks import home_page
+
+        from .views.today import today_page
+
+        home_page.provide(today_page)
