@@ -113,6 +113,7 @@ class Night:
         self.as_at = as_at
         self.school_ids = list(school_ids)
         self._school_days: SchoolDays | None = None
+        self._next: dict[tuple[int, dt.date], dt.date] = {}
 
     @property
     def school_days(self) -> SchoolDays:
@@ -127,8 +128,13 @@ class Night:
         return self._school_days
 
     def next_school_day(self, school_id: int, day: dt.date) -> dt.date:
-        """The first school day after `day` at this school."""
-        return self.school_days.nth_after(school_id, day, 1)
+        """The first school day after `day` at this school (remembered: most
+        rows of a batch ask about the same few days)."""
+        key = (school_id, day)
+        found = self._next.get(key)
+        if found is None:
+            found = self._next[key] = self.school_days.nth_after(school_id, day, 1)
+        return found
 
 
 # A detector: as at the night's date, every subject of its kind due at the

@@ -12,15 +12,17 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import School
 from attendance.figures import NATIONAL_THRESHOLD_SESSIONS
 from attendance.models import PupilFigures
 from pupils.models import Enrolment, PupilCarer
 
 from ..flags import next_contact_due, plan_state
-from ..hooks import Audience, Due, FlagKind, Night, PathwayNumbers, pathway_numbers
+from ..hooks import Audience, Due, FlagKind, Night, pathway_numbers
 from ..models import (
     ActionPlan,
     AttendanceCase,
@@ -182,39 +184,39 @@ def plan_review_overdue(night: Night) -> Iterator[Due]:
 
 def contact_overdue(night: Night) -> Iterator[Due]:
     """An open case with no contact (or held meeting) with the family in the
-    LA's interval, fortnightly by default (cases.flags.next_contact_due)."""
-    rows = (
-        AttendanceCase.unscoped.filter(school_id__in=night.school_ids, status="open")
-        .annotate(
-            last_contact=Max("contacts__occurred_at"),
-            last_meeting=Max(
-                "meetings__held_on",
-                filter=Q(meetings__cancelled=False, meetings__held_on__lte=night.as_at),
-            ),
+    LA's interval, fortnightly by default (cases.flags.next_contact_due): due
+    the day after. The latest of the opening, the contacts and the meetings is
+    taken in the database (as England's dates), so only overdue cases come back."""
+    london = timezone.get_current_timezone()
+    cases = AttendanceCase.unscoped.filter(school_id__in=night.school_ids, status="open")
+    for la_id in set(
+        School.objects.filter(pk__in=night.school_ids).values_list("local_authority_id", flat=True)
+    ):
+        interval = pathway_numbers(la_id).contact_interval_days
+        rows = (
+            cases.filter(school__local_authority_id=la_id)
+            .annotate(
+                latest=Greatest(
+                    TruncDate("opened_at", tzinfo=london),
+                    Coalesce(
+                        TruncDate(Max("contacts__occurred_at"), tzinfo=london),
+                        TruncDate("opened_at", tzinfo=london),
+                    ),
+                    Coalesce(
+                        Max(
+                            "meetings__held_on",
+                            filter=Q(meetings__cancelled=False, meetings__held_on__lte=night.as_at),
+                        ),
+                        TruncDate("opened_at", tzinfo=london),
+                    ),
+                )
+            )
+            .filter(latest__lt=night.as_at - dt.timedelta(days=interval))
+            .values_list("pk", "pupil_id", "school_id", "latest")
         )
-        .values_list(
-            "pk",
-            "pupil_id",
-            "school_id",
-            "school__local_authority_id",
-            "opened_at",
-            "last_contact",
-            "last_meeting",
-        )
-    )
-    numbers: dict[int | None, PathwayNumbers] = {}
-    for case_id, pupil_id, school_id, la_id, opened_at, last_contact, last_meeting in rows:
-        if la_id not in numbers:
-            numbers[la_id] = pathway_numbers(la_id)
-        due = next_contact_due(
-            opened_on=timezone.localdate(opened_at),
-            last_contacts=[
-                timezone.localdate(last_contact) if last_contact else None,
-                last_meeting,
-            ],
-            interval_days=numbers[la_id].contact_interval_days,
-        )
-        if due < night.as_at:
+        for case_id, pupil_id, school_id, latest in rows:
+            # The same rule as the caseload's (cases.flags.next_contact_due).
+            due = next_contact_due(opened_on=latest, last_contacts=[], interval_days=interval)
             yield Due(
                 f"case:{case_id}",
                 school_id,
