@@ -3,6 +3,7 @@ from django.urls import path
 
 from .forms import SignInForm
 from .views import PasswordResetConfirmView, PasswordResetRequestView
+from .views_preferences import email_settings
 
 urlpatterns = [
     path(
@@ -33,4 +34,5 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("account/email/", email_settings, name="email_settings"),
 ]

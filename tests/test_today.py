@@ -169,3 +169,26 @@ def test_the_today_page_reads_a_bounded_number_of_queries(
     with at(MONDAY), django_assert_max_num_queries(14):
         html = client.get(reverse("home")).content.decode()
     assert "And 18 more." in html  # 43 needing a case, 25 listed
+
+
+def test_a_user_turns_the_morning_digest_off_and_gets_none(client_for):
+    from django.core import mail
+
+    from cases.tasks import nightly
+    from core.models import AuditEvent
+
+    school = school_with_flags(pupils=1)
+    lead = UserFactory(role=Role.ATTENDANCE_LEAD, school=school)
+    client = client_for(lead)
+    assert f'href="{reverse("email_settings")}"' in page(client_for, lead)
+    assert client.get(reverse("email_settings")).status_code == 200
+    response = client.post(reverse("email_settings"), {"morning_digest": "no"})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.morning_digest is False
+    assert AuditEvent.objects.filter(target_type="accounts.User", target_id=str(lead.pk)).exists()
+    others = {u.email for u in school.staff.exclude(pk=lead.pk)}
+    with at(MONDAY):
+        nightly.delay().get()
+    assert lead.email not in {m.to[0] for m in mail.outbox}
+    assert {m.to[0] for m in mail.outbox} <= others
