@@ -5,6 +5,7 @@ violation on any of them (issue 13, item 3)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
@@ -37,7 +38,7 @@ def test_each_role_finds_its_today_page_with_the_demos_flags(
     axe_source,
 ):
     with time_machine.travel(dt.datetime.combine(TODAY, dt.time(8), tzinfo=dt.UTC), tick=False):
-        call_command("seed_demo", "--pupils-per-school", "20", stdout=open("/dev/null", "w"))
+        call_command("seed_demo", "--pupils-per-school", "20", stdout=io.StringIO())
         for email, role in ROLES.items():
             page.goto(live_server.url + reverse("login"))
             page.get_by_label("Email address").fill(email)
