@@ -25,14 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_attendance as base  # noqa: E402  (sets Django up)
-from django.conf import settings  # noqa: E402
+import bench_attendance as base
+from django.conf import settings
 
 settings.DATABASES["default"]["TEST"]["NAME"] = "bench_nightly"
 
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from attendance.models import PupilFigures  # noqa: E402
@@ -80,10 +79,11 @@ def build_casework(school_ids: list[int]) -> None:
     # Cases for the pupils who miss most: every threshold pupil but a few
     # hundred (the "needs a case" list), then the most absent.
     figures = list(
-        PupilFigures.unscoped.order_by("-national_threshold_met", "-unauthorised_absence_sessions")
-        .values_list("pupil_id", "school_id")[:CASES + 400]
+        PupilFigures.unscoped.order_by(
+            "-national_threshold_met", "-unauthorised_absence_sessions"
+        ).values_list("pupil_id", "school_id")[: CASES + 400]
     )[400:]
-    opened = timezone.make_aware(dt.datetime(2026, 5, 1, 9))
+    opened = dt.datetime(2026, 5, 1, 8, tzinfo=dt.UTC)
     cases = AttendanceCase.unscoped.bulk_create(
         (
             AttendanceCase(
@@ -105,32 +105,42 @@ def build_casework(school_ids: list[int]) -> None:
             agreed = dt.date(2026, 5, 1) + dt.timedelta(days=rng.randint(0, 70))
             plans.append(
                 ActionPlan(
-                    case=case, target_attendance=95, agreed_on=agreed,
-                    target_date=agreed + dt.timedelta(days=60), review_every_days=14,
+                    case=case,
+                    target_attendance=95,
+                    agreed_on=agreed,
+                    target_date=agreed + dt.timedelta(days=60),
+                    review_every_days=14,
                     next_review_due=agreed + dt.timedelta(days=rng.randint(14, 40)),
-                    created_by_id=lead, updated_by_id=lead,
+                    created_by_id=lead,
+                    updated_by_id=lead,
                 )
             )
         for _ in range(rng.randint(0, 3)):
             contacts.append(
                 Contact(
-                    pupil_id=case.pupil_id, school_id=case.school_id, case=case,
-                    occurred_at=timezone.make_aware(
-                        dt.datetime(2026, 6, 1, 10) + dt.timedelta(days=rng.randint(0, 48))
-                    ),
-                    method="phone", made_by_id=lead, reached=True,
+                    pupil_id=case.pupil_id,
+                    school_id=case.school_id,
+                    case=case,
+                    occurred_at=dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
+                    + dt.timedelta(days=rng.randint(0, 48)),
+                    method="phone",
+                    made_by_id=lead,
+                    reached=True,
                 )
             )
         if rng.random() < 0.5:
             held = rng.random() < 0.7
             meetings.append(
                 SupportMeeting(
-                    case=case, sequence=1,
-                    scheduled_for=timezone.make_aware(
-                        dt.datetime(2026, 6, 1, 10) + dt.timedelta(days=rng.randint(0, 50))
-                    ),
-                    method="in_person", held_on=dt.date(2026, 6, 30) if held else None,
-                    outcome="Agreed" if held else "", created_by_id=lead, updated_by_id=lead,
+                    case=case,
+                    sequence=1,
+                    scheduled_for=dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
+                    + dt.timedelta(days=rng.randint(0, 50)),
+                    method="in_person",
+                    held_on=dt.date(2026, 6, 30) if held else None,
+                    outcome="Agreed" if held else "",
+                    created_by_id=lead,
+                    updated_by_id=lead,
                 )
             )
     ActionPlan.unscoped.bulk_create(plans, batch_size=5000)
@@ -139,10 +149,13 @@ def build_casework(school_ids: list[int]) -> None:
     notices = NoticeToImprove.unscoped.bulk_create(
         (
             NoticeToImprove(
-                case=case, issued_on=dt.date(2026, 6, 1) + dt.timedelta(days=rng.randint(0, 35)),
+                case=case,
+                issued_on=dt.date(2026, 6, 1) + dt.timedelta(days=rng.randint(0, 35)),
                 issued_by_id=case.lead_professional_id,
                 period_ends_on=dt.date(2026, 7, 10) + dt.timedelta(days=rng.randint(0, 30)),
-                sufficient_improvement="Bench", consequence="Bench", staff_contact="Bench",
+                sufficient_improvement="Bench",
+                consequence="Bench",
+                staff_contact="Bench",
             )
             for case in cases[:NOTICES]
         ),
@@ -155,7 +168,9 @@ def build_casework(school_ids: list[int]) -> None:
     links = PupilCarer.unscoped.bulk_create(
         (
             PupilCarer(
-                pupil_id=case.pupil_id, carer=carer, relationship="father",
+                pupil_id=case.pupil_id,
+                carer=carer,
+                relationship="father",
                 lives_with_pupil=i < PENALTIES,
             )
             for i, (case, carer) in enumerate(zip(cases, carers, strict=False))
@@ -165,11 +180,18 @@ def build_casework(school_ids: list[int]) -> None:
     PenaltyNotice.unscoped.bulk_create(
         (
             PenaltyNotice(
-                case=case, recipient=link, issued_on=dt.date(2026, 3, 2),
-                issued_by_id=case.lead_professional_id, updated_by_id=case.lead_professional_id,
-                sequence=1, amount_if_paid_by_day_21=8000, reduced_due_on=dt.date(2026, 3, 23),
-                amount_if_paid_by_day_28=16000, full_due_on=dt.date(2026, 3, 30),
-                offence_first_day=dt.date(2026, 2, 2), offence_last_day=dt.date(2026, 2, 27),
+                case=case,
+                recipient=link,
+                issued_on=dt.date(2026, 3, 2),
+                issued_by_id=case.lead_professional_id,
+                updated_by_id=case.lead_professional_id,
+                sequence=1,
+                amount_if_paid_by_day_21=8000,
+                reduced_due_on=dt.date(2026, 3, 23),
+                amount_if_paid_by_day_28=16000,
+                full_due_on=dt.date(2026, 3, 30),
+                offence_first_day=dt.date(2026, 2, 2),
+                offence_last_day=dt.date(2026, 2, 27),
             )
             for case, link in zip(cases, links[:PENALTIES], strict=False)
         ),
@@ -190,7 +212,9 @@ BARE_SQL = {
         LEFT JOIN cases_attendancecase c ON c.pupil_id = f.pupil_id
              AND c.school_id = f.school_id AND c.status = 'open'
         WHERE f.on_roll AND f.national_threshold_met""",
-    "persistent": "SELECT count(*) FROM attendance_pupilfigures WHERE on_roll AND persistent_absence",
+    "persistent": (
+        "SELECT count(*) FROM attendance_pupilfigures WHERE on_roll AND persistent_absence"
+    ),
     "severe": "SELECT count(*) FROM attendance_pupilfigures WHERE on_roll AND severe_absence",
     "plan review": """
         SELECT count(*) FROM cases_actionplan p JOIN cases_attendancecase c ON c.id = p.case_id

@@ -248,6 +248,8 @@ def _limit(level: str):  # type: ignore[no-untyped-def]
         for pk, case_id, pupil_id, school_id, last_day in rows.values_list(
             "pk", "case_id", "case__pupil_id", "case__school_id", "offence_last_day"
         ):
+            if last_day is None:
+                continue
             limit = rules.information_limit(last_day)
             if limit.level(night.as_at) != level:
                 continue
