@@ -169,3 +169,11 @@ def all_flag_kinds() -> dict[str, FlagKind]:
         for kind in provided:
             kinds[kind.code] = kind
     return dict(sorted(kinds.items(), key=lambda item: (item[1].order, item[0])))
+
+
+# `pupil_record_targets(pupil_id)`: the records about a pupil that the apps
+# above cases keep (referrals, notices, letters), as audit targets
+# (`model label`, [ids]), so the pupil's access log finds who opened them.
+pupil_record_targets: Hooks[[int], list[tuple[str, list[str]]]] = Hooks(
+    "cases.hooks.pupil_record_targets"
+)

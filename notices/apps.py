@@ -10,7 +10,7 @@ class NoticesConfig(AppConfig):
 
     def ready(self) -> None:
         # What notices provides to the apps below it (core/hooks.py).
-        from cases.hooks import chronology_items, returned_referrals
+        from cases.hooks import chronology_items, pupil_record_targets, returned_referrals
         from core.hooks import home_panels
         from pathway.hooks import latest_notice
 
@@ -30,6 +30,9 @@ class NoticesConfig(AppConfig):
         from .flags import notices_flag_kinds
 
         flag_kinds.provide(notices_flag_kinds)
+        from .access_log import pupil_record_targets as notices_about_pupil
+
+        pupil_record_targets.provide(notices_about_pupil)
 
         # Running notices' periods are recounted when a school's school days change.
         from attendance.signals import school_days_changed

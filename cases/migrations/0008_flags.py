@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_morning_digest'),
+        ('accounts', '0003_morning_digest'),
         ('cases', '0007_case_history_note'),
         ('pupils', '0002_search_indexes_on_postgresql'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
