@@ -458,3 +458,43 @@ def test_the_prosecution_time_limit_at_four_then_five_months():
     penalty.save()
     run(D(2026, 5, 13), "la_prosecution_five_months")
     assert open_flags("la_prosecution_five_months") == []
+
+
+# The gap list ----------------------------------------------------------------
+
+
+def test_absence_rising_over_four_school_weeks_with_no_contact_half_term_skipped():
+    # As at Monday 2 March 2026 the last four school weeks are 26-30 January,
+    # 2-6 February, 9-13 February and 23-27 February (half term skipped).
+    case = make_case()
+    with at(D(2026, 1, 5)):
+        registers(case, absent_weekdays=())
+    set_mark(case, D(2026, 2, 3), "AM", "O")
+    set_mark(case, D(2026, 2, 10), "AM", "I")
+    set_mark(case, D(2026, 2, 26), "PM", "O")
+    set_mark(case, D(2026, 2, 27), "AM", "O")
+    set_mark(case, D(2026, 2, 27), "PM", "O")
+
+    def contacted() -> None:
+        Contact.unscoped.create(
+            pupil=case.pupil,
+            school=case.school,
+            occurred_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+            method="phone",
+            made_by=case.lead_professional,
+            reached=True,
+        )
+
+    # On Friday 27th only Thursday's absence is in; over the weekend the next
+    # school day is Monday: due Monday 2 March.
+    run(D(2026, 2, 27), "absence_rising_no_contact")
+    assert open_flags("absence_rising_no_contact") == []
+    flag = lifecycle(
+        "absence_rising_no_contact",
+        early=D(2026, 3, 1),
+        due=D(2026, 3, 2),
+        clear=contacted,
+        cleared_on=D(2026, 3, 3),
+    )
+    assert flag.pupil == case.pupil
+    assert "0, 1, 1, 3" in flag.detail

@@ -22,6 +22,7 @@ from attendance.models import PupilFigures
 from pupils.models import Enrolment, PupilCarer
 
 from ..flags import next_contact_due, plan_state
+from .flags_gap import absence_rising_without_contact
 from ..hooks import Audience, Due, FlagKind, Night, pathway_numbers
 from ..models import (
     ActionPlan,
@@ -458,6 +459,15 @@ def cases_flag_kinds() -> list[FlagKind]:
             lambda f: reverse("cases:timetable_review", args=[_subject_id(f)]),
             "Working together (2024): schools tell the LA of part-time timetables",
             order=35,
+        ),
+        FlagKind(
+            "absence_rising_no_contact",
+            "Absence rising, no contact in 14 days",
+            Audience.SCHOOL,
+            absence_rising_without_contact,
+            lambda f: reverse("cases:pupil_contact_new", args=[f.pupil_id]),
+            "Seed 004: a lack of urgency about when to intervene",
+            order=40,
         ),
         FlagKind(
             "correspondence_decision",
