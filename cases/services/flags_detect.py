@@ -22,7 +22,6 @@ from attendance.models import PupilFigures
 from pupils.models import Enrolment, PupilCarer
 
 from ..flags import next_contact_due, plan_state
-from .flags_gap import absence_rising_without_contact
 from ..hooks import Audience, Due, FlagKind, Night, pathway_numbers
 from ..models import (
     ActionPlan,
@@ -32,6 +31,7 @@ from ..models import (
     PlanReview,
     SupportMeeting,
 )
+from .flags_gap import absence_rising_without_contact
 
 DAY = dt.timedelta(days=1)
 
