@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from django.db import connection
 
@@ -57,15 +58,15 @@ def absence_rising_without_contact(night: Night) -> Iterator[Due]:
     year = academic_year_of(last)
     by_weeks: dict[tuple[tuple[dt.date, dt.date], ...], list[int]] = defaultdict(list)
     for school_id in night.school_ids:
-        weeks = last_school_weeks(night, school_id, last)
-        if weeks is not None:
-            by_weeks[tuple(weeks)].append(school_id)
+        found = last_school_weeks(night, school_id, last)
+        if found is not None:
+            by_weeks[tuple(found)].append(school_id)
     since = dt.datetime.combine(
         night.as_at - dt.timedelta(days=NO_CONTACT_DAYS), dt.time.min, tzinfo=dt.UTC
     )
     for weeks, school_ids in by_weeks.items():
         counts = []
-        params: list[object] = []
+        params: list[Any] = []
         for first, end in weeks:
             start = mark_index(first, "AM") + 1  # SQL strings count from 1
             length = mark_index(end, "PM") + 2 - start
