@@ -238,11 +238,14 @@ def _limit(level: str):  # type: ignore[no-untyped-def]
     def detect(night: Night) -> Iterator[Due]:
         """The six-month limit for laying an information (Magistrates' Courts Act
         1980 s127, notices.penalties.information_limit): flagged at four and at
-        five months, for a notice unpaid or with a prosecution decided."""
+        five months, for a notice unpaid or with a prosecution decided and no
+        information laid yet."""
         rows = PenaltyNotice.unscoped.filter(
             case__school_id__in=night.school_ids,
             status__in=[rules.ISSUED, rules.PROSECUTION],
             offence_last_day__isnull=False,
+            # Once the information is laid, the limit is met.
+            information_laid_on__isnull=True,
             offence_last_day__gt=night.as_at - dt.timedelta(days=200),
         )
         for pk, case_id, pupil_id, school_id, last_day in rows.values_list(

@@ -454,7 +454,9 @@ def test_the_prosecution_time_limit_at_four_then_five_months():
     assert five.due_on == D(2026, 5, 12)
     run(D(2026, 5, 12), "la_prosecution_five_months")
     assert Flag.unscoped.filter(kind="la_prosecution_five_months").count() == 1
-    penalty.status, penalty.paid_on, penalty.amount_paid = "paid", D(2026, 5, 13), 16000
+    # The prosecution is decided and the information laid: the limit is met.
+    penalty.status, penalty.prosecution_decided_on = "prosecution", D(2026, 5, 13)
+    penalty.information_laid_on = D(2026, 5, 13)
     penalty.save()
     run(D(2026, 5, 13), "la_prosecution_five_months")
     assert open_flags("la_prosecution_five_months") == []
