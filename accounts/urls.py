@@ -3,6 +3,7 @@ from django.urls import path
 
 from .forms import SignInForm
 from .views import PasswordResetConfirmView, PasswordResetRequestView
+from .views_preferences import email_settings
 from .views_tokens import api_token_revoke_page, api_tokens
 
 urlpatterns = [
@@ -36,4 +37,5 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("account/email/", email_settings, name="email_settings"),
 ]
