@@ -136,7 +136,9 @@ def demo_cases_build(
     attendance = demo_attendance(la, today)
     if attendance is None:
         return 0
-    cast = _cast(la, attendance.as_at, [n.upn for n in attendance.notable])
+    # The legal stage's pupils have cases of their own (demo.legal_cases).
+    upns = [n.upn for n in attendance.notable if n.upn not in term.legal_upns]
+    cast = _cast(la, attendance.as_at, upns)
     # The day the case files are "as at": today while a term is running; the day after
     # the registers end when the demo shows last year's autumn term instead.
     day = min(today, term.last + _DAY)
@@ -2216,14 +2218,18 @@ def _holiday(s: _Story) -> None:
         opened,
         _Stage.UNIVERSAL,
         f"Early concern: {days} school days of holiday in term time ({_long(first)} to "
-        f"{_long(last)}), not requested and recorded as unauthorised (G). Keeping in touch "
+        f"{_long(last)}): the school had refused the family's request for the leave, so it "
+        "is recorded as unauthorised (G). Keeping in touch "
         "with the family this half term.",
     )
     s.contact(
         s.time(opened, 15),
         _Method.IN_PERSON,
         reached=True,
-        reason="The family was abroad for a family wedding; leave was not requested.",
+        reason=(
+            "The family was abroad for a family wedding; the school had refused the leave "
+            "they asked for."
+        ),
         notes=(
             f"Spoke to {w.carer} at pick-up. Explained that leave in term time is not "
             f"authorised except in exceptional circumstances, and how {days} days add up over "

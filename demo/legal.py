@@ -27,6 +27,8 @@ history that starts in the previous term, issued as at its own days.
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -35,6 +37,7 @@ from accounts.models import LocalAuthority
 from attendance.services.calendars import school_days_after
 from cases.models import AttendanceCase
 from notices.models import (
+    HolidayRequest,
     LADecision,
     LegalReferral,
     NoticeToImprove,
@@ -46,12 +49,35 @@ from pathway.models import PathwayEvaluation
 from pathway.services import readiness_unscoped
 from pupils.models import Pupil
 
+from .cases import CaseStaff
+from .legal_cases import demo_legal_cases_build
+from .legal_holiday import holiday_request_build
+from .registers import RegisterTerm
+
 _DAY = dt.timedelta(days=1)
 # Far enough back to cover any LA's backdating window (a fortnight of school days).
 _LOOKBACK_DAYS = 21
 
 
-def demo_legal_build(*, la: LocalAuthority, today: dt.date) -> int:
+def demo_legal_build(
+    *,
+    rng: random.Random,
+    la: LocalAuthority,
+    term: RegisterTerm,
+    staff: Mapping[int, CaseStaff],
+    today: dt.date,
+) -> int:
+    """Issue the Notices to Improve the demo's Support First cases are ready for,
+    then write the cases past the notice (demo.legal_cases) and the holiday
+    request; returns how many cases were opened here."""
+    _running_notices_issue(la=la, today=today)
+    day = min(today, term.last + _DAY)
+    opened = demo_legal_cases_build(rng=rng, la=la, term=term, staff=staff, day=day)
+    holiday_request_build(la=la, today=today)
+    return opened
+
+
+def _running_notices_issue(*, la: LocalAuthority, today: dt.date) -> int:
     """Issue the Notices to Improve the demo's Support First cases are ready for;
     returns how many. Runs after the cases are written, as at `today`."""
     cases = AttendanceCase.unscoped.filter(
@@ -114,6 +140,7 @@ def demo_legal_delete(pupils: QuerySet[Pupil]) -> None:
     notices, notices and the pathway's stored verdicts their cases."""
     cases = AttendanceCase.unscoped.filter(pupil__in=pupils)
     PenaltyNotice.unscoped.filter(case__in=cases).delete()
+    HolidayRequest.unscoped.filter(pupil__in=pupils).delete()
     LADecision.unscoped.filter(referral__case__in=cases).delete()
     LegalReferral.unscoped.filter(case__in=cases).delete()
     ParentsToldOfReferral.unscoped.filter(notice__case__in=cases).delete()
