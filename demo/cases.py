@@ -69,7 +69,13 @@ from cases.models import (
     WishesAndFeelings,
 )
 from cases.selectors_cases import CaseFile, case_file
-from notices.models import NoticeToImprove
+from notices.models import (
+    HolidayRequest,
+    LADecision,
+    LegalReferral,
+    NoticeToImprove,
+    PenaltyNotice,
+)
 from pupils.models import Enrolment, Pupil, PupilCarer
 
 from .registers import RegisterTerm, demo_attendance
@@ -2389,6 +2395,7 @@ def _notes(file: CaseFile, today: dt.date) -> tuple[str, ...]:
             f"Notice to Improve issued {_long(notice.issued_on)}, improvement period until "
             f"{_long(notice.period_ends_on)}"
         )
+    notes += _legal_notes(case)
     if case.stage in (_Stage.SUPPORT_FIRST, _Stage.NOTICE_TO_IMPROVE) or file.meetings:
         notes.append(f"{row.meetings_held} of {row.minimum_meetings} meetings held")
     offers = list(case.offers.all())
@@ -2429,6 +2436,24 @@ def _notes(file: CaseFile, today: dt.date) -> tuple[str, ...]:
         notes.append(f"{contacts} contact{'s' if contacts != 1 else ''} with the family")
     notes += [f"sibling case at {sibling.school.name}" for sibling in file.sibling_cases]
     return tuple(notes)
+
+
+def _legal_notes(case: AttendanceCase) -> list[str]:
+    """Where the case's referral and penalty notices stand (demo.legal_cases,
+    demo.legal_holiday), in the words of the case page's Referral section."""
+    notes: list[str] = []
+    referral = LegalReferral.unscoped.filter(case=case).order_by("-version").first()
+    if referral is not None:
+        status = referral.get_status_display().lower()
+        notes.append(f"referral {status}")
+        decision = LADecision.unscoped.filter(referral=referral).first()
+        if decision is not None:
+            notes.append(f"LA decision: {decision.get_kind_display().lower()}")
+    for notice in PenaltyNotice.unscoped.filter(case=case).order_by("pk"):
+        notes.append(f"penalty notice {notice.get_status_display().lower()}")
+    if HolidayRequest.unscoped.filter(case=case).exists():
+        notes.append("holiday request accepted by the LA")
+    return notes
 
 
 def _history(case: AttendanceCase) -> list[str]:

@@ -2,26 +2,29 @@
 services, so every record is the one the product would write: evaluated by the
 pathway's rules as at its date, scoped to the acting user and audited.
 
-Built so far:
-
     Notice to Improve running   each open Support First case whose Notice to
                                 Improve rules are met, issued by its lead on the
                                 earliest school day the service accepts (the LA's
                                 backdating window, rule A4), so the registers since
                                 then are in the daily review
+    The stages after it         demo.legal_cases: a notice not heeded and its
+                                referral submitted (in the LA's inbox), a referral
+                                returned with the LA's reasons, an accepted one
+                                decided as a prosecution (ESO considered, attendance
+                                contract explored), and an accepted one decided as
+                                penalty notices (one paid, one unpaid past its
+                                period, due a decision under regulation 9)
+    Holiday requests            demo.legal_holiday: the holiday families' requests
+                                with the LA, one accepted with a penalty notice
 
-Not yet (see the report of the legal-stage issue): a notice not heeded with its
-referral, a returned referral, an accepted one with penalty notices (paid;
-unpaid past the period and due for withdrawal under regulation 9) and a
-prosecution decision. Each needs a Notice to Improve whose 30-school-day period
-ended weeks before the demo day, and the notice service refuses an issue date
-more than the LA's `notice_backdate_school_days` back from today: a legal
-safeguard the demo must not get round by writing the rows itself. They need a
-history that starts in the previous term, issued as at its own days.
-
-    HOLIDAY REQUEST: the place for the demo's holiday request (its own issue,
-    built in parallel): a family's request refused, the absence taken, and the
-    penalty notice on the holiday route.
+Those later stages need a Notice to Improve whose 30-school-day period ended
+weeks before the demo day, and the notice service refuses an issue date more
+than the LA's `notice_backdate_school_days` back from today: a safeguard for
+users that the demo does not get round by writing the rows itself. Instead
+their pupils' registers start in the term before (demo.legal_registers), and
+each step is recorded as at its own day: `notice_issue(as_at=...)`, the
+referral services' `day`/`at`, the dates the other services take. The pages
+never pass those, so a user's notice is still judged from today.
 """
 
 from __future__ import annotations

@@ -337,7 +337,7 @@ def _legal_steps(
         for link in notice.recipients.order_by("pk")
     ]
     paid = notices[0]
-    paid_on = _after(days, paid.received_on)(5)
+    paid_on = _after(days, paid.received_on or issued)(5)
     amount = amount_due(paid, paid_on)
     if amount is not None:
         penalty_notice_record_payment(

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import LocalAuthority, Role, User
 from cases.models import AttendanceCase
+from notices.models import HolidayRequest
 from notices.penalties import ServiceMethod
 from notices.services.holiday import (
     holiday_penalty_notice_issue,
@@ -22,6 +23,7 @@ from notices.services.holiday import (
     leave_sessions,
     parents_responsible,
 )
+from pupils.school_age import compulsory_school_age
 
 _DAY = dt.timedelta(days=1)
 
@@ -74,8 +76,11 @@ def holiday_request_build(*, la: LocalAuthority, today: dt.date) -> int:
             # three-year limit: the service's refusal stands, and no request is made.
             continue
         submitted.append(request)
-    if submitted and officer is not None:
-        accepted = holiday_request_accept(acting_user=officer, request_id=submitted[0].pk)
+    # The LA accepts the first request for a child of compulsory school age on
+    # every day of the leave and today (a reception child's would be refused).
+    chosen = next((r for r in submitted if _of_school_age(r, today)), None)
+    if chosen is not None and officer is not None:
+        accepted = holiday_request_accept(acting_user=officer, request_id=chosen.pk)
         for link in accepted.parents.order_by("pk")[:1]:
             holiday_penalty_notice_issue(
                 acting_user=officer,
@@ -86,6 +91,11 @@ def holiday_request_build(*, la: LocalAuthority, today: dt.date) -> int:
                 served_on=today,
             )
     return len(submitted)
+
+
+def _of_school_age(request: HolidayRequest, today: dt.date) -> bool:
+    starts, ends = compulsory_school_age(request.pupil.date_of_birth)
+    return starts <= request.leave_first_day and today <= ends
 
 
 def _leave_days(case: AttendanceCase, today: dt.date) -> tuple[dt.date, dt.date] | None:

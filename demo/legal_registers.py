@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 LEGAL_PUPILS = 4
 _AM, _PM = 0, 1
 _PRESENT = ("/", "\\")
-_OLD_ENOUGH = {
+_OLD_ENOUGH: dict[str, tuple[str, ...]] = {
     # The year groups that were of compulsory school age in the summer term before.
     School.Phase.PRIMARY: ("2", "3", "4", "5", "6"),
     School.Phase.SECONDARY: ("8", "9", "10", "11"),
