@@ -2395,7 +2395,7 @@ def _notes(file: CaseFile, today: dt.date) -> tuple[str, ...]:
             f"Notice to Improve issued {_long(notice.issued_on)}, improvement period until "
             f"{_long(notice.period_ends_on)}"
         )
-    notes += _legal_notes(case)
+    notes += _legal_notes(case, today)
     if case.stage in (_Stage.SUPPORT_FIRST, _Stage.NOTICE_TO_IMPROVE) or file.meetings:
         notes.append(f"{row.meetings_held} of {row.minimum_meetings} meetings held")
     offers = list(case.offers.all())
@@ -2438,21 +2438,34 @@ def _notes(file: CaseFile, today: dt.date) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _legal_notes(case: AttendanceCase) -> list[str]:
-    """Where the case's referral and penalty notices stand (demo.legal_cases,
-    demo.legal_holiday), in the words of the case page's Referral section."""
+def _legal_notes(case: AttendanceCase, today: dt.date) -> list[str]:
+    """Where the case's referral, penalty notices and holiday requests stand
+    (demo.legal_cases, demo.legal_holiday)."""
     notes: list[str] = []
     referral = LegalReferral.unscoped.filter(case=case).order_by("-version").first()
-    if referral is not None:
-        status = referral.get_status_display().lower()
-        notes.append(f"referral {status}")
-        decision = LADecision.unscoped.filter(referral=referral).first()
-        if decision is not None:
-            notes.append(f"LA decision: {decision.get_kind_display().lower()}")
-    for notice in PenaltyNotice.unscoped.filter(case=case).order_by("pk"):
-        notes.append(f"penalty notice {notice.get_status_display().lower()}")
-    if HolidayRequest.unscoped.filter(case=case).exists():
-        notes.append("holiday request accepted by the LA")
+    decision = LADecision.unscoped.filter(referral=referral).first() if referral else None
+    if decision is not None:
+        notes.append(
+            f"LA decision {_long(decision.decided_on)}: {decision.get_kind_display().lower()}"
+            + (", an education supervision order considered" if decision.eso_considered else "")
+        )
+    elif referral is not None and referral.status == LegalReferral.Status.RETURNED:
+        notes.append("referral returned by the LA with its reasons")
+    elif referral is not None and referral.status == LegalReferral.Status.ACCEPTED:
+        notes.append("referral accepted by the LA")
+    elif referral is not None:
+        notes.append("referral submitted, in the LA's inbox")
+    for notice in PenaltyNotice.unscoped.filter(case=case).select_related("recipient__carer"):
+        if notice.status == PenaltyNotice.Status.PAID:
+            state = "paid"
+        elif notice.status == PenaltyNotice.Status.ISSUED and notice.full_due_on < today:
+            state = "unpaid past its period: prosecute or withdraw (regulation 9)"
+        else:
+            state = notice.get_status_display().lower()
+        notes.append(f"penalty notice to {notice.recipient.carer}, {state}")
+    for request in HolidayRequest.unscoped.filter(pupil_id=case.pupil_id, school_id=case.school_id):
+        label = request.get_status_display()
+        notes.append(f"holiday request {label[:1].lower()}{label[1:]}")
     return notes
 
 
