@@ -310,6 +310,10 @@ def _legal_steps(
             ),
             contract_explored=True,
             contract_note="An attendance contract was offered at meeting 3 and refused.",
+            # The notice's improvement period: the information must be laid within six
+            # months of its last day.
+            offence_first_day=notice.issued_on,
+            offence_last_day=notice.period_ends_on,
         )
         return
     decided_on = after(7)
