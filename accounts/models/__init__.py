@@ -1,4 +1,5 @@
 from .organisations import LocalAuthority, School
+from .two_factor import SecondFactorThrottle
 from .users import Role, User
 
-__all__ = ["LocalAuthority", "Role", "School", "User"]
+__all__ = ["LocalAuthority", "Role", "School", "SecondFactorThrottle", "User"]

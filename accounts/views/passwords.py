@@ -7,8 +7,8 @@ from django.urls import reverse_lazy
 
 from core.queue import enqueue_on_commit
 
-from .services.passwords import password_reset_record
-from .tasks import send_password_reset_email
+from accounts.services.passwords import password_reset_record
+from accounts.tasks import send_password_reset_email
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
