@@ -1,3 +1,4 @@
+import contextlib
 from typing import Any
 
 from django.contrib import admin, messages
@@ -17,10 +18,8 @@ from .services.two_factor import reset_second_factor
 # django-otp's own device pages would show every secret and delete devices with
 # no product audit row; a lost phone is reset with the action on the user list.
 for _model in (TOTPDevice, StaticDevice):
-    try:
+    with contextlib.suppress(NotRegistered):
         admin.site.unregister(_model)
-    except NotRegistered:
-        pass
 
 
 @admin.register(LocalAuthority)

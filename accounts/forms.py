@@ -47,8 +47,7 @@ class SecurityCodeForm(forms.Form):
     code = forms.CharField(
         label="Security code",
         help_text=(
-            "The 6-digit code your authenticator app shows now, "
-            "or one of your recovery codes."
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
         ),
         max_length=20,
         widget=forms.TextInput(

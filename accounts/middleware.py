@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -36,7 +38,7 @@ def second_factor_not_required(view: V) -> V:
 
 
 def second_factor_step(request: HttpRequest) -> str | None:
-    """"verify", "set_up" or None: what this signed-in session still owes."""
+    """ "verify", "set_up" or None: what this signed-in session still owes."""
     user: Any = request.user
     if not user.is_authenticated or user.is_verified():
         return None
@@ -70,3 +72,10 @@ class SecondFactorMiddleware:
             return None
         target = "two_factor_verify" if step == "verify" else "two_factor_set_up"
         return redirect_to_login(request.get_full_path(), reverse(target))
+
+
+@receiver(user_logged_in)
+def _forget_cached_answer(sender: Any, request: HttpRequest | None, **_: Any) -> None:
+    # Asked afresh at each sign-in: a session kept across a sign-in keeps its data.
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(HAS_SECOND_FACTOR, None)

@@ -77,9 +77,7 @@ def sign_in(page: Any, base_url: str, email: str) -> None:
     the person's authenticator app would show (one is made if they have none)."""
     user = User.objects.get(email__iexact=email)
     device = (
-        authenticator_for(user)
-        if second_factor_required(user) or has_second_factor(user)
-        else None
+        authenticator_for(user) if second_factor_required(user) or has_second_factor(user) else None
     )
     page.goto(base_url + reverse("login"))
     page.get_by_label("Email address").fill(email)

@@ -241,8 +241,8 @@ def check_code(*, user: User, code: str, address: str = "") -> CodeCheck:
                 actor=user,
                 action=AuditEvent.Action.SECOND_FACTOR_LOCKED_OUT,
                 target=user,
-                note=f"codes paused until {timezone.localtime(throttle.locked_until):%d %b %Y %H:%M}"
-                f"{from_where}",
+                note=f"codes paused until "
+                f"{timezone.localtime(throttle.locked_until):%d %b %Y %H:%M}{from_where}",
             )
         throttle.save(update_fields=["failures", "locked_until"])
         if throttle.locked_until is not None:
@@ -265,7 +265,7 @@ def _device_accepting(user: User, code: str) -> TOTPDevice | StaticDevice | None
     for device in devices:
         verified = verify_token(user, device.persistent_id, code)
         if verified is not None:
-            return verified  # type: ignore[no-any-return]
+            return verified
     return None
 
 

@@ -33,7 +33,7 @@ from accounts.services.two_factor import (
 )
 
 # The key being set up, until the person types a code their app made from it.
-SECRET_SESSION_KEY = "two_factor_secret"
+SECRET_SESSION_KEY = "two_factor_secret"  # noqa: S105 (a session key's name, not a secret)
 # Recovery codes just made, shown once on the next page and then forgotten.
 CODES_SESSION_KEY = "two_factor_recovery_codes"
 
