@@ -23,8 +23,9 @@ from django.urls import reverse
 
 from .services.two_factor import has_second_factor, second_factor_required
 
-# Cached in the session for people who need no code, so their pages pay no
-# query to find that out; set again at every sign-in, and by set-up and removal.
+# Whether the person has an app, noted in the session at sign-in (and by set-up
+# and removal) for people whose role needs no code, so their pages pay no query
+# to find out.
 HAS_SECOND_FACTOR = "has_second_factor"
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -75,7 +76,10 @@ class SecondFactorMiddleware:
 
 
 @receiver(user_logged_in)
-def _forget_cached_answer(sender: Any, request: HttpRequest | None, **_: Any) -> None:
-    # Asked afresh at each sign-in: a session kept across a sign-in keeps its data.
+def _note_whether_a_code_is_due(
+    sender: Any, request: HttpRequest | None, user: Any, **_: Any
+) -> None:
+    # Answered once at sign-in, when the session is being written anyway, so
+    # no later page pays a query or a session write to find out.
     if request is not None and hasattr(request, "session"):
-        request.session.pop(HAS_SECOND_FACTOR, None)
+        request.session[HAS_SECOND_FACTOR] = has_second_factor(user)
