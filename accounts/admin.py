@@ -12,7 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.admin_audit import AuditedAdmin
 
 from .forms import UserChangeAdminForm, UserCreationAdminForm
-from .models import LocalAuthority, School, User
+from .models import ApiToken, LocalAuthority, School, User
+from .services.tokens import api_token_revoke
 from .services.two_factor import reset_second_factor
 
 # django-otp's own device pages would show every secret and delete devices with
@@ -81,3 +82,34 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             "when they next sign in.",
             messages.SUCCESS,
         )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedAdmin):
+    """Tokens are made by their users (or `create_api_token`); here an
+    administrator sees them and revokes one, say for a user who has left."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "status"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__email", "user__full_name", "prefix"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset.select_related("user"):
+            api_token_revoke(token=token, acting_user=request.user, note="by an administrator")  # type: ignore[arg-type]
+        self.message_user(request, "The selected tokens are revoked.")

@@ -13,6 +13,7 @@ from .views import (
     two_factor_set_up,
     two_factor_verify,
 )
+from .views_tokens import api_token_revoke_page, api_tokens
 
 urlpatterns = [
     path(
@@ -32,6 +33,8 @@ urlpatterns = [
     path("account/recovery-codes/", recovery_codes, name="recovery_codes"),
     path("account/recovery-codes/new/", recovery_codes_renew, name="recovery_codes_renew"),
     path("account/two-factor/remove/", two_factor_remove, name="two_factor_remove"),
+    path("api-tokens/", api_tokens, name="api_tokens"),
+    path("api-tokens/<int:token_id>/revoke/", api_token_revoke_page, name="api_token_revoke"),
     path("password-reset/", PasswordResetRequestView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

@@ -17,6 +17,11 @@ urlpatterns = [
         views.referral_bundle_pdf,
         name="referral_bundle_pdf",
     ),
+    path(
+        "decisions/<int:decision_id>/information-laid/",
+        views.referral_information_laid,
+        name="referral_information_laid",
+    ),
     path("inbox/", views.la_inbox, name="inbox"),
     path("figures/", views.referral_figures, name="referral_figures"),
 ]
