@@ -22,7 +22,7 @@ from core.models import AuditEvent
 from notices.bundle import bundle_pdf, referral_reference
 from notices.models import LegalReferral, RegisterCertificate
 from notices.services.certificates import certificate_sign
-from notices.services.referrals import referral_submit
+from notices.services.referrals import referral_accept, referral_decide, referral_submit
 from pupils.models import PupilCarer
 
 from .conftest import signed_in_client
@@ -78,6 +78,23 @@ def pdf_pages(pdf: bytes) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
+def certified(referral: LegalReferral) -> RegisterCertificate:
+    """The s566 certificate stored directly, for tests about what follows it
+    (the signing itself is tested here, through the service and the page)."""
+    return RegisterCertificate.unscoped.create(
+        referral=referral,
+        signer_name="Margaret Holloway",
+        capacity="head_teacher",
+        job_title="Head teacher",
+        signed_on=referral.submitted_at.date(),
+        signed_at=referral.submitted_at,
+        signed_by=referral.submitted_by,
+        period_first=referral.submitted_at.date(),
+        period_last=referral.submitted_at.date(),
+        statement="I certify that the register extract is a true extract.",
+    )
+
+
 def sign(referral: LegalReferral, **fields: str) -> RegisterCertificate:
     fields = {
         "signer_name": "Margaret Holloway",
@@ -126,9 +143,11 @@ def test_every_page_is_numbered_and_carries_the_reference(referral):
 def test_the_parents_with_their_addresses_responsibility_and_household(referral):
     text = "\n".join(pdf_pages(bundle_pdf(referral)))
     assert "Grace Okafor (Mother)" in text
-    assert "14 Elm Road" in text and "NR1 3QP" in text
+    assert "14 Elm Road" in text
+    assert "NR1 3QP" in text
     assert "Daniel Okafor (Father)" in text
-    assert "9 Mill Lane" in text and "NR2 4AB" in text
+    assert "9 Mill Lane" in text
+    assert "NR2 4AB" in text
     parents = referral.bundle["parents"]
     father = next(p for p in parents if p["relationship"] == "Father")
     assert (father["parental_responsibility"], father["lives_with_pupil"]) == (True, False)
@@ -242,3 +261,25 @@ def test_the_pdf_download_is_audited(referral):
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
     assert AuditEvent.objects.filter(note__contains="bundle downloaded").exists()
+
+
+def test_no_prosecution_on_an_uncertified_register_extract(referral):
+    officer = UserFactory(la_user=True, local_authority=referral.case.school.local_authority)
+    decision = {
+        "kind": "prosecution_444_1",
+        "reason": "Continued absence",
+        "decided_on": READY,
+        "eso_considered": True,
+        "eso_note": "An ESO would not address the parents' non-engagement",
+        "contract_explored": False,
+        "contract_note": "The parents would not meet to agree one.",
+    }
+    with at(READY):
+        referral_accept(acting_user=officer, referral_id=referral.pk)
+        with pytest.raises(ValidationError) as refused:
+            referral_decide(acting_user=officer, referral_id=referral.pk, **decision)
+        assert "register certificate" in refused.value.error_dict["kind"][0].messages[0]
+    sign(referral)
+    with at(dt.date(2026, 3, 25)):
+        made = referral_decide(acting_user=officer, referral_id=referral.pk, **decision)
+    assert made.kind == "prosecution_444_1"
