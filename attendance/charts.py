@@ -519,11 +519,23 @@ def herringbone_grid_chart(
             fill, ink = _GRID_STYLE[category] if category else ("#f3f2f1", SECONDARY_TEXT)
             if category is codes.Category.UNAUTHORISED:
                 unauthorised += 1
-            shapes.append(Rect(x, y, cell_w, row_h, fill, GRID, 1))
+            # White cells are left to the background: a year is some 330
+            # cells, and every shape costs time in a printed bundle.
+            if fill != WHITE:
+                shapes.append(Rect(x, y, cell_w, row_h, fill))
             if code:
                 shapes.append(Text(x + cell_w / 2, y + 13, code, size=11, fill=ink, bold=True))
         unauthorised_total += unauthorised
         shapes.append(Text(width - 32, y + 13, str(unauthorised), size=11))
+    bottom = top + len(weeks) * row_h
+    shapes += [
+        Line(left, top + r * row_h, left + 10 * cell_w, top + r * row_h, GRID, 1)
+        for r in range(len(weeks) + 1)
+    ]
+    shapes += [
+        Line(left + c * cell_w, top, left + c * cell_w, bottom, TEXT if c % 2 == 0 else GRID, 1)
+        for c in range(11)
+    ]
     if not weeks:
         shapes.append(Text(left, top + 13, "No register marks in this period.", anchor="start"))
     return Chart(

@@ -569,6 +569,20 @@ def _dated(value: Any) -> Any:
     return value
 
 
+def _by_week(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The extract's days as the register is kept: a row per school week,
+    Monday AM to Friday PM ("" where that day had no mark)."""
+    weeks: dict[dt.date, list[str]] = {}
+    for day in days:
+        date = day["date"]
+        monday = date - dt.timedelta(days=date.weekday())
+        cells = weeks.setdefault(monday, [""] * 10)
+        if date.weekday() < 5:
+            cells[2 * date.weekday()] = day["am"]
+            cells[2 * date.weekday() + 1] = day["pm"]
+    return [{"monday": monday, "cells": cells} for monday, cells in weeks.items()]
+
+
 def bundle_print_context(referral: LegalReferral) -> dict[str, Any]:
     """What the printed bundle shows: the frozen bundle, its sections and
     charts (drawn by attendance.charts, as on the pupil's page), and the s566
@@ -578,12 +592,15 @@ def bundle_print_context(referral: LegalReferral) -> dict[str, Any]:
     sections = bundle_sections(frozen)
     certificate = RegisterCertificate.unscoped.filter(referral=referral).first()
     period = b.get("period")
+    for extract in b.get("register_extract", []):
+        extract["weeks"] = _by_week(extract["days"])
     context: dict[str, Any] = {
         "referral": referral,
         "reference": referral_reference(referral),
         "b": b,
         "sections": sections,
         "number": {s.anchor: s.number for s in sections},
+        "weekdays": ("Mon", "Tue", "Wed", "Thu", "Fri"),
         "certificate": certificate,
     }
     if period:

@@ -161,10 +161,11 @@ def test_the_register_extract_is_dated_with_codes_and_meanings(referral):
     assert referral.bundle["period"] == {"first": "2025-09-01", "last": "2026-03-24"}
     text = "\n".join(pdf_pages(bundle_pdf(referral)))
     assert "1 September 2025 to 24 March 2026" in text
-    assert "Mon 5 Jan 2026 O O" in text
-    assert "Tue 6 Jan 2026 / \\" in text
-    assert "Fri 20 Mar 2026 O O" in text
-    assert "Tue 24 Mar 2026 / \\" in text
+    # A row per school week, Monday AM to Friday PM, as the register is kept.
+    assert "Mon 5 Jan 2026 O O / \\ / \\ / \\ O O" in text
+    assert "Mon 16 Mar 2026 O O / \\ / \\ / \\ O O" in text
+    # The referral day is the last: nothing after Tuesday 24 March.
+    assert "Mon 23 Mar 2026 O O / \\ – – – – – –" in text
     assert "Absent in other or unknown circumstances" in text
     assert "Unauthorised absence" in text
     extract = referral.bundle["register_extract"][0]
