@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from core.admin_audit import AuditedAdmin
 
 from .forms import UserChangeAdminForm, UserCreationAdminForm
-from .models import LocalAuthority, School, User
+from .models import ApiToken, LocalAuthority, School, User
+from .services.tokens import api_token_revoke
 
 
 @admin.register(LocalAuthority)
@@ -52,3 +55,34 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedAdmin):
+    """Tokens are made by their users (or `create_api_token`); here an
+    administrator sees them and revokes one, say for a user who has left."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "status"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__email", "user__full_name", "prefix"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset.select_related("user"):
+            api_token_revoke(token=token, acting_user=request.user, note="by an administrator")  # type: ignore[arg-type]
+        self.message_user(request, "The selected tokens are revoked.")

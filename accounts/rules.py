@@ -49,6 +49,12 @@ rules.add_perm("cases.import_attendance", is_attendance_lead | is_system_admin)
 rules.add_perm("cases.record_dsl_decision", is_dsl)
 # Casework: every role that may see a case may read it; the school's attendance
 # lead and DSL write it (school staff are read-only; the LA reviews referrals).
+# Who opened a child's record: the school's DSL for their pupils and the LA's
+# manager across the LA (scoping decides which pupils), and administrators.
+rules.add_perm("cases.view_access_log", is_dsl | is_la_manager | is_system_admin)
+# A subject access request is answered by the school's DSL (or the LA's manager
+# for the LA's records): the same people who may read the access log.
+rules.add_perm("records.export_subject_access", is_dsl | is_la_manager | is_system_admin)
 rules.add_perm("cases.view_case", is_school_user | is_la_user | is_system_admin)
 rules.add_perm("cases.change_case", can_do_school_casework | is_system_admin)
 rules.add_perm("notices.review_referral", is_la_user)

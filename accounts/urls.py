@@ -3,6 +3,7 @@ from django.urls import path
 
 from .forms import SignInForm
 from .views import PasswordResetConfirmView, PasswordResetRequestView
+from .views_tokens import api_token_revoke_page, api_tokens
 
 urlpatterns = [
     path(
@@ -15,6 +16,8 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api-tokens/", api_tokens, name="api_tokens"),
+    path("api-tokens/<int:token_id>/revoke/", api_token_revoke_page, name="api_token_revoke"),
     path("password-reset/", PasswordResetRequestView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

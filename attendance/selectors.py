@@ -161,10 +161,13 @@ class SchoolSummary:
 
 @dataclass
 class SchoolDashboard:
+    """The lists are unevaluated: a school of thousands pages through them
+    (`selectors_pages.school_dashboard_page`) rather than loading every row."""
+
     summary: SchoolSummary
-    persistent: list[PupilFigures] = field(default_factory=list)
-    severe: list[PupilFigures] = field(default_factory=list)
-    threshold: list[PupilFigures] = field(default_factory=list)
+    persistent: QuerySet[PupilFigures]
+    severe: QuerySet[PupilFigures]
+    threshold: QuerySet[PupilFigures]
     year_groups: list[str] = field(default_factory=list)
 
 
@@ -209,17 +212,16 @@ def school_dashboard(
     rows = filters.apply(base).filter(on_roll=True)
     as_at = base.values_list("as_at", flat=True).first()
     listed = rows.select_related("pupil").order_by(
-        F("attended_sessions") * 1.0 / F("possible_sessions"), "pupil__legal_surname"
+        F("attended_sessions") * 1.0 / F("possible_sessions"), "pupil__legal_surname", "pupil_id"
     )
     return SchoolDashboard(
         summary=_summary(school, _summaries(filters.apply(base)).get(school.pk), as_at),
-        persistent=list(listed.filter(persistent_absence=True, possible_sessions__gt=0)),
-        severe=list(listed.filter(severe_absence=True, possible_sessions__gt=0)),
-        threshold=list(
-            rows.filter(national_threshold_met=True)
-            .select_related("pupil")
-            .order_by("-unauthorised_last_10_school_weeks", "pupil__legal_surname")
-        ),
+        # The pupil's id last: a stable order, so no pupil shows on two pages.
+        persistent=listed.filter(persistent_absence=True, possible_sessions__gt=0),
+        severe=listed.filter(severe_absence=True, possible_sessions__gt=0),
+        threshold=rows.filter(national_threshold_met=True)
+        .select_related("pupil")
+        .order_by("-unauthorised_last_10_school_weeks", "pupil__legal_surname", "pupil_id"),
         year_groups=sorted(
             set(base.values_list("pupil__year_group", flat=True).distinct()) - {""},
             key=lambda y: (len(y), y),

@@ -7,11 +7,12 @@ figure, so the shares and totals they show are worked out here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from accounts.models import School
 from core.scoping import visible_schools
@@ -111,12 +112,26 @@ class Measures:
 # The school dashboard -------------------------------------------------------------
 
 
+# Rows per page of each dashboard list: a screenful, so the page stays quick to
+# read and to load however large the school.
+DASHBOARD_LIST_SIZE = 25
+# The query parameter that pages each list (three lists share the page).
+DASHBOARD_LIST_PARAMS = {
+    "threshold": "threshold_page",
+    "severe": "severe_page",
+    "persistent": "persistent_page",
+}
+
+
 @dataclass(frozen=True)
 class DashboardPage:
     dashboard: SchoolDashboard
     measures: Measures
     trend: list[WeekTotal]
     trend_as_at: dt.date
+    threshold: Page[PupilFigures]
+    severe: Page[PupilFigures]
+    persistent: Page[PupilFigures]
     # Differences other schools' imports found with this school's records.
     differences_to_check: int = 0
 
@@ -126,18 +141,33 @@ class DashboardPage:
 
 
 def school_dashboard_page(
-    *, user: AnyUser, school_id: int, filters: DashboardFilters, today: dt.date
+    *,
+    user: AnyUser,
+    school_id: int,
+    filters: DashboardFilters,
+    today: dt.date,
+    page_numbers: Mapping[str, str | None] | None = None,
 ) -> DashboardPage:
-    """The dashboard's lists and measures, and the weekly trend up to the same
-    date as the figures (today when none have been calculated), so the chart
-    and the cards describe the same period. 404 outside the user's scope."""
+    """The dashboard's measures, one page of each of its lists (`page_numbers`
+    maps a list's query parameter to the page asked for; anything unusable gives
+    the first or last page), and the weekly trend up to the same date as the
+    figures (today when none have been calculated), so the chart and the cards
+    describe the same period. 404 outside the user's scope."""
     dashboard = school_dashboard(user=user, school_id=school_id, filters=filters)
     as_at = dashboard.summary.as_at or today
+    asked = page_numbers or {}
+
+    def page_of(name: str, rows: QuerySet[PupilFigures]) -> Page[PupilFigures]:
+        return Paginator(rows, DASHBOARD_LIST_SIZE).get_page(asked.get(DASHBOARD_LIST_PARAMS[name]))
+
     return DashboardPage(
         dashboard=dashboard,
         measures=Measures.of(dashboard.summary),
         trend=school_weekly_trend(user=user, school_id=school_id, as_at=as_at),
         trend_as_at=as_at,
+        threshold=page_of("threshold", dashboard.threshold),
+        severe=page_of("severe", dashboard.severe),
+        persistent=page_of("persistent", dashboard.persistent),
         differences_to_check=import_discrepancies(user=user, resolved=False)
         .filter(school_id=school_id)
         .count(),

@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "core",
     "accounts",
@@ -61,6 +60,7 @@ INSTALLED_APPS = [
     "attendance",
     "pathway",
     "notices",
+    "records",
     "demo",
 ]
 
@@ -206,13 +206,19 @@ SERVICE_NAME = "Attendance Pathway"
 # authentication for the browser. Reads are scoped like every page.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api_auth.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api_auth.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env.str("API_TOKEN_THROTTLE_RATE", default="120/minute"),
+    },
 }
+# API tokens are stored hashed, shown once, and stop working after this many days.
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Attendance Pathway API",
     "DESCRIPTION": "Attendance figures and pathway verdicts, scoped to the caller's school or LA.",
@@ -223,6 +229,21 @@ SPECTACULAR_SETTINGS = {
 # Celery: with no REDIS_URL, tasks run in the calling process so nothing else
 # needs to be running. The beat schedule lives in attendance_site/schedule.py.
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache holds only the API's throttle counts, which every web process must
+# share. Short timeouts: with Redis down the throttle lets requests through
+# (accounts/api_auth.py) and the pages never wait on it.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "attendance-pathway",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 # An eager task still takes a producer from the broker's pool: "memory://" with no
 # host made kombu warn "No hostname was supplied" on every command that queued one.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

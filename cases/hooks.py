@@ -74,3 +74,11 @@ class ReturnedReferral:
 returned_referrals: Hook[[Any, Collection[int]], dict[int, ReturnedReferral]] = Hook(
     "cases.hooks.returned_referrals"
 )
+
+
+# `pupil_record_targets(pupil_id)`: the records about a pupil that the apps
+# above cases keep (referrals, notices, letters), as audit targets
+# (`model label`, [ids]), so the pupil's access log finds who opened them.
+pupil_record_targets: Hooks[[int], list[tuple[str, list[str]]]] = Hooks(
+    "cases.hooks.pupil_record_targets"
+)

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from .views import (
+    access_log,
     cases,
     chronology,
     contacts,
@@ -23,6 +24,7 @@ urlpatterns = [
         pupils.carer_correspondence,
         name="carer_correspondence",
     ),
+    path("", include(access_log.urlpatterns)),
     path("", include(cases.urlpatterns)),
     path("", include(contacts.urlpatterns)),
     path("", include(meetings.urlpatterns)),

@@ -12,3 +12,12 @@ def acting_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionError("A signed-in user is required.")
     return user
+
+
+API_PREFIX = "/api/"
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    """A request to the JSON API, whose callers are programs: its errors are
+    JSON too, never the HTML pages people see."""
+    return request.path.startswith(API_PREFIX)

@@ -11,9 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 
+from .http import is_api_request
+
+REASON = (
+    "What you sent contains a character that cannot be typed "
+    "(a control character, such as a null byte). Remove it and try again."
+)
 # C0 controls and DEL, less tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -47,13 +53,12 @@ class RefuseControlCharactersMiddleware:
         ):
             suspect = has_control_characters(_texts(request.POST))
         if suspect:
+            if is_api_request(request):
+                return JsonResponse({"detail": REASON}, status=400)
             return HttpResponse(
                 render_to_string(
                     "errors/400.html",
-                    {
-                        "reason": "What you sent contains a character that cannot be typed "
-                        "(a control character, such as a null byte). Remove it and try again."
-                    },
+                    {"reason": REASON},
                     request=request,
                 ),
                 status=400,

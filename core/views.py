@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from .dates import today
 from .health import health_report
 from .hooks import home_panels
+from .http import is_api_request
 from .scoping import visible_schools
 
 
@@ -39,18 +40,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_request(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
     return render(request, "errors/400.html", status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_request(request):
+        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
     return render(request, "errors/403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_request(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api_request(request):
+        return JsonResponse({"detail": "Something went wrong on our side."}, status=500)
     # No context processors or user: the failure may be in them.
     from django.template import loader
 

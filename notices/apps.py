@@ -10,7 +10,7 @@ class NoticesConfig(AppConfig):
 
     def ready(self) -> None:
         # What notices provides to the apps below it (core/hooks.py).
-        from cases.hooks import chronology_items, returned_referrals
+        from cases.hooks import chronology_items, pupil_record_targets, returned_referrals
         from core.hooks import home_panels
         from pathway.hooks import latest_notice
 
@@ -23,6 +23,10 @@ class NoticesConfig(AppConfig):
         chronology_items.provide(notice_chronology)
         returned_referrals.provide(referrals_returned)
         home_panels.provide(returned_referrals_panel)
+
+        from .access_log import pupil_record_targets as notices_about_pupil
+
+        pupil_record_targets.provide(notices_about_pupil)
 
         # Running notices' periods are recounted when a school's school days change.
         from attendance.signals import school_days_changed

@@ -5,6 +5,7 @@ public OpenAPI schema."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from io import StringIO
@@ -14,9 +15,9 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Role, School, User
+from accounts.models import ApiToken, Role, School, User
+from accounts.services.tokens import api_token_create
 from core.models import AuditEvent
 from pupils.models import Pupil
 
@@ -55,8 +56,8 @@ def url(upn: str) -> str:
 
 def token_client(user: User) -> Client:
     """A client that is never signed in: it sends the user's token on every request."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(headers={"Authorization": f"Token {token.key}"})
+    _, key = api_token_create(user=user, name="Tests", acting_user=user)
+    return Client(headers={"Authorization": f"Token {key}"})
 
 
 def command_json(upn: str, on: str) -> dict[str, object]:
@@ -188,7 +189,9 @@ def test_no_token_is_a_401_in_json_not_the_sign_in_page(pupil):
 def test_a_wrong_token_is_a_401(pupil):
     response = Client(headers={"Authorization": "Token not-a-real-token"}).get(url(pupil.upn))
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token."}
+    assert response.json() == {
+        "detail": "That token is not valid: it may have expired or been revoked."
+    }
 
 
 def test_a_deactivated_users_token_stops_working(lead, pupil):
@@ -298,33 +301,40 @@ def create_api_token(*args: str) -> str:
     return out.getvalue().strip()
 
 
-def test_create_api_token_prints_a_token_that_works(lead, pupil):
+def test_create_api_token_prints_a_token_that_works_and_stores_only_its_hash(lead, pupil):
     key = create_api_token(lead.email.upper())
 
-    assert Token.objects.get(user=lead).key == key
+    token = ApiToken.objects.get(user=lead)
+    assert key not in str(ApiToken.objects.values())
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
     response = Client(headers={"Authorization": f"Token {key}"}).get(url(pupil.upn))
     assert response.status_code == 200
 
 
-def test_create_api_token_shows_the_same_token_again_and_audits_only_its_creation(lead):
+def test_create_api_token_makes_a_new_token_each_time_and_audits_it_without_the_key(lead):
     first = create_api_token(lead.email)
-    again = create_api_token(lead.email)
+    again = create_api_token(lead.email, "--name", "Data warehouse")
 
-    assert again == first
-    events = AuditEvent.objects.filter(target_type="accounts.User", target_id=str(lead.pk))
-    assert [(e.action, e.note) for e in events] == [
-        (AuditEvent.Action.CREATE, "API token created by create_api_token")
+    assert again != first
+    assert sorted(ApiToken.objects.filter(user=lead).values_list("name", flat=True)) == [
+        "Data warehouse",
+        "Made with create_api_token",
     ]
+    events = AuditEvent.objects.filter(target_type="accounts.User", target_id=str(lead.pk))
+    assert [e.action for e in events] == [AuditEvent.Action.CREATE] * 2
+    assert "Data warehouse" in events.order_by("pk").last().note  # type: ignore[union-attr]
     # The key is the secret: it must not be copied into the audit trail.
     assert first not in str(events.values())
+    assert again not in str(events.values())
 
 
-def test_create_api_token_rotate_replaces_the_old_token(lead, pupil):
+def test_create_api_token_rotate_revokes_the_old_tokens(lead, pupil):
     old = create_api_token(lead.email)
     new = create_api_token(lead.email, "--rotate")
 
     assert new != old
     assert Client(headers={"Authorization": f"Token {old}"}).get(url(pupil.upn)).status_code == 401
+    assert Client(headers={"Authorization": f"Token {new}"}).get(url(pupil.upn)).status_code == 200
     assert AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE, target_id=str(lead.pk))
 
 
@@ -337,4 +347,4 @@ def test_create_api_token_refuses_unknown_and_deactivated_users(lead):
     lead.save()
     with pytest.raises(CommandError, match="is deactivated"):
         create_api_token(lead.email)
-    assert not Token.objects.filter(user=lead).exists()
+    assert not ApiToken.objects.filter(user=lead).exists()

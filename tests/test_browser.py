@@ -48,3 +48,21 @@ def test_sign_in_works_with_javascript_switched_off(live_server, browser):
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(live_server.url + reverse("login"))
     context.close()
+
+
+def test_lead_makes_and_revokes_an_api_token(live_server, page, axe_source):
+    lead = UserFactory(email="tokens@riverside.example.org")
+    browser_helpers.sign_in(page, live_server.url, lead.email)
+
+    page.get_by_role("link", name="API tokens").click()
+    page.wait_for_url(live_server.url + reverse("api_tokens"))
+    assert axe_violations(page, axe_source) == []
+    page.get_by_label("What is the token for?").fill("School MIS")
+    page.get_by_role("button", name="Make token").click()
+    assert page.get_by_text("Copy it now: it will not be shown again").is_visible()
+    assert page.locator("[data-new-token]").inner_text().startswith("ap_")
+    assert axe_violations(page, axe_source) == []
+
+    page.get_by_role("button", name="Revoke the token for School MIS").click()
+    assert page.get_by_text("is revoked").is_visible()
+    assert page.get_by_text("Revoked", exact=True).is_visible()

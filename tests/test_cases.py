@@ -166,6 +166,24 @@ def test_caseload_and_case_page_query_counts_do_not_grow(cases, django_assert_ma
         client.get(reverse("cases:case_detail", args=[made[0].pk]))
 
 
+def test_the_caseload_pages_through_many_cases_with_the_count_shown():
+    """55 open cases: 50 on the first page, the other 5 on the second, none twice."""
+    school = SchoolFactory()
+    lead = UserFactory(school=school)
+    made = [AttendanceCaseFactory(school=school, lead_professional=lead) for _ in range(55)]
+    client = signed_in_client(lead)
+
+    first = client.get(reverse("cases:caseload"))
+    assert "Showing 1 to 50 of 55 cases" in first.text
+    assert 'href="?page=2"' in first.text
+    second = client.get(reverse("cases:caseload"), {"page": "2"})
+    assert "Showing 51 to 55 of 55 cases" in second.text
+    shown = [row.case.pk for row in first.context["page"]] + [
+        row.case.pk for row in second.context["page"]
+    ]
+    assert sorted(shown) == sorted(c.pk for c in made)
+
+
 def test_error_summary_links_go_to_the_first_radio_of_a_group(lead, school):
     pupil = PupilFactory(school=school)
     response = signed_in_client(lead).post(

@@ -126,3 +126,22 @@ def test_the_list_makes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = client.get(LIST)
     assert response.text.count("Deal with this") == 4
+
+
+def test_a_long_list_pages_25_at_a_time_oldest_first(refused, northmoor, brookfield):
+    _, data = refused
+    for _ in range(27):
+        run_for(brookfield, data)
+    client = signed_in_client(UserFactory(role=Role.ATTENDANCE_LEAD, school=northmoor))
+
+    first = client.get(LIST)
+    assert "To check (28)" in first.text
+    assert "Showing 1 to 25 of 28" in first.text
+    assert first.text.count("Deal with this") == 25
+    assert 'href="?page=2#waiting-heading"' in first.text
+    second = client.get(LIST, {"page": "2"})
+    assert second.text.count("Deal with this") == 3
+    shown = [d.pk for d in first.context["waiting"]] + [d.pk for d in second.context["waiting"]]
+    assert shown == list(
+        ImportDiscrepancy.unscoped.order_by("created_at", "pk").values_list("pk", flat=True)
+    )

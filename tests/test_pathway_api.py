@@ -12,9 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Role
+from accounts.services.tokens import api_token_create
 from core.models import AuditEvent
 from pathway.models import PathwayEvaluation
 from pathway.services import evaluation_record
@@ -39,8 +39,8 @@ DAY = dt.date(2026, 3, 3)
 
 
 def token_client(user) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(headers={"Authorization": f"Token {token.key}"})
+    _, key = api_token_create(user=user, name="Tests", acting_user=user)
+    return Client(headers={"Authorization": f"Token {key}"})
 
 
 def url(case_id: int) -> str:

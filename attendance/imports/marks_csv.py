@@ -148,7 +148,11 @@ class _Reader:
         self, reader: Iterator[list[str]], bytes_read: Callable[[], int], columns: Mapping[str, str]
     ) -> CsvParse:
         errors = self.errors
-        header = next(reader, None)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            errors.add("Line 1", _unreadable(exc))
+            return CsvParse({}, self.year, errors)
         if header is None or not any(cell.strip() for cell in header):
             errors.add(
                 "Line 1", "the file is empty: it needs a header row, then one row per session"
@@ -157,11 +161,30 @@ class _Reader:
         index = _column_index(header, columns, errors)
         if index is None:
             return CsvParse({}, self.year, errors)
-        at_upn, at_date, at_session, at_code = (index[name] for name in FIELDS)
         widest = max(index.values())
-        # The common row (a known-good UPN, date and session, and code, seen
-        # before) takes three dictionary lookups; anything else goes through
-        # `_row`, which checks every cell and teaches these the good values.
+        try:
+            rows = self._rows(reader, bytes_read, index, widest)
+        except csv.Error as exc:
+            errors.add(f"Line {reader.line_num + 1}", _unreadable(exc))  # type: ignore[attr-defined]
+            return CsvParse({}, self.year, errors)
+        if rows == 0 and not errors:
+            errors.add("Line 2", "the file has a header row but no marks")
+        return CsvParse(self.registers if not errors else {}, self.year, errors)
+
+    def _rows(
+        self,
+        reader: Iterator[list[str]],
+        bytes_read: Callable[[], int],
+        index: Mapping[str, int],
+        widest: int,
+    ) -> int:
+        """Every row after the header into its pupil's register; returns how many.
+
+        The common row (a known-good UPN, date and session, and code, seen
+        before) takes three dictionary lookups; anything else goes through
+        `_row`, which checks every cell and teaches these the good values."""
+        errors = self.errors
+        at_upn, at_date, at_session, at_code = (index[name] for name in FIELDS)
         registers, positions, codes = self.fast_registers, self.fast_positions, self.fast_codes
         on_row, size = self.on_row, self.size
         rows = 0
@@ -192,9 +215,7 @@ class _Reader:
             rows += 1
             if on_row is not None and rows % 20_000 == 0:
                 on_row(bytes_read(), size)
-        if rows == 0 and not errors:
-            errors.add("Line 2", "the file has a header row but no marks")
-        return CsvParse(self.registers if not errors else {}, self.year, errors)
+        return rows
 
     def _row(self, line: int, raw_upn: str, raw_date: str, raw_session: str, raw_code: str) -> None:
         """One row into its pupil's register, adding an error for each cell that
@@ -285,6 +306,16 @@ class _Reader:
         self.fast_positions[raw_date, raw_session] = am_position + (session == "PM")
         if code is not None:
             self.fast_codes[raw_code] = code
+
+
+def _unreadable(exc: csv.Error) -> str:
+    """What a reader error means to the person who saved the file."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a cell is longer than {csv.field_size_limit():,} characters, so this is not a "
+            "marks file saved as CSV: check it is the right file"
+        )
+    return f"the file cannot be read as CSV from here ({exc}): save it again as CSV"
 
 
 def _upn_problem(upn: str) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
@@ -23,6 +24,8 @@ from ..services.discrepancies import (
 )
 
 RESOLVED_SHOWN = 20
+# A school's first CTF from a large feeder school can raise hundreds at once.
+WAITING_PER_PAGE = 25
 
 
 @require_GET
@@ -32,7 +35,9 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
         request,
         "attendance/discrepancies.html",
         {
-            "waiting": import_discrepancies(user=request.user, resolved=False),
+            "waiting": Paginator(
+                import_discrepancies(user=request.user, resolved=False), WAITING_PER_PAGE
+            ).get_page(request.GET.get("page")),
             "resolved": import_discrepancies(user=request.user, resolved=True)[:RESOLVED_SHOWN],
             "may_resolve": may_resolve_discrepancies(request.user),  # type: ignore[arg-type]
         },

@@ -36,7 +36,14 @@ def school_dashboard(request: HttpRequest, school_id: int) -> HttpResponse:
         characteristic=characteristic if characteristic in DashboardFilters.CHARACTERISTICS else "",
     )
     page = selectors_pages.school_dashboard_page(
-        user=request.user, school_id=school_id, filters=filters, today=today()
+        user=request.user,
+        school_id=school_id,
+        filters=filters,
+        today=today(),
+        page_numbers={
+            param: request.GET.get(param)
+            for param in selectors_pages.DASHBOARD_LIST_PARAMS.values()
+        },
     )
     characteristics = [(key, label) for key, (label, _) in DashboardFilters.CHARACTERISTICS.items()]
     return render(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
@@ -22,6 +23,9 @@ from ..models import AttendanceCase
 from ..selectors_cases import case_file, caseload
 from ..services.casework import case_close, case_open, case_update
 
+# A lead's working list: one screen of the most pressing cases, the rest a page away.
+CASES_PER_PAGE = 50
+
 
 @require_GET
 @permission_required("cases.view_case", raise_exception=True)
@@ -29,7 +33,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     closed = request.GET.get("status") == "closed"
     status = AttendanceCase.Status.CLOSED if closed else AttendanceCase.Status.OPEN
     rows = caseload(user=request.user, status=status)
-    return render(request, "cases/caseload.html", {"rows": rows, "closed": closed})
+    page = Paginator(rows, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/caseload.html", {"page": page, "closed": closed})
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,50 +1,31 @@
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from core.audit import audit_record
-from core.models import AuditEvent
-
-
-def api_token_issue(*, user: User, rotate: bool = False) -> tuple[Token, bool]:
-    """The user's API token, created if they have none (or, with `rotate`, replaced).
-    Returns (token, whether it is new). Audited when a token is made.
-
-    Belongs in accounts/services/ with the other account writes; it lives beside
-    its only caller until that move.
-    """
-    with transaction.atomic():
-        replaced = rotate and Token.objects.filter(user=user).delete()[0] > 0
-        token, created = Token.objects.get_or_create(user=user)
-        if created:
-            # The target is the user, never the token: a Token's primary key is
-            # the secret itself, and the audit trail is readable by more people.
-            audit_record(
-                actor=None,
-                action=AuditEvent.Action.UPDATE if replaced else AuditEvent.Action.CREATE,
-                target=user,
-                school=user.school,
-                note=f"API token {'replaced' if replaced else 'created'} by create_api_token",
-            )
-    return token, created
+from accounts.services.tokens import api_token_create
 
 
 class Command(BaseCommand):
     help = (
-        "Print the API token of the user with this email address, creating one if they have "
-        "none. The token alone goes to stdout, so it can be piped; it reads data with the "
-        "user's own scope and permissions."
+        "Make a new API token for the user with this email address and print it. Only its "
+        "hash is kept, so this is the one time it can be read. The token alone goes to stdout, "
+        "so it can be piped; it reads data with the user's own scope and permissions, and "
+        "expires after API_TOKEN_LIFETIME_DAYS."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email", help="The user's email address (any capitalisation).")
         parser.add_argument(
+            "--name",
+            default="Made with create_api_token",
+            help="What the token is for, shown in the user's list of tokens.",
+        )
+        parser.add_argument(
             "--rotate",
             action="store_true",
-            help="Replace the user's token with a new one; the old one stops working at once.",
+            help="Revoke the user's other tokens: they stop working at once.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -53,15 +34,16 @@ class Command(BaseCommand):
             user = User.objects.get_by_natural_key(email)
         except User.DoesNotExist:
             raise CommandError(f"No user with email address {email}.") from None
-        if not user.is_active:
-            # DRF refuses tokens of inactive users, so a token would only mislead.
-            raise CommandError(f"{user.email} is deactivated: an API token would not work.")
-        token, created = api_token_issue(user=user, rotate=options["rotate"])
-        if created:
-            what = "New API token" if options["rotate"] else "Created an API token"
-        else:
-            what = "Existing API token"
+        try:
+            token, key = api_token_create(
+                user=user, name=options["name"], acting_user=None, rotate=options["rotate"]
+            )
+        except PermissionDenied as refused:
+            raise CommandError(str(refused)) from None
+        replaced = " (their other tokens are revoked)" if options["rotate"] else ""
         self.stderr.write(
-            f"{what} for {user.email}. Send it as the header 'Authorization: Token <token>'."
+            f"New API token for {user.email}{replaced}, expiring "
+            f"{token.expires_at:%-d %B %Y}. Send it as the header "
+            "'Authorization: Token <token>'. It cannot be shown again."
         )
-        self.stdout.write(token.key)
+        self.stdout.write(key)
