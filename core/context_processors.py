@@ -22,6 +22,7 @@ _SECTIONS = (
     ("/first-day/", "cases"),
     ("/timetables/", "cases"),
     ("/attendance/", "attendance"),
+    ("/records/retention/", "retention"),
 )
 
 

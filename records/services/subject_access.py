@@ -18,12 +18,10 @@ import datetime as dt
 import io
 import json
 import zipfile
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
@@ -36,74 +34,17 @@ from notices.letters import letter_pdf
 from notices.models import NoticeToImprove
 from pupils.models import Carer, Pupil, PupilCarer
 
-# The apps whose rows can be about a pupil. accounts (staff, schools, LAs) and
-# core (the audit trail, taken through the access log) are not in the walk.
-PRODUCT_APPS = ("pupils", "attendance", "cases", "pathway", "notices")
+from ..walk import Found, rows_pointing_to
+
 # Rows found through these are included but not followed: the family, not
 # their other children's records.
 LEAVES: tuple[type[models.Model], ...] = (Carer,)
 
 
-@dataclass
-class Found:
-    by_model: dict[type[models.Model], dict[Any, models.Model]] = field(
-        default_factory=lambda: defaultdict(dict)
-    )
-
-    def add(self, rows: Iterable[models.Model]) -> bool:
-        added = False
-        for row in rows:
-            bucket = self.by_model[type(row)]
-            if row.pk not in bucket:
-                bucket[row.pk] = row
-                added = True
-        return added
-
-    def ids(self, model: type[models.Model]) -> list[Any]:
-        return list(self.by_model.get(model, {}))
-
-
-def _product_models() -> list[type[models.Model]]:
-    return [m for label in PRODUCT_APPS for m in apps.get_app_config(label).get_models()]
-
-
-def _pointers(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
-    return [
-        f
-        for f in model._meta.get_fields()
-        if isinstance(f, models.ForeignKey) and f.related_model is not None
-    ]
-
-
-def _manager(model: type[models.Model]) -> models.Manager[Any]:
-    # Unscoped on purpose: the caller has checked the user may see the pupil,
-    # and the export is everything held, not what one page shows.
-    return getattr(model, "unscoped", model._default_manager)
-
-
 def records_about(pupil: Pupil) -> Found:
     found = Found()
     found.add([pupil])
-    # (model, pointer) -> how many target rows it was last asked about: a
-    # pointer is asked again only when more rows it could point to were found.
-    asked: dict[tuple[type[models.Model], str], int] = {}
-    walk = [
-        (model, pointer)
-        for model in _product_models()
-        if model not in LEAVES
-        for pointer in _pointers(model)
-        if pointer.related_model not in LEAVES
-    ]
-    changed = True
-    while changed:
-        changed = False
-        for model, pointer in walk:
-            target = pointer.related_model
-            ids = found.ids(target)
-            if not ids or asked.get((model, pointer.name)) == len(ids):
-                continue
-            asked[model, pointer.name] = len(ids)
-            changed |= found.add(_manager(model).filter(**{f"{pointer.name}__in": ids}))
+    rows_pointing_to(found, leaves=LEAVES)
     links = found.by_model.get(PupilCarer, {}).values()
     carer_ids = [link.carer_id for link in links if isinstance(link, PupilCarer)]
     found.add(Carer.unscoped.filter(pk__in=carer_ids))
