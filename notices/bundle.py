@@ -167,7 +167,10 @@ def offence_period(notice: NoticeToImprove, day: dt.date) -> tuple[dt.date, dt.d
     year in which the notice was issued (or from the start of the threshold
     window the notice met, if that is earlier) to the day of the referral.
     It shows the absence that met the threshold, the notice, and what
-    followed it (docs/rules.md#referral-bundle)."""
+    followed it (docs/rules.md#referral-bundle). The window is counted back
+    in calendar weeks from the Monday of its week: a window crossing a
+    holiday starts earlier than that, but only matters for a notice early in
+    the autumn term, when it reaches back into the summer term."""
     first = year_start(academic_year_of(notice.issued_on))
     if notice.threshold_as_at and notice.threshold_window_weeks:
         window = notice.threshold_as_at - dt.timedelta(weeks=notice.threshold_window_weeks)
