@@ -586,11 +586,14 @@ def _by_week(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"monday": monday, "cells": cells} for monday, cells in weeks.items()]
 
 
-def bundle_print_context(referral: LegalReferral) -> dict[str, Any]:
-    """What the printed bundle shows: the frozen bundle, its sections and
-    charts (drawn by attendance.charts, as on the pupil's page), and the s566
-    certificate as signed, or that it is not."""
-    frozen = referral.bundle
+def bundle_print_context(
+    referral: LegalReferral, *, bundle: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the printed bundle shows: the frozen bundle (or `bundle`, one
+    built but not stored), its sections and charts (drawn by
+    attendance.charts, as on the pupil's page), and the s566 certificate as
+    signed, or that it is not."""
+    frozen = referral.bundle if bundle is None else bundle
     b = _dated(frozen)
     sections = bundle_sections(frozen)
     certificate = RegisterCertificate.unscoped.filter(referral=referral).first()
