@@ -203,3 +203,13 @@ class ProsecuteForm(forms.Form):
     )
     contract_note = _text("If not, why not")
     note = _text("Notes", help_text="For example, who agreed the prosecution.")
+
+
+class InformationLaidForm(forms.Form):
+    laid_on = GovDateField(
+        label="Date the information was laid",
+        what="the date the information was laid",
+        help_text="The day the magistrates' court received the information (the prosecution "
+        "started). For example, 12 8 2026",
+    )
+    note = _text("Notes", help_text="For example, the court and its reference.")

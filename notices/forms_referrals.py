@@ -55,6 +55,19 @@ class DecisionForm(forms.Form):
         error_messages={"required": "Enter the reason for the decision"},
     )
     decided_on = GovDateField(label="Date of the decision", what="the date of the decision")
+    offence_first_day = GovDateField(
+        label="First day of the offence period",
+        what="the first day of the offence period",
+        required=False,
+        help_text="Required for a prosecution: the absence it is for. For example, 8 9 2025",
+    )
+    offence_last_day = GovDateField(
+        label="Last day of the offence period",
+        what="the last day of the offence period",
+        required=False,
+        help_text="Required for a prosecution. The information must be laid at the "
+        "magistrates' court within 6 months of this day (Magistrates' Courts Act 1980 s127).",
+    )
     eso_considered = forms.BooleanField(
         label="An education supervision order was considered",
         required=False,

@@ -432,6 +432,61 @@ def offence_period_refusal(
     return None
 
 
+def recorded_span(registers: Sequence[Register]) -> tuple[dt.date, dt.date] | None:
+    """The first and the last day with any mark in the pupil's registers (every
+    school, every year): the dates the records cover. None with no mark."""
+    days: list[dt.date] = []
+    for register in registers:
+        marked = [i for i, char in enumerate(register.marks) if char != codes.NO_MARK]
+        if marked:
+            days.append(date_at(register.academic_year, marked[0]))
+            days.append(date_at(register.academic_year, marked[-1]))
+    return (min(days), max(days)) if days else None
+
+
+def decision_period_errors(
+    *,
+    first: dt.date | None,
+    last: dt.date | None,
+    decided_on: dt.date,
+    today: dt.date,
+    span: tuple[dt.date, dt.date] | None,
+) -> dict[str, str]:
+    """Why an offence period cannot be on a decision to prosecute taken on
+    `decided_on`, by form field ({} when it can). The six-month limit runs from
+    its last day (s127 MCA 1980), so it is two dates, in order, not in the
+    future nor after the decision, and within the pupil's records (`span`,
+    from `recorded_span`): a court is shown the registers for every day of it.
+    Example: records from 1 September 2025 to 27 March 2026; 8 to 26 September
+    2025 is accepted; 25 August to 5 September 2025 is refused."""
+    if first is None or last is None:
+        return {
+            "offence_first_day" if first is None else "offence_last_day": (
+                "Enter the offence period: a prosecution is for the absence from its first "
+                "to its last day, and the six-month limit runs from the last"
+            )
+        }
+    if last < first:
+        return {"offence_last_day": "The offence period must end on or after the day it starts"}
+    if last > today:
+        return {"offence_last_day": "The offence period cannot end in the future"}
+    if last > decided_on:
+        return {
+            "offence_last_day": f"The offence period ends after the decision "
+            f"({long_date(decided_on)}): a prosecution is for absence that has happened"
+        }
+    if span is None:
+        return {"offence_first_day": "The pupil has no attendance records to prosecute on"}
+    if first < span[0] or last > span[1]:
+        return {
+            "offence_first_day" if first < span[0] else "offence_last_day": (
+                f"The pupil's records run from {long_date(span[0])} to {long_date(span[1])}: "
+                "the offence period must be within them"
+            )
+        }
+    return {}
+
+
 def overlapping_period(
     first: dt.date, last: dt.date, others: Sequence[tuple[dt.date, dt.date]]
 ) -> tuple[dt.date, dt.date] | None:
@@ -478,8 +533,13 @@ class InformationLimit:
     four_months_on: dt.date
     five_months_on: dt.date
 
-    def level(self, on: dt.date) -> str:
-        """ "" (nothing to flag), "four_months", "five_months" or "expired" on `on`."""
+    def level(self, on: dt.date, *, laid_on: dt.date | None = None) -> str:
+        """ "" (nothing to flag), "four_months", "five_months" or "expired" on
+        `on`; "laid" once the information was laid (`laid_on`, within the
+        limit: `information_laid_refusal`), when the limit is met and no
+        longer runs."""
+        if laid_on is not None:
+            return "laid"
         if on > self.lay_by:
             return "expired"
         if on >= self.five_months_on:
@@ -496,6 +556,40 @@ def information_limit(offence_last_day: dt.date) -> InformationLimit:
         four_months_on=add_months(offence_last_day, FIRST_WARNING_MONTHS),
         five_months_on=add_months(offence_last_day, SECOND_WARNING_MONTHS),
     )
+
+
+def information_laid_refusal(
+    *,
+    laid_on: dt.date,
+    today: dt.date,
+    decided_on: dt.date,
+    offence_last_day: dt.date | None,
+) -> dict[str, str]:
+    """Why "the information was laid on `laid_on`" cannot be recorded for a
+    prosecution decided on `decided_on`, by form field ({} when it can). Laying
+    the information starts the prosecution at the magistrates' court, so it
+    comes on or after the decision, not in the future, and within the six
+    months of s127 (Magistrates' Courts Act 1980) from the offence period's
+    last day: one laid later cannot be tried, and the record would say the
+    limit was met when it was not. Offence period ending 13 February 2026:
+    laid on 13 August 2026 is recorded; on 14 August it is refused."""
+    if laid_on > today:
+        return {"laid_on": "The date the information was laid cannot be in the future"}
+    if laid_on < decided_on:
+        return {
+            "laid_on": f"The information cannot have been laid before the decision to prosecute "
+            f"({long_date(decided_on)})"
+        }
+    if offence_last_day is not None:
+        limit = information_limit(offence_last_day)
+        if laid_on > limit.lay_by:
+            return {
+                "laid_on": f"The information had to be laid by {long_date(limit.lay_by)}, six "
+                f"months after the offence period ended on {long_date(offence_last_day)} "
+                f"(Magistrates' Courts Act 1980 s127). Laid on {long_date(laid_on)}, it is out "
+                "of time and cannot be recorded as meeting the limit"
+            }
+    return {}
 
 
 def withdrawal_due(notice: NoticeState, on: dt.date) -> bool:

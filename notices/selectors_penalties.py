@@ -13,7 +13,7 @@ from accounts.models import User
 from cases.models import AttendanceCase
 
 from . import penalties as rules
-from .models import PenaltyNotice
+from .models import LADecision, PenaltyNotice
 
 SEQUENCE_LABELS = {1: "First notice in 3 years", 2: "Second notice in 3 years"}
 
@@ -21,6 +21,7 @@ LIMIT_FLAGS = {
     "four_months": "4 months since the offence",
     "five_months": "5 months since the offence",
     "expired": "Too late to prosecute",
+    "laid": "Information laid: limit met",
 }
 
 
@@ -38,7 +39,7 @@ class NoticeRow:
     # prosecution decided); None for a paid or withdrawn notice, or one from
     # before the offence period was dates.
     limit: rules.InformationLimit | None
-    limit_level: str  # "", "four_months", "five_months" or "expired"
+    limit_level: str  # "", "four_months", "five_months", "expired" or "laid"
     limit_flag: str
     withdrawal_due: bool
     sessions: list[dict[str, Any]]
@@ -51,7 +52,7 @@ def notice_row(notice: PenaltyNotice, on: dt.date) -> NoticeRow:
         if open_to_prosecution and notice.offence_last_day is not None
         else None
     )
-    level = limit.level(on) if limit else ""
+    level = limit.level(on, laid_on=notice.information_laid_on) if limit else ""
     return NoticeRow(
         notice=notice,
         sequence_label=SEQUENCE_LABELS.get(notice.sequence, f"Notice {notice.sequence}"),
@@ -75,7 +76,9 @@ def case_penalty_notices(user: User, case: AttendanceCase, on: dt.date) -> list[
     notices = (
         PenaltyNotice.objects.for_user(user)
         .filter(case=case)
-        .select_related("recipient__carer", "issued_by", "decision")
+        .select_related(
+            "recipient__carer", "issued_by", "decision", "holiday_request", "information_laid_by"
+        )
         .order_by("-issued_on", "-pk")
     )
     return [notice_row(n, on) for n in notices]
@@ -84,7 +87,8 @@ def case_penalty_notices(user: User, case: AttendanceCase, on: dt.date) -> list[
 def la_open_penalty_notices(user: User, on: dt.date) -> list[NoticeRow]:
     """The notices in the user's scope that a prosecution could still follow
     (unpaid, or prosecution decided), the nearest s127 limit first; notices
-    with no offence period dates last."""
+    whose information is laid (the limit met) and those with no offence period
+    dates last."""
     notices = (
         PenaltyNotice.objects.for_user(user)
         .filter(status__in=[rules.ISSUED, rules.PROSECUTION])
@@ -93,5 +97,63 @@ def la_open_penalty_notices(user: User, on: dt.date) -> list[NoticeRow]:
     rows = [notice_row(n, on) for n in notices]
     return sorted(
         rows,
-        key=lambda r: (r.limit is None, r.limit.lay_by if r.limit else dt.date.max, r.notice.pk),
+        key=lambda r: (
+            r.notice.information_laid_on is not None,
+            r.limit is None,
+            r.limit.lay_by if r.limit else dt.date.max,
+            r.notice.pk,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class LimitState:
+    """The s127 limit of an offence period ending `limit.offence_last_day`, as
+    the pages show it on `on`: "laid" once the information is laid."""
+
+    limit: rules.InformationLimit
+    level: str
+    flag: str
+    laid_on: dt.date | None
+
+
+def limit_state(
+    offence_last_day: dt.date | None, laid_on: dt.date | None, on: dt.date
+) -> LimitState | None:
+    if offence_last_day is None:
+        return None
+    limit = rules.information_limit(offence_last_day)
+    level = limit.level(on, laid_on=laid_on)
+    return LimitState(limit, level, LIMIT_FLAGS.get(level, ""), laid_on)
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """A referral decision to prosecute, with its s127 limit today."""
+
+    decision: LADecision
+    state: LimitState | None
+
+
+def la_prosecution_decisions(user: User, on: dt.date) -> list[DecisionRow]:
+    """The LA's decisions to prosecute on referrals, in the user's scope, the
+    nearest s127 limit first; those with the information laid, and those
+    decided before the offence period was asked, last. One query."""
+    decisions = (
+        LADecision.objects.for_user(user)
+        .filter(kind__in=LADecision.PROSECUTIONS)
+        .select_related("referral__case__pupil", "referral__case__school")
+    )
+    rows = [
+        DecisionRow(d, limit_state(d.offence_last_day, d.information_laid_on, on))
+        for d in decisions
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.decision.information_laid_on is not None,
+            r.state is None,
+            r.state.limit.lay_by if r.state else dt.date.max,
+            r.decision.pk,
+        ),
     )

@@ -19,4 +19,9 @@ urlpatterns: list[URLPattern] = [
         views.penalty_prosecute,
         name="penalty_prosecute",
     ),
+    path(
+        "penalty-notices/<int:notice_id>/information-laid/",
+        views.penalty_information_laid,
+        name="penalty_information_laid",
+    ),
 ]

@@ -18,6 +18,11 @@ urlpatterns = [
         views.referral_bundle_pdf,
         name="referral_bundle_pdf",
     ),
+    path(
+        "decisions/<int:decision_id>/information-laid/",
+        views.referral_information_laid,
+        name="referral_information_laid",
+    ),
     path("inbox/", views.la_inbox, name="inbox"),
     path(
         "referrals/<int:referral_id>/certificate/",

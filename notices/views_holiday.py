@@ -15,9 +15,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from cases.models import AttendanceCase
 from cases.views.section import FormPage
 from core.dates import today
 from core.http import acting_user
@@ -25,9 +27,10 @@ from core.scoping import get_for_user_or_404
 from pupils.models import Pupil
 
 from .forms_holiday import HolidayIssueForm, HolidayRequestForm, ReasonsForm
-from .models import HolidayRequest
+from .models import HolidayRequest, PenaltyNotice
 from .penalties import long_date
 from .services.holiday import (
+    accepted_on,
     holiday_penalty_notice_issue,
     holiday_request_accept,
     holiday_request_decline,
@@ -36,6 +39,8 @@ from .services.holiday import (
     parent_limits,
     parents_responsible,
 )
+from .views_check import CheckStep, Row, Section, Summary, confirm_only, dry_run
+from .views_penalties import case_penalty_state, issue_summary
 
 DETAIL = "notices/holiday_detail.html"
 
@@ -196,6 +201,51 @@ def _la_page(request: HttpRequest, holiday: HolidayRequest) -> FormPage:
     return FormPage(request, back_to=reverse("notices:holiday_detail", args=[holiday.pk]))
 
 
+def _state(holiday: HolidayRequest) -> str:
+    """The request as a check saw it: any step on it (a second click among
+    them) changes its status or its time of update."""
+    return f"{holiday.pk}:{holiday.status}:{holiday.updated_at.isoformat()}"
+
+
+def _parent_names(holiday: HolidayRequest) -> list[str]:
+    return [
+        f"{link.carer} ({link.get_relationship_display()})"
+        for link in holiday.parents.select_related("carer").order_by("contact_priority", "pk")
+    ]
+
+
+def _request_rows(holiday: HolidayRequest) -> list[Row]:
+    """What the LA acts on, as the school submitted it."""
+    sessions = len(holiday.leave_sessions)
+    return [
+        Row("Pupil", [f"{holiday.pupil.display_name}, {holiday.school.name}"]),
+        Row(
+            "Request",
+            [
+                f"Version {holiday.version}, submitted "
+                f"{long_date(timezone.localdate(holiday.submitted_at))} by {holiday.submitted_by}"
+            ],
+        ),
+        Row(
+            "Leave requested and refused",
+            [
+                f"{long_date(holiday.leave_first_day)} to {long_date(holiday.leave_last_day)}, "
+                f"asked by {holiday.requested_by} on {long_date(holiday.requested_on)}; "
+                f"refused on {long_date(holiday.refused_on)}"
+            ],
+        ),
+        Row(
+            "G sessions",
+            [
+                f"{sessions} session{'s' if sessions != 1 else ''} from "
+                f"{long_date(holiday.sessions_first_day)} to "
+                f"{long_date(holiday.sessions_last_day)}"
+            ],
+        ),
+        Row("Parents responsible for the leave", _parent_names(holiday)),
+    ]
+
+
 @require_POST
 def holiday_return(request: HttpRequest, request_id: int) -> HttpResponse:
     return _with_reasons(request, request_id, "return")
@@ -207,20 +257,93 @@ def holiday_decline(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 def _with_reasons(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+    """Return or decline, each behind its check page: the school reads the
+    reasons as written, and a declined request is final."""
     user = acting_user(request)
     holiday = _request(user, request_id)
     page = _la_page(request, holiday)
     form = ReasonsForm(request.POST, prefix=action)
 
-    def save(data: dict[str, Any]) -> HttpResponse:
+    def act(data: dict[str, Any]) -> HolidayRequest:
         if action == "return":
-            holiday_request_return(acting_user=user, request_id=holiday.pk, reasons=data["reasons"])
-            return page.saved("Holiday request returned to the school.")
-        holiday_request_decline(acting_user=user, request_id=holiday.pk, reasons=data["reasons"])
-        return page.saved("Holiday request declined.")
+            return holiday_request_return(
+                acting_user=user, request_id=holiday.pk, reasons=data["reasons"]
+            )
+        return holiday_request_decline(
+            acting_user=user, request_id=holiday.pk, reasons=data["reasons"]
+        )
 
+    def save(data: dict[str, Any]) -> HttpResponse:
+        act(data)
+        if action == "return":
+            return page.saved("Holiday request returned to the school.", texts=[data["reasons"]])
+        return page.saved("Holiday request declined.", texts=[data["reasons"]])
+
+    def read(done: HolidayRequest) -> Summary:
+        school = holiday.school.name
+        if action == "return":
+            return Summary(
+                title="return the holiday request to the school",
+                caption=holiday.pupil.display_name,
+                sections=[
+                    Section("The request", _request_rows(holiday)),
+                    Section(
+                        "What the school will see",
+                        [
+                            Row("Returned to", [f"{school}, its attendance lead and DSL"]),
+                            Row(
+                                "What the school needs to correct",
+                                [done.return_reasons],
+                                "return-reasons",
+                            ),
+                        ],
+                    ),
+                ],
+                notes=[
+                    f"{school} sees the request as returned with these reasons, and can correct "
+                    f"it and resubmit it as version {holiday.version + 1}."
+                ],
+                warning="Once returned, this version cannot be accepted or declined: the LA "
+                "reviews the school's correction instead.",
+                confirm_label="Confirm and return the request",
+                cancel_url=page.back_to,
+            )
+        return Summary(
+            title="decline the holiday request",
+            caption=holiday.pupil.display_name,
+            sections=[
+                Section("The request", _request_rows(holiday)),
+                Section(
+                    "What the school will see",
+                    [
+                        Row("Declined, told to", [f"{school}, its attendance lead and DSL"]),
+                        Row(
+                            "Why the LA declines the request",
+                            [done.decline_reasons],
+                            "decline-reasons",
+                        ),
+                    ],
+                ),
+            ],
+            notes=[f"{school} sees the request as declined, with these reasons."],
+            warning="Once declined, the request is final: no penalty notice can be issued on "
+            "it and the school cannot resubmit it.",
+            confirm_label="Confirm and decline the request",
+            cancel_url=page.back_to,
+        )
+
+    step = CheckStep(
+        page, step=f"holiday-{action}", subject=f"holiday:{holiday.pk}", state=_state(holiday)
+    )
     context = _detail_context(user, holiday, error_form=form)
-    return page.handle(form, save, DETAIL, context, status_if_invalid=400)
+    return step.handle(
+        form,
+        save=save,
+        template=DETAIL,
+        context=context,
+        summary=lambda data: dry_run(lambda: act(data), read),
+        status_if_invalid=400,
+    )
 
 
 @require_POST
@@ -228,11 +351,68 @@ def holiday_accept(request: HttpRequest, request_id: int) -> HttpResponse:
     user = acting_user(request)
     holiday = _request(user, request_id)
     page = _la_page(request, holiday)
+
+    def act() -> HolidayRequest:
+        return holiday_request_accept(acting_user=user, request_id=holiday.pk)
+
+    def done() -> HttpResponse:
+        try:
+            act()
+        except ValidationError as exc:
+            return page.refuse(exc)
+        return page.saved("Holiday request accepted: a penalty notice can now be issued on it.")
+
+    def read(accepted: HolidayRequest, *, opened: bool) -> Summary:
+        case = accepted.case
+        assert case is not None  # an accepted request has its case (the model's constraint)
+        if opened:
+            case_line = (
+                f'A new case, at the stage "{case.get_stage_display()}", led by '
+                f"{case.lead_professional}: {holiday.pupil.display_name} has no open case at "
+                f"{holiday.school.name}"
+            )
+        else:
+            case_line = (
+                f"The open case at {holiday.school.name} (stage "
+                f'"{case.get_stage_display()}", unchanged)'
+            )
+        return Summary(
+            title="accept the holiday request",
+            caption=holiday.school.name,
+            sections=[
+                Section(
+                    "The request",
+                    [*_request_rows(holiday), Row("Accepted by", [str(user)])],
+                ),
+                Section(
+                    "What follows",
+                    [
+                        Row("The case the notices are issued on", [case_line]),
+                        Row("Penalty notices can then be issued to", _parent_names(holiday)),
+                    ],
+                ),
+            ],
+            notes=[f"{holiday.school.name} sees that the LA has accepted the request."],
+            warning="Once accepted, the request cannot be returned to the school or declined.",
+            confirm_label="Confirm and accept the request",
+            cancel_url=page.back_to,
+        )
+
+    def summary() -> Summary:
+        had_case = AttendanceCase.unscoped.filter(
+            pupil_id=holiday.pupil_id,
+            school_id=holiday.school_id,
+            status=AttendanceCase.Status.OPEN,
+        ).exists()
+        return dry_run(act, lambda accepted: read(accepted, opened=not had_case))
+
+    step = CheckStep(
+        page, step="holiday-accept", subject=f"holiday:{holiday.pk}", state=_state(holiday)
+    )
     try:
-        holiday_request_accept(acting_user=user, request_id=holiday.pk)
+        return confirm_only(step, act=done, summary=summary)
     except ValidationError as exc:
         return page.refuse(exc)
-    return page.saved("Holiday request accepted: a penalty notice can now be issued on it.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -242,12 +422,13 @@ def holiday_issue(request: HttpRequest, request_id: int) -> HttpResponse:
     if not user.has_perm("notices.review_referral"):
         raise PermissionDenied("Penalty notices are issued by LA officers.")
     page = _la_page(request, holiday)
-    if holiday.status != HolidayRequest.Status.ACCEPTED:
+    if holiday.status != HolidayRequest.Status.ACCEPTED or holiday.case is None:
         return page.refuse("A penalty notice is issued on a holiday request the LA has accepted.")
+    case = holiday.case
     form = HolidayIssueForm(request.POST if request.method == "POST" else None, request=holiday)
 
-    def save(data: dict[str, Any]) -> HttpResponse:
-        notice = holiday_penalty_notice_issue(
+    def act(data: dict[str, Any]) -> PenaltyNotice:
+        return holiday_penalty_notice_issue(
             acting_user=user,
             request_id=holiday.pk,
             recipient_id=data["recipient"].pk,
@@ -259,10 +440,32 @@ def holiday_issue(request: HttpRequest, request_id: int) -> HttpResponse:
             reason=data["reason"],
             issue_token=data["issue_token"],
         )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        notice = act(data)
         return page.saved(
             f"Penalty notice issued to {notice.recipient.carer}, received "
             f"{long_date(notice.received_on or notice.issued_on)}.",
             texts=[data["reason"]],
         )
 
-    return page.handle(form, save, "notices/holiday_issue.html", {"holiday": holiday})
+    def read(notice: PenaltyNotice) -> Summary:
+        return issue_summary(
+            notice,
+            cancel_url=page.back_to,
+            source=f"Holiday request version {holiday.version}, accepted "
+            f"{long_date(accepted_on(holiday))}",
+            source_change="",
+        )
+
+    step = CheckStep(
+        page, step="holiday-issue", subject=f"holiday:{holiday.pk}", state=case_penalty_state(case)
+    )
+    return step.handle(
+        form,
+        save=save,
+        template="notices/holiday_issue.html",
+        context={"holiday": holiday},
+        summary=lambda data: dry_run(lambda: act(data), read),
+        status_if_invalid=400,
+    )

@@ -28,12 +28,25 @@ from core.http import acting_user
 from core.scoping import get_for_user_or_404
 from pupils.models import PupilCarer
 
-from .forms_penalties import IssueForm, PaymentForm, ProsecuteForm, WithdrawForm
+from .forms_penalties import (
+    InformationLaidForm,
+    IssueForm,
+    PaymentForm,
+    ProsecuteForm,
+    WithdrawForm,
+)
 from .models import PenaltyNotice
 from .penalties import information_limit, long_date, pounds
-from .selectors_penalties import case_penalty_notices, la_open_penalty_notices, notice_row
+from .selectors_penalties import (
+    case_penalty_notices,
+    la_open_penalty_notices,
+    la_prosecution_decisions,
+    notice_row,
+)
 from .services.penalties import (
     penalty_decisions,
+    penalty_holiday_requests,
+    penalty_notice_information_laid,
     penalty_notice_issue,
     penalty_notice_prosecute,
     penalty_notice_record_payment,
@@ -118,7 +131,7 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
         )
 
     def read(notice: PenaltyNotice) -> Summary:
-        return _issue_summary(notice, cancel_url=page.back_to)
+        return issue_summary(notice, cancel_url=page.back_to)
 
     context = {
         "case": case,
@@ -126,11 +139,14 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
         "may_change": may_change,
         "case_open": case.status == AttendanceCase.Status.OPEN,
         "decisions": decisions,
+        # The other route: a notice on an accepted holiday request is issued
+        # from the request's own page, which this page links to.
+        "holiday_requests": penalty_holiday_requests(case),
         "form": form if may_change else None,  # a school user sees the list read-only
     }
     if request.method == "POST":
         step = CheckStep(
-            page, step="penalty-issue", subject=f"case:{case.pk}", state=_case_state(case)
+            page, step="penalty-issue", subject=f"case:{case.pk}", state=case_penalty_state(case)
         )
         return step.handle(
             form,
@@ -143,7 +159,7 @@ def penalty_notices(request: HttpRequest, case_id: int) -> HttpResponse:
     return page.handle(form, save, "notices/penalty_notices.html", context)
 
 
-def _case_state(case: AttendanceCase) -> str:
+def case_penalty_state(case: AttendanceCase) -> str:
     """The case's penalty notices as a check saw them: issuing one (a second
     click among them) changes it."""
     latest = (
@@ -165,8 +181,12 @@ def _recipient_line(link: PupilCarer) -> str:
     )
 
 
-def _issue_summary(notice: PenaltyNotice, *, cancel_url: str) -> Summary:
-    """What issuing makes, read from the notice the dry run made."""
+def issue_summary(
+    notice: PenaltyNotice, *, cancel_url: str, source: str = "", source_change: str = "decision"
+) -> Summary:
+    """What issuing makes, read from the notice the dry run made. `source` is
+    what the notice is issued on (by default the LA's decision), with the form
+    field that changes it (none for a holiday request: the page is its own)."""
     sessions = notice.unauthorised_sessions or []
     amounts = []
     if notice.amount_if_paid_by_day_21 and notice.reduced_due_on:
@@ -193,11 +213,14 @@ def _issue_summary(notice: PenaltyNotice, *, cancel_url: str) -> Summary:
                     Row(
                         "Issued on",
                         [
-                            f"LA decision of {long_date(decision.decided_on)}"
-                            if decision
-                            else notice.get_route_display()
+                            source
+                            or (
+                                f"LA decision of {long_date(decision.decided_on)}"
+                                if decision
+                                else notice.get_route_display()
+                            )
                         ],
-                        "decision",
+                        source_change,
                     ),
                     Row("Date of issue", [long_date(notice.issued_on)], "issued_on"),
                     Row(
@@ -257,11 +280,17 @@ def _issue_summary(notice: PenaltyNotice, *, cancel_url: str) -> Summary:
 
 def la_penalty_notices(request: HttpRequest) -> HttpResponse:
     """The LA's notices still open: when each information must be laid by, and
-    which are due to be withdrawn."""
+    which are due to be withdrawn; and its referral decisions to prosecute,
+    with the same limit."""
     user = acting_user(request)
     if not (user.has_perm("notices.review_referral") or is_system_admin(user)):
         raise PermissionDenied("The penalty notice list is for the LA.")
-    context = {"rows": la_open_penalty_notices(user, today()), "may_change": _may_change(user)}
+    context = {
+        "rows": la_open_penalty_notices(user, today()),
+        # Prosecutions decided on a referral have the same six-month limit.
+        "decisions": la_prosecution_decisions(user, today()),
+        "may_change": _may_change(user),
+    }
     return render(request, "notices/penalty_la_list.html", context)
 
 
@@ -434,6 +463,115 @@ def penalty_prosecute(request: HttpRequest, notice_id: int) -> HttpResponse:
         form,
         save=save,
         template="notices/penalty_prosecute.html",
+        context=context,
+        summary=lambda data: dry_run(lambda: act(data), read),
+        status_if_invalid=400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def penalty_information_laid(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Record that the information was laid at the magistrates' court, behind a
+    check page: once recorded, the six-month limit shows as met."""
+    user = acting_user(request)
+    notice = _notice(user, notice_id)  # 404 outside the scope, as for every case URL
+    _check_may_change(user)
+    page = _page(request, notice.case_id)
+    if request.method == "GET" and notice.status != PenaltyNotice.Status.PROSECUTION:
+        return page.refuse(
+            "The information is laid on a decision to prosecute: record the decision first."
+        )
+    form = InformationLaidForm(request.POST if request.method == "POST" else None)
+
+    def act(data: dict[str, Any]) -> PenaltyNotice:
+        return penalty_notice_information_laid(
+            acting_user=user, notice_id=notice.pk, laid_on=data["laid_on"], note=data["note"]
+        )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        laid = act(data)
+        assert laid.information_laid_on is not None
+        return page.saved(
+            f"Information laid on {long_date(laid.information_laid_on)} recorded: the six-month "
+            "limit is met.",
+            texts=[data["note"]],
+        )
+
+    def read(laid: PenaltyNotice) -> Summary:
+        assert laid.information_laid_on is not None
+        assert laid.prosecution_decided_on is not None
+        limit = information_limit(laid.offence_last_day) if laid.offence_last_day else None
+        return Summary(
+            title="record that the information was laid",
+            caption=laid.case.pupil.display_name,
+            sections=[
+                Section(
+                    "The prosecution",
+                    [
+                        Row("Parent prosecuted", [_recipient_line(laid.recipient)]),
+                        Row(
+                            "Offence period",
+                            [
+                                f"{long_date(laid.offence_first_day)} to "
+                                f"{long_date(laid.offence_last_day)}"
+                            ]
+                            if laid.offence_first_day and laid.offence_last_day
+                            else ["Not recorded as dates"],
+                        ),
+                        Row(
+                            "After the unpaid penalty notice",
+                            [
+                                f"Issued {long_date(laid.issued_on)}; prosecution decided "
+                                f"{long_date(laid.prosecution_decided_on)}"
+                            ],
+                        ),
+                    ],
+                ),
+                Section(
+                    "The information",
+                    [
+                        Row(
+                            "Laid at the magistrates' court on",
+                            [long_date(laid.information_laid_on)],
+                            "laid_on",
+                        ),
+                        Row(
+                            "Six-month limit",
+                            [
+                                f"Met: the information had to be laid by {long_date(limit.lay_by)} "
+                                "(Magistrates' Courts Act 1980 s127)"
+                            ]
+                            if limit
+                            else ["Not known: the offence period is not recorded as dates"],
+                        ),
+                        Row(
+                            "Notes",
+                            [laid.information_laid_note] if laid.information_laid_note else [],
+                            "note",
+                        ),
+                    ],
+                ),
+            ],
+            notes=[
+                f"{laid.case.school.name} sees on the case that the prosecution has started. "
+                "The six-month limit is no longer flagged."
+            ],
+            warning="Once recorded, the date cannot be changed here.",
+            confirm_label="Confirm and record the information laid",
+            cancel_url=page.back_to,
+        )
+
+    context = {"notice": notice, "row": notice_row(notice, today()), "case": notice.case}
+    step = CheckStep(
+        page,
+        step="penalty-information-laid",
+        subject=f"penalty:{notice.pk}",
+        state=f"{notice.pk}:{notice.status}:{notice.updated_at.isoformat()}",
+    )
+    return step.handle(
+        form,
+        save=save,
+        template="notices/penalty_information_laid.html",
         context=context,
         summary=lambda data: dry_run(lambda: act(data), read),
         status_if_invalid=400,

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -29,13 +30,16 @@ from pathway.services import readiness_for
 
 from .bundle import bundle_pdf, bundle_print_context, referral_reference
 from .figures import referral_times
+from .forms_penalties import InformationLaidForm
 from .forms_referrals import DecisionForm, InboxFilterForm, ReturnForm, SubmitForm
 from .models import LADecision, LegalReferral, NoticeToImprove, RegisterCertificate
+from .penalties import information_limit
 from .services.certificates import certificate_refusal
 from .services.referrals import (
     next_version,
     referral_accept,
     referral_decide,
+    referral_decision_information_laid,
     referral_return,
     referral_submit,
 )
@@ -219,17 +223,77 @@ def _detail_context(
 
 @require_POST
 def referral_return_page(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """Return to the school, behind a check page: the school reads the reasons
+    as written, and the returned version can no longer be accepted."""
     user = acting_user(request)
     referral = _referral(user, referral_id)
     page = _page(request, referral)
     form = ReturnForm(request.POST)
 
-    def save(data: dict[str, Any]) -> HttpResponse:
-        referral_return(acting_user=user, referral_id=referral.pk, reasons=data["reasons"])
-        return page.saved("Referral returned to the school.")
+    def act(data: dict[str, Any]) -> LegalReferral:
+        return referral_return(acting_user=user, referral_id=referral.pk, reasons=data["reasons"])
 
+    def save(data: dict[str, Any]) -> HttpResponse:
+        act(data)
+        return page.saved("Referral returned to the school.", texts=[data["reasons"]])
+
+    def read(returned: LegalReferral) -> Summary:
+        school = referral.case.school.name
+        return Summary(
+            title="return the referral to the school",
+            caption=f"{referral.case.pupil.display_name}, {school}",
+            sections=[
+                Section(
+                    "The referral",
+                    [
+                        *_referral_rows(referral),
+                        Row(
+                            "Submitted",
+                            [
+                                f"{_long(timezone.localdate(referral.submitted_at))} by "
+                                f"{referral.submitted_by}"
+                            ],
+                        ),
+                    ],
+                ),
+                Section(
+                    "What the school will see",
+                    [
+                        Row("Returned to", [f"{school}, its attendance lead and DSL"]),
+                        Row(
+                            "What the school needs to add or change",
+                            [returned.return_reasons],
+                            "reasons",
+                        ),
+                    ],
+                ),
+            ],
+            notes=[
+                f"{school} sees these reasons on the case page and its home page. The case "
+                "goes back to the Notice to Improve stage, and the school can add what is "
+                f"asked for and resubmit the referral as version {referral.version + 1}."
+            ],
+            warning="Once returned, this version cannot be accepted or decided: the LA "
+            "reviews the school's resubmission instead.",
+            confirm_label="Confirm and return the referral",
+            cancel_url=page.back_to,
+        )
+
+    step = CheckStep(
+        page,
+        step="referral-return",
+        subject=f"referral:{referral.pk}",
+        state=_referral_state(referral),
+    )
     context = _detail_context(user, referral, return_form=form)
-    return page.handle(form, save, DETAIL, context, status_if_invalid=400)
+    return step.handle(
+        form,
+        save=save,
+        template=DETAIL,
+        context=context,
+        summary=lambda data: dry_run(lambda: act(data), read),
+        status_if_invalid=400,
+    )
 
 
 @require_POST
@@ -316,6 +380,27 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
                 "eso_considered",
             ),
         ]
+        if decision.offence_first_day and decision.offence_last_day:
+            count = len(decision.unauthorised_sessions)
+            limit = information_limit(decision.offence_last_day)
+            rows += [
+                Row(
+                    "Offence period",
+                    [
+                        f"{_long(decision.offence_first_day)} to "
+                        f"{_long(decision.offence_last_day)}",
+                        f"{count} unauthorised session{'s' if count != 1 else ''} in the registers",
+                    ],
+                    "offence_first_day",
+                ),
+                Row(
+                    "Lay the information by",
+                    [
+                        f"{_long(limit.lay_by)}: 6 months from the last day of the offence "
+                        "period (Magistrates' Courts Act 1980 s127)"
+                    ],
+                ),
+            ]
         if decision.contract_explored is not None or decision.contract_note:
             rows.append(
                 Row(
@@ -419,3 +504,112 @@ def referral_figures(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("These figures are for LA managers.")
     times = referral_times(user=user, day=today())
     return render(request, "notices/la_figures.html", {"times": times})
+
+
+@require_http_methods(["GET", "POST"])
+def referral_information_laid(request: HttpRequest, decision_id: int) -> HttpResponse:
+    """Record that the information was laid at the magistrates' court for a
+    referral decision to prosecute, behind a check page: the six-month limit
+    is then shown as met."""
+    user = acting_user(request)
+    decision = get_for_user_or_404(
+        LADecision.objects.for_user(user).select_related(
+            "referral__case__pupil", "referral__case__school", "referral__notice"
+        ),
+        user,
+        pk=decision_id,
+    )
+    if not user.has_perm("notices.review_referral"):
+        raise PermissionDenied("Only LA officers and managers can record a prosecution.")
+    referral = decision.referral
+    page = _page(request, referral)
+    if request.method == "GET" and (
+        decision.kind not in LADecision.PROSECUTIONS or decision.offence_last_day is None
+    ):
+        return page.refuse(
+            "The information is recorded on a decision to prosecute with its offence period."
+        )
+    form = InformationLaidForm(request.POST if request.method == "POST" else None)
+
+    def act(data: dict[str, Any]) -> LADecision:
+        return referral_decision_information_laid(
+            acting_user=user, decision_id=decision.pk, laid_on=data["laid_on"], note=data["note"]
+        )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        laid = act(data)
+        assert laid.information_laid_on is not None
+        return page.saved(
+            f"Information laid on {_long(laid.information_laid_on)} recorded: the six-month "
+            "limit is met.",
+            texts=[data["note"]],
+        )
+
+    def read(laid: LADecision) -> Summary:
+        assert laid.information_laid_on is not None
+        assert laid.offence_first_day is not None
+        assert laid.offence_last_day is not None
+        limit = information_limit(laid.offence_last_day)
+        parents = ", ".join(str(r.carer) for r in referral.notice.recipients.all())
+        return Summary(
+            title="record that the information was laid",
+            caption=f"{referral.case.pupil.display_name}, {referral.case.school.name}",
+            sections=[
+                Section(
+                    "The prosecution",
+                    [
+                        Row("Decision", [f"{laid.get_kind_display()}, {_long(laid.decided_on)}"]),
+                        Row("Parents served the Notice to Improve", [parents]),
+                        Row(
+                            "Offence period",
+                            [f"{_long(laid.offence_first_day)} to {_long(laid.offence_last_day)}"],
+                        ),
+                    ],
+                ),
+                Section(
+                    "The information",
+                    [
+                        Row(
+                            "Laid at the magistrates' court on",
+                            [_long(laid.information_laid_on)],
+                            "laid_on",
+                        ),
+                        Row(
+                            "Six-month limit",
+                            [
+                                f"Met: the information had to be laid by {_long(limit.lay_by)} "
+                                "(Magistrates' Courts Act 1980 s127)"
+                            ],
+                        ),
+                        Row(
+                            "Notes",
+                            [laid.information_laid_note] if laid.information_laid_note else [],
+                            "note",
+                        ),
+                    ],
+                ),
+            ],
+            notes=[
+                f"{referral.case.school.name} sees on the case that the prosecution has started. "
+                "The six-month limit is no longer flagged."
+            ],
+            warning="Once recorded, the date cannot be changed here.",
+            confirm_label="Confirm and record the information laid",
+            cancel_url=page.back_to,
+        )
+
+    limit = information_limit(decision.offence_last_day) if decision.offence_last_day else None
+    step = CheckStep(
+        page,
+        step="decision-information-laid",
+        subject=f"decision:{decision.pk}",
+        state=f"{decision.pk}:{decision.information_laid_on}",
+    )
+    return step.handle(
+        form,
+        save=save,
+        template="notices/referral_information_laid.html",
+        context={"decision": decision, "referral": referral, "limit": limit},
+        summary=lambda data: dry_run(lambda: act(data), read),
+        status_if_invalid=400,
+    )

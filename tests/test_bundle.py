@@ -274,6 +274,8 @@ def test_no_prosecution_on_an_uncertified_register_extract(referral):
         "eso_note": "An ESO would not address the parents' non-engagement",
         "contract_explored": False,
         "contract_note": "The parents would not meet to agree one.",
+        "offence_first_day": dt.date(2026, 2, 3),
+        "offence_last_day": dt.date(2026, 3, 20),
     }
     with at(READY):
         referral_accept(acting_user=officer, referral_id=referral.pk)

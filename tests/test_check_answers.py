@@ -271,6 +271,47 @@ def test_accepting_is_checked_then_confirmed_once(submitted):
     )
 
 
+def test_returning_a_referral_is_checked_then_confirmed_once(submitted):
+    """The check page shows what the school will read (the reasons, as typed)
+    and that it can resubmit as version 2; only "Confirm" returns it, once, and
+    the case goes back to the Notice to Improve stage."""
+    officer = UserFactory(la_user=True, local_authority=submitted.case.school.local_authority)
+    client = signed_in_client(officer)
+    url = reverse("notices:referral_return", args=[submitted.pk])
+    school = submitted.case.school.name
+    with at(READY):
+        empty = client.post(url, {"reasons": ""})
+        assert empty.status_code == 400
+        assert "Enter what the school needs to add or change" in text(empty)
+        check = client.post(url, {"reasons": "Add the notes of the third meeting."})
+        body = text(check)
+        assert check.status_code == 200, body
+        assert "Check your answers before you return the referral to the school" in body
+        assert f"{school}, its attendance lead and DSL" in body
+        assert "Add the notes of the third meeting." in body
+        assert "resubmit the referral as version 2" in body
+        submitted.refresh_from_db()
+        assert submitted.status == LegalReferral.Status.SUBMITTED
+        assert audits("LegalReferral") == 1  # the submission
+        pairs = check_page_answers(check)
+        forged = client.post(url, as_post(tamper(pairs, "reasons", "Something else"), confirm="1"))
+        assert forged.status_code == 409
+        assert TAMPERED_TEXT in text(forged)
+        first = client.post(url, as_post(pairs, confirm="1"))
+        second = client.post(url, as_post(pairs, confirm="1"))
+    assert first.status_code == 302
+    assert second.status_code == 409
+    assert STALE_TEXT in text(second)
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.return_reasons) == (
+        LegalReferral.Status.RETURNED,
+        "Add the notes of the third meeting.",
+    )
+    assert audits("LegalReferral") == 2
+    submitted.case.refresh_from_db()
+    assert submitted.case.stage == AttendanceCase.Stage.NOTICE_TO_IMPROVE
+
+
 def test_the_la_decision_is_checked_then_confirmed_once(submitted):
     officer = UserFactory(la_user=True, local_authority=submitted.case.school.local_authority)
     LegalReferral.unscoped.filter(pk=submitted.pk).update(status="accepted")

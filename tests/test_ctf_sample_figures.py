@@ -9,10 +9,10 @@ import json
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role, School
+from accounts.services.tokens import api_token_create
 from attendance import selectors
 from attendance.services.imports import ctf_import
 
@@ -47,7 +47,8 @@ def test_every_pupil_in_the_sample_has_the_expected_figures_from_the_api(importe
         la_user=True, role=Role.LA_OFFICER, local_authority=imported.local_authority
     )
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=officer).key}")
+    _, key = api_token_create(user=officer, name="Tests", acting_user=officer)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     for upn in UPNS:
         response = client.get(reverse("pupil-attendance", args=[upn]), {"on": AS_AT.isoformat()})
         assert response.status_code == 200, response.content

@@ -6,9 +6,13 @@ is JSON."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from accounts.services.tokens import api_token_create
@@ -21,14 +25,23 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", APP)
 
 
 @pytest.fixture
-def token(db) -> str:
+def token(db) -> Iterator[str]:
     school = SchoolFactory()
     lead = UserFactory(school=school)
     pupil = PupilFactory(school=school)
     give_marks(pupil, school, eight_present_one_ill_one_unexplained())
     AttendanceCaseFactory(school=school, pupil=pupil, lead_professional=lead)
     _, key = api_token_create(user=lead, name="Fuzzing", acting_user=lead)
-    return key
+    # Called straight, the WSGI handler closes the database connection when each
+    # request finishes, as a server should; inside a test's transaction that
+    # would end the test's connection. Django's test client does the same.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield key
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db

@@ -1,8 +1,10 @@
-"""A holiday penalty-notice request in a real browser, from the school to the
-LA's acceptance: the lead starts it from the pupil's page, the officer finds it
-beside the referral inbox, returns it, the lead corrects and resubmits, the
-officer accepts it and opens the issue form (the offence period filled with the
-leave's dates). Every new page has no axe (WCAG 2.2 AA) violation."""
+"""A holiday penalty-notice request in a real browser, from the school to a
+penalty notice: the lead starts it from the pupil's page, the officer finds it
+beside the referral inbox, returns it (through its check page, changing the
+reasons once), the lead corrects and resubmits, the officer accepts it (check
+page), issues a notice to the mother (the offence period filled with the
+leave's dates; check page), and the case's penalty-notice page shows the
+holiday route. Every new page has no axe (WCAG 2.2 AA) violation."""
 
 import datetime as dt
 import re
@@ -37,6 +39,14 @@ def fill_date(page, name, day):
 
 def check_axe(page, axe_source):
     assert axe_violations(page, axe_source) == [], page.url
+
+
+def check_page(page, title, axe_source):
+    """The check page of `title` is shown, nothing is written yet, and axe is clean."""
+    page.wait_for_load_state()
+    heading = page.get_by_role("heading", level=1)
+    assert heading.inner_text() == f"Check your answers before you {title}", heading.inner_text()
+    check_axe(page, axe_source)
 
 
 def no_errors(page):
@@ -87,10 +97,21 @@ def test_holiday_request_from_the_school_to_the_las_acceptance(live_server, page
         page.get_by_role("link", name=pupil.display_name).click()
         check_axe(page, axe_source)
         assert page.get_by_text("10 unauthorised sessions").first.is_visible()
+        page.get_by_label("What the school needs to correct").fill("Name the father.")
+        page.get_by_role("button", name="Continue to return it").click()
+        check_page(page, "return the holiday request to the school", axe_source)
+        assert page.get_by_text("Name the father.").first.is_visible()
+        # "Change" goes back to the form with the reasons kept.
+        page.get_by_role("button", name=re.compile("Change")).click()
         page.get_by_label("What the school needs to correct").fill("Name the father too.")
-        page.get_by_role("button", name="Return to the school").click()
-        page.wait_for_load_state()
+        page.get_by_role("button", name="Continue to return it").click()
+        check_page(page, "return the holiday request to the school", axe_source)
+        assert HolidayRequest.unscoped.get(pk=first.pk).status == HolidayRequest.Status.SUBMITTED
+        page.get_by_role("button", name="Confirm and return the request").click()
+        page.wait_for_url(re.compile(r".*/notices/holiday-requests/\d+/$"))
         no_errors(page)
+        first.refresh_from_db()
+        assert first.return_reasons == "Name the father too."
 
         # The lead corrects and resubmits.
         page.context.clear_cookies()
@@ -112,8 +133,11 @@ def test_holiday_request_from_the_school_to_the_las_acceptance(live_server, page
         sign_in(page, base, officer.email)
         page.goto(base + reverse("notices:holiday_detail", args=[second.pk]))
         check_axe(page, axe_source)
-        page.get_by_role("button", name="Accept").click()
-        page.wait_for_load_state()
+        page.get_by_role("button", name="Continue to accept").click()
+        check_page(page, "accept the holiday request", axe_source)
+        assert page.get_by_text("Referred for legal intervention").first.is_visible()
+        page.get_by_role("button", name="Confirm and accept the request").click()
+        page.wait_for_url(re.compile(r".*/notices/holiday-requests/\d+/$"))
         no_errors(page)
         check_axe(page, axe_source)
         second.refresh_from_db()
@@ -126,9 +150,20 @@ def test_holiday_request_from_the_school_to_the_las_acceptance(live_server, page
         fill_date(page, "issued_on", dt.date(2026, 3, 16))
         page.get_by_label("First-class post").check()
         fill_date(page, "served_on", dt.date(2026, 3, 16))
-        page.get_by_role("button", name="Issue the notice").click()
+        page.get_by_role("button", name="Continue").click()
+        check_page(page, "issue the penalty notice", axe_source)
+        assert page.get_by_text("£80 if paid by 7 April 2026").first.is_visible()
+        assert not second.penalty_notices.exists()
+        page.get_by_role("button", name="Confirm and issue the penalty notice").click()
         page.wait_for_url(re.compile(r".*/notices/holiday-requests/\d+/$"))
         no_errors(page)
         assert page.get_by_text("received 18 March 2026").first.is_visible()
         notice = second.penalty_notices.get()
         assert (notice.recipient, notice.offence_first_day) == (mother, LEAVE[0])
+
+        # The case's penalty notices name the holiday route, not a missing decision.
+        page.get_by_role("link", name="Penalty notices for this pupil").click()
+        check_axe(page, axe_source)
+        assert page.get_by_text("Neither is recorded").count() == 0
+        assert page.get_by_text("Holiday requests accepted by the LA").is_visible()
+        assert page.locator('[data-route="holiday_request"]').is_visible()

@@ -40,6 +40,7 @@ from notices.services.holiday import (
 )
 from notices.services.penalties import ROUTES, HolidayRequestRoute
 
+from .check_helpers import post_and_confirm
 from .conftest import signed_in_client
 from .factories import (
     AttendanceCaseFactory,
@@ -416,7 +417,8 @@ def test_the_pages_walk_from_pupil_to_notice(world):
     detail = officer.get(reverse("notices:holiday_detail", args=[request.pk])).content.decode()
     assert "10 unauthorised sessions" in detail
     with at(ACCEPTED_ON):
-        assert officer.post(reverse("notices:holiday_accept", args=[request.pk])).status_code == 302
+        accept_url = reverse("notices:holiday_accept", args=[request.pk])
+        assert post_and_confirm(officer, accept_url).status_code == 302
         issue = officer.get(reverse("notices:holiday_issue", args=[request.pk]))
     assert issue.status_code == 200
     assert 'value="2"' in issue.content.decode()  # the leave's first day, 2 March

@@ -415,6 +415,7 @@ def test_the_referral_decision_page_asks_about_an_attendance_contract(
     LegalReferral.unscoped.filter(pk=referral.pk).update(status="accepted")
     decision.delete()
     certified(referral)
+    absent(case, D(2024, 11, 4), D(2024, 11, 29))
     client = signed_in_client(officer)
     page = client.get(reverse("notices:referral_detail", args=[referral.pk])).content.decode()
     assert "Was an attendance contract explored?" in page
@@ -426,6 +427,12 @@ def test_the_referral_decision_page_asks_about_an_attendance_contract(
         "decided_on_2": "2025",
         "eso_considered": "on",
         "eso_note": "The parents refused support.",
+        "offence_first_day_0": "4",
+        "offence_first_day_1": "11",
+        "offence_first_day_2": "2024",
+        "offence_last_day_0": "29",
+        "offence_last_day_1": "11",
+        "offence_last_day_2": "2024",
     }
     response = client.post(reverse("notices:referral_decide", args=[referral.pk]), data)
     assert response.status_code == 400

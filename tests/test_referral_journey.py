@@ -122,8 +122,11 @@ def test_notice_referral_return_resubmit_accept_and_decide(live_server, page, ax
         page.get_by_label("What the school needs to add or change").fill(
             "Add the notes of the third meeting."
         )
-        page.get_by_role("button", name="Return to the school").click()
+        page.get_by_role("button", name="Continue to return it").click()
         page.wait_for_load_state()
+        assert page.get_by_text("Add the notes of the third meeting.").first.is_visible()
+        through_check_page(page, axe_source, "Confirm and return the referral")
+        page.wait_for_url(re.compile(r".*/notices/referrals/\d+/$"))
 
         # The lead sees why, and resubmits.
         page.context.clear_cookies()

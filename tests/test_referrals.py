@@ -176,6 +176,8 @@ def test_prosecution_is_refused_unless_an_eso_was_considered(case, officer, read
             eso_considered=True,
             eso_note="An ESO would not address the parents' non-engagement",
             contract_explored=False,
+            offence_first_day=dt.date(2026, 2, 3),
+            offence_last_day=dt.date(2026, 3, 20),
         )
     assert set(refused.value.error_dict) == {"contract_note"}
     decision = referral_decide(
@@ -188,6 +190,8 @@ def test_prosecution_is_refused_unless_an_eso_was_considered(case, officer, read
         eso_note="An ESO would not address the parents' non-engagement",
         contract_explored=False,
         contract_note="The parents would not meet to agree one.",
+        offence_first_day=dt.date(2026, 2, 3),
+        offence_last_day=dt.date(2026, 3, 20),
     )
     assert (decision.contract_explored, decision.contract_note) == (
         False,

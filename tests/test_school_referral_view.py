@@ -240,11 +240,16 @@ def test_a_prosecution_decision_shows_the_eso_and_the_contract(case, officer):
             eso_considered=True,
             eso_note="An order would add nothing: the parents refused every offer.",
             contract_explored=True,
+            offence_first_day=dt.date(2026, 2, 3),
+            offence_last_day=dt.date(2026, 3, 20),
         )
         section = referral_section(case_page(case))
     assert "Prosecution under section 444(1A), 24 March 2026" in section
     assert "Education supervision order: considered. An order would add nothing" in section
     assert "Attendance contract: explored" in section
+    # Its six-month limit, from the offence period's last day (s127 MCA 1980).
+    assert "Offence period: 3 February 2026 to 20 March 2026" in section
+    assert "Lay the information by 20 September 2026" in section
 
 
 def test_another_schools_lead_cannot_see_the_referral(case, officer):

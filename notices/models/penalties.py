@@ -146,6 +146,14 @@ class PenaltyNotice(models.Model):
         "why an attendance contract was not explored", blank=True
     )
 
+    # The information laid at the magistrates' court (the prosecution started),
+    # within the six months of s127 MCA 1980: the limit is then met.
+    information_laid_on = models.DateField("date the information was laid", null=True, blank=True)
+    information_laid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    information_laid_note = models.TextField(blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -245,6 +253,13 @@ class PenaltyNotice(models.Model):
                         )
                     )
                 ),
+            ),
+            # An information is laid only on a decision to prosecute, on or after
+            # it (the notice may be withdrawn later, for an error in issuing it).
+            models.CheckConstraint(
+                name="penalty_information_laid_after_decision",
+                condition=Q(information_laid_on__isnull=True)
+                | Q(information_laid_on__gte=F("prosecution_decided_on")),
             ),
             # The regs forbid prosecution before the payment period ends.
             models.CheckConstraint(

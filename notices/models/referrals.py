@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from cases.models import AttendanceCase
 from core.scoping import ScopedManager, ScopedQuerySet
@@ -109,6 +109,19 @@ class LADecision(models.Model):
         "an attendance contract was explored", null=True, blank=True
     )
     contract_note = models.TextField("why an attendance contract was not explored", blank=True)
+    # A prosecution's offence: the absence from the first to the last day, the
+    # six-month limit for laying the information running from the last (s127
+    # MCA 1980). Null on other kinds, and on prosecutions decided before it was
+    # asked. The unauthorised sessions in it are frozen from the registers.
+    offence_first_day = models.DateField(null=True, blank=True)
+    offence_last_day = models.DateField(null=True, blank=True)
+    unauthorised_sessions = models.JSONField(default=list, blank=True)
+    # The information laid at the magistrates' court (the prosecution started).
+    information_laid_on = models.DateField("date the information was laid", null=True, blank=True)
+    information_laid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    information_laid_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_lookup = "referral__case__school"
@@ -125,6 +138,23 @@ class LADecision(models.Model):
                 name="prosecution_considered_eso",
                 condition=~Q(kind__in=["prosecution_444_1", "prosecution_444_1a"])
                 | (Q(eso_considered=True) & ~Q(eso_note="")),
+            ),
+            models.CheckConstraint(
+                name="decision_offence_period_in_order",
+                condition=Q(offence_first_day__isnull=True, offence_last_day__isnull=True)
+                | Q(
+                    kind__in=["prosecution_444_1", "prosecution_444_1a"],
+                    offence_first_day__lte=F("offence_last_day"),
+                    offence_last_day__lte=F("decided_on"),
+                ),
+            ),
+            models.CheckConstraint(
+                name="decision_information_laid_on_a_prosecution",
+                condition=Q(information_laid_on__isnull=True)
+                | Q(
+                    kind__in=["prosecution_444_1", "prosecution_444_1a"],
+                    information_laid_on__gte=F("decided_on"),
+                ),
             ),
         ]
 

@@ -182,6 +182,17 @@ def penalty_decisions(case: AttendanceCase) -> list[LADecision]:
     )
 
 
+def penalty_holiday_requests(case: AttendanceCase) -> list[HolidayRequest]:
+    """The case's accepted holiday requests: the other route a notice may be
+    issued on (`HolidayRequestRoute`), shown beside the LA's decisions."""
+    return list(
+        HolidayRequest.unscoped.filter(case=case, status=HolidayRequest.Status.ACCEPTED)
+        .select_related("accepted_by")
+        .prefetch_related("parents__carer")
+        .order_by("-accepted_at", "-pk")
+    )
+
+
 def _offence_sessions(
     pupil_id: int, first: dt.date, last: dt.date
 ) -> list[rules.UnauthorisedSession]:
@@ -532,6 +543,59 @@ def penalty_notice_prosecute(
                 "contract_explored": contract_explored,
                 "contract_note": contract_note.strip(),
             },
+            note=note.strip(),
+        )
+    return notice
+
+
+def penalty_notice_information_laid(
+    *,
+    acting_user: User,
+    notice_id: int,
+    laid_on: dt.date,
+    note: str = "",
+    day: dt.date | None = None,
+) -> PenaltyNotice:
+    """Record that the LA laid the information at the magistrates' court (the
+    prosecution started) on `laid_on`, for a notice it decided to prosecute.
+    The six-month limit (s127 MCA 1980) is then met and no longer flagged.
+
+    Refused: a notice with no decision to prosecute, or one already recorded;
+    a date in the future (as at `day`, today by default), before the decision,
+    or after the six-month limit (`rules.information_laid_refusal`)."""
+    with transaction.atomic():
+        notice = _notice_for_change(acting_user=acting_user, notice_id=notice_id)
+        if notice.status != PenaltyNotice.Status.PROSECUTION:
+            raise ValidationError(
+                "The information is laid on a decision to prosecute: record the decision first.",
+                code="not_prosecuted",
+            )
+        if notice.information_laid_on is not None:
+            raise ValidationError(
+                f"The information was already recorded as laid on "
+                f"{rules.long_date(notice.information_laid_on)}.",
+                code="already_laid",
+            )
+        assert notice.prosecution_decided_on is not None  # the model's constraint
+        errors = rules.information_laid_refusal(
+            laid_on=laid_on,
+            today=day or today(),
+            decided_on=notice.prosecution_decided_on,
+            offence_last_day=notice.offence_last_day,
+        )
+        if errors:
+            raise ValidationError(errors, code="information_laid")
+        notice.information_laid_on = laid_on
+        notice.information_laid_by = acting_user
+        notice.information_laid_note = note.strip()
+        notice.updated_by = acting_user
+        notice.save()
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.UPDATE,
+            target=notice,
+            school=notice.case.school,
+            changes={"information_laid_on": laid_on.isoformat()},
             note=note.strip(),
         )
     return notice

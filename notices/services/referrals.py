@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from accounts.models import User
+from attendance.loading import registers_by_pupil
+from attendance.years import academic_year_of
 from cases.models import AttendanceCase
 from cases.services.casework import case_for_change
 from core.audit import audit_record
@@ -27,7 +29,15 @@ from pathway.services import evaluation_record
 
 from ..bundle import bundle_build
 from ..models import LADecision, LegalReferral, NoticeToImprove, RegisterCertificate
-from ..penalties import prosecution_safeguard_errors
+from ..penalties import (
+    UnauthorisedSession,
+    decision_period_errors,
+    information_laid_refusal,
+    long_date,
+    prosecution_safeguard_errors,
+    recorded_span,
+    unauthorised_sessions,
+)
 
 
 class ReferralNotAllowed(ValidationError):
@@ -235,10 +245,16 @@ def referral_decide(
     eso_note: str = "",
     contract_explored: bool | None = None,
     contract_note: str = "",
+    offence_first_day: dt.date | None = None,
+    offence_last_day: dt.date | None = None,
 ) -> LADecision:
     """Record the LA's decision on an accepted referral. A prosecution needs the
     same safeguards as one after an unpaid penalty notice
-    (`notices.penalties.prosecution_safeguard_errors`)."""
+    (`notices.penalties.prosecution_safeguard_errors`), and its offence period:
+    the six-month limit for laying the information runs from its last day
+    (`notices.penalties.decision_period_errors`); the unauthorised sessions in
+    it are frozen on the decision, and a period with none is refused. Other
+    decisions take no offence period."""
     errors: dict[str, str] = {}
     if kind not in LADecision.Kind.values:
         errors["kind"] = "Select the LA's decision"
@@ -257,6 +273,10 @@ def referral_decide(
                 contract_note=contract_note,
             )
         )
+    prosecution = kind in LADecision.PROSECUTIONS
+    if not prosecution:
+        offence_first_day = offence_last_day = None
+    sessions: list[UnauthorisedSession] = []
     with transaction.atomic():
         referral = _for_la(acting_user, referral_id)
         if referral.status != LegalReferral.Status.ACCEPTED:
@@ -276,6 +296,11 @@ def referral_decide(
                 "A prosecution needs the head teacher's register certificate (Education Act "
                 "1996 s566) signed on this referral: ask the school to sign it"
             )
+        if prosecution and "decided_on" not in errors:
+            period_errors, sessions = _offence_period(
+                referral.case.pupil_id, offence_first_day, offence_last_day, decided_on
+            )
+            errors.update(period_errors)
         if errors:
             raise ValidationError(errors)
         decision = LADecision.unscoped.create(
@@ -288,6 +313,9 @@ def referral_decide(
             eso_note=eso_note.strip(),
             contract_explored=contract_explored,
             contract_note=contract_note.strip(),
+            offence_first_day=offence_first_day,
+            offence_last_day=offence_last_day,
+            unauthorised_sessions=[session.as_dict() for session in sessions],
         )
         referral.status = LegalReferral.Status.DECIDED
         referral.save(update_fields=["status", "updated_at"])
@@ -301,13 +329,120 @@ def referral_decide(
                 "decided_on": decided_on.isoformat(),
                 "eso": eso_considered,
                 "contract_explored": contract_explored,
+                **(
+                    {
+                        "offence_period": [
+                            offence_first_day.isoformat(),
+                            offence_last_day.isoformat(),
+                        ],
+                        "unauthorised_sessions": len(sessions),
+                    }
+                    if offence_first_day and offence_last_day
+                    else {}
+                ),
                 **_keep_referred(referral),
             },
         )
     return decision
 
 
+def _offence_period(
+    pupil_id: int, first: dt.date | None, last: dt.date | None, decided_on: dt.date
+) -> tuple[dict[str, str], list[UnauthorisedSession]]:
+    """The refusals of a prosecution's offence period and, when none, its
+    unauthorised sessions from every school's registers (as a penalty notice's)."""
+    if first is None or last is None or last < first:
+        return decision_period_errors(
+            first=first, last=last, decided_on=decided_on, today=today(), span=None
+        ), []
+    years = range(academic_year_of(first), academic_year_of(last) + 1)
+    registers = registers_by_pupil([pupil_id], years=years).get(pupil_id, [])
+    errors = decision_period_errors(
+        first=first,
+        last=last,
+        decided_on=decided_on,
+        today=today(),
+        span=recorded_span(registers),
+    )
+    if errors:
+        return errors, []
+    sessions = unauthorised_sessions(registers, first, last)
+    if not sessions:
+        return {
+            "offence_first_day": f"The registers show no unauthorised absence from "
+            f"{long_date(first)} to {long_date(last)}: a prosecution is for unauthorised absence"
+        }, []
+    return {}, sessions
+
+
 def next_version(notice: NoticeToImprove) -> int:
     """The version a (re)submission for `notice` would get: for the submit page."""
     top = LegalReferral.unscoped.filter(notice=notice).aggregate(top=Max("version"))["top"]
     return (top or 0) + 1
+
+
+def referral_decision_information_laid(
+    *,
+    acting_user: User,
+    decision_id: int,
+    laid_on: dt.date,
+    note: str = "",
+    day: dt.date | None = None,
+) -> LADecision:
+    """Record that the LA laid the information at the magistrates' court on
+    `laid_on` for a referral decision to prosecute: the six-month limit
+    (s127 MCA 1980) is then met. The same refusals as after an unpaid penalty
+    notice (`notices.penalties.information_laid_refusal`), as at `day` (today
+    by default); a decision without an offence period cannot show the limit
+    met, so it is refused."""
+    with transaction.atomic():
+        decision = get_for_user_or_404(
+            LADecision.objects.for_user(acting_user)
+            .select_for_update(of=("self",))
+            .select_related("referral__case__school"),
+            acting_user,
+            pk=decision_id,
+        )
+        if not acting_user.has_perm("notices.review_referral"):
+            raise PermissionDenied("Only LA officers and managers can record a prosecution.")
+        if decision.kind not in LADecision.PROSECUTIONS:
+            raise ValidationError(
+                "The information is laid on a decision to prosecute; this decision is "
+                f"{decision.get_kind_display().lower()}.",
+                code="not_prosecuted",
+            )
+        if decision.offence_last_day is None:
+            raise ValidationError(
+                "This decision has no offence period, so the six-month limit cannot be shown "
+                "as met.",
+                code="no_offence_period",
+            )
+        if decision.information_laid_on is not None:
+            raise ValidationError(
+                f"The information was already recorded as laid on "
+                f"{long_date(decision.information_laid_on)}.",
+                code="already_laid",
+            )
+        errors = information_laid_refusal(
+            laid_on=laid_on,
+            today=day or today(),
+            decided_on=decision.decided_on,
+            offence_last_day=decision.offence_last_day,
+        )
+        if errors:
+            raise ValidationError(errors, code="information_laid")
+        decision.information_laid_on = laid_on
+        decision.information_laid_by = acting_user
+        decision.information_laid_note = note.strip()
+        decision.save(
+            update_fields=["information_laid_on", "information_laid_by", "information_laid_note"]
+        )
+        audit_record(
+            actor=acting_user,
+            action=AuditEvent.Action.UPDATE,
+            target=decision,
+            school=decision.referral.case.school,
+            changes={"information_laid_on": laid_on.isoformat()},
+            note=note.strip(),
+        )
+    return decision

@@ -11,8 +11,9 @@ from django import template
 from cases.models import AttendanceCase
 from core.dates import today
 
-from ..models import NoticeToImprove
+from ..models import LADecision, NoticeToImprove
 from ..selectors import case_next_step, case_notices, case_referral
+from ..selectors_penalties import LimitState, limit_state
 from ..services.notices import may_issue
 
 register = template.Library()
@@ -96,3 +97,13 @@ def case_referral_section(context: template.Context, case: AttendanceCase) -> di
         "found": case_referral(user=user, case=case, day=today()),
         "can_act": case.is_open and user.has_perm("cases.change_case"),
     }
+
+
+@register.simple_tag
+def decision_limit(decision: LADecision) -> LimitState | None:
+    """The six-month limit of a referral decision to prosecute, as at today
+    (None for other decisions, and prosecutions decided before the offence
+    period was asked)."""
+    if decision.kind not in LADecision.PROSECUTIONS:
+        return None
+    return limit_state(decision.offence_last_day, decision.information_laid_on, today())

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notices', '0008_notice_withdraw_correct'),
+        ('notices', '0010_decision_offence_period'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
