@@ -25,7 +25,8 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 COPY --from=assets /app/static/build static/build
 # collectstatic needs settings but no secrets or database.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+ && mkdir -p /app/media && chown app /app/media
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "attendance_site.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "attendance",
     "pathway",
     "notices",
+    "documents",
     "records",
     "demo",
 ]
@@ -181,6 +182,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static" / "build"]
+# Generated letters and notices, and their uploaded translations. Never served
+# as static files: each download goes through a scoped, audited view.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "/documents/files/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

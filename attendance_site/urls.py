@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("attendance/", include("attendance.urls")),
     path("notices/", include("notices.urls")),
+    path("", include("documents.urls")),
     path("", include("records.urls")),
     path("api/", include("attendance_site.api_urls")),
     path("admin/", admin.site.urls),

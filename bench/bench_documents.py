@@ -1,15 +1,12 @@
-"""How long does a one-year referral bundle take to render?
+"""How long does a batch of letters take to render?
 
-Builds a case as the tests do (three Support First meetings, the pupil's
-voice, a plan with a review, support offered, a Notice to Improve served on
-two parents), with a register for the whole school year to 22 May 2026 (every
-school day marked, Mondays and Fridays unauthorised absence), then times:
-building the frozen bundle (as submission does) and rendering the PDF with
-WeasyPrint (as the download does). Median of REPEATS runs each. Target for
-the whole bundle: 3 s (issue 12).
+Renders BATCH Notice to Improve letters (HTML from the template and the shared
+print stylesheet, then a PDF by WeasyPrint), each for a different parent, with
+a term's worth of unauthorised sessions listed, as `documents` makes them one
+by one in the worker. Needs no database: the letters' data is built here, as
+the kind's snapshot would be.
 """
 
-import datetime as dt
 import os
 import statistics
 import time
@@ -19,110 +16,107 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_site.settings_test")
 django.setup()
 
-from django.conf import settings  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+from django.utils.safestring import mark_safe  # noqa: E402
 
-settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_documents"
+from documents.kinds import KINDS  # noqa: E402
+from documents.kinds.base import fill  # noqa: E402
+from documents.services.generate import render_pdf  # noqa: E402
 
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-
-REPEATS = 5
-REFERRED_ON = dt.date(2026, 5, 22)
-
-
-def build():  # type: ignore[no-untyped-def]
-    # The tests' own builders: the bench measures the same case the tests read.
-    from attendance.services.marks import IncomingRegister, registers_merge
-    from attendance.years import empty_marks, mark_index
-    from notices.bundle import bundle_build
-    from notices.models import LegalReferral
-    from pupils.models import PupilCarer
-    from tests.factories import CarerFactory, PupilCarerFactory
-    from tests.test_pathway_rules import YEAR, at, make_case, school_days
-    from tests.test_pathway_walk import first_meeting, issue, more_support
-
-    with at(dt.date(2026, 1, 5)):
-        case = make_case()
-        PupilCarerFactory(
-            pupil=case.pupil,
-            carer=CarerFactory(),
-            relationship=PupilCarer.Relationship.FATHER,
-            lives_with_pupil=False,
-        )
-        chars = list(empty_marks(YEAR))
-        for day in school_days(dt.date(2025, 9, 3), REFERRED_ON):
-            absent = day.weekday() in (0, 4)
-            chars[mark_index(day, "AM")] = "O" if absent else "/"
-            chars[mark_index(day, "PM")] = "O" if absent else "\\"
-        registers_merge(
-            incoming=[IncomingRegister(case.pupil_id, case.school_id, YEAR, "".join(chars))]
-        )
-    with at(dt.date(2026, 1, 30)):
-        first_meeting(case)
-        more_support(case)
-    with at(dt.date(2026, 2, 2)):
-        notice = issue(case, outcome="not_improved", outcome_on=dt.date(2026, 3, 24))
-        notice.recipients.set(PupilCarer.unscoped.filter(pupil=case.pupil))
-    case.refresh_from_db()
-    with at(REFERRED_ON):
-        bundle = bundle_build(case, notice, REFERRED_ON, user=case.lead_professional)
-        referral = LegalReferral.unscoped.create(
-            case=case,
-            notice=notice,
-            submitted_at=dt.datetime(2026, 5, 22, 15, tzinfo=dt.UTC),
-            submitted_by=case.lead_professional,
-            bundle=bundle,
-        )
-    return case, notice, referral
+BATCH = int(os.environ.get("BENCH_LETTERS", 50))
 
 
-def median_s(run) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """Median wall-clock and CPU seconds. The work is single-threaded, so on
-    a machine shared with other jobs the CPU time is the better guide to what
-    an idle server takes; both are printed."""
-    walls, cpus = [], []
-    for _ in range(REPEATS):
-        wall, cpu = time.perf_counter(), time.process_time()
-        run()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+def data(i: int) -> dict:
+    organisation = {
+        "name": "Northmoor High School",
+        "address_lines": ["1 School Road", "Northmoor"],
+        "postcode": "NM2 4SC",
+        "phone": "01632 960100",
+        "email": "office@example.org",
+    }
+    sessions = [
+        {
+            "day": f"Monday {d} January 2026",
+            "session": s,
+            "code": "O",
+            "meaning": "Absent in other or unknown circumstances",
+            "school": "Northmoor High School",
+        }
+        for d in range(5, 30)
+        for s in ("Morning", "Afternoon")
+    ]
+    return {
+        "kind": "notice_to_improve",
+        "title": "Notice to Improve",
+        "date": "2 February 2026",
+        "issuer": organisation,
+        "school": organisation,
+        "la": {**organisation, "name": "Northmoor Council"},
+        "pupil": {"name": f"Pupil {i}", "date_of_birth": "1 May 2013"},
+        "recipient": {
+            "name": f"Parent {i}",
+            "salutation": f"Parent {i}",
+            "address_lines": [f"{i} Elm Road", "Northmoor"],
+            "postcode": "NM2 3BB",
+        },
+        "notice": {
+            "issued_on": "2 February 2026",
+            "period_ends_on": "Monday 23 March 2026",
+            "sufficient_improvement": "No unauthorised absence in the period.",
+            "consequence": "",
+            "staff_contact": "Ms Patel, attendance lead",
+            "threshold_sessions": 18,
+            "threshold_weeks": 10,
+            "threshold_as_at": "2 February 2026",
+            "issued_by": "Ms Patel",
+            "issued_by_role": "Attendance lead",
+        },
+        "record": {
+            "as_at": "2 February 2026",
+            "window_first": "17 November 2025",
+            "window_rows": [
+                {
+                    "school": "Northmoor High School",
+                    "year": "2025/26",
+                    "possible": 100,
+                    "attended": 70,
+                    "authorised": 2,
+                    "unauthorised": 28,
+                }
+            ],
+            "sessions": sessions,
+            "year_label": "2025/26",
+            "year_possible": 200,
+            "year_attended": 150,
+            "year_unauthorised": 48,
+            "year_authorised": 2,
+            "year_rate": "75.0%",
+        },
+        "support": {"offers": [], "still_offered": [], "meetings": ["12 January 2026"]},
+        "penalty": {"reduced": "£80", "full": "£160", "reduced_days": "21", "full_days": "28"},
+    }
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        from pypdf import PdfReader
-
-        from notices.bundle import bundle_build, bundle_pdf
-        from tests.test_pathway_rules import at
-
-        case, notice, referral = build()
-        import weasyprint  # noqa: F401  (loaded once, as a running server has it)
-
-        days = len(referral.bundle["register_extract"][0]["days"])
-        with at(REFERRED_ON):
-            built = median_s(
-                lambda: bundle_build(case, notice, REFERRED_ON, user=case.lead_professional)
-            )
-        rendered = median_s(lambda: bundle_pdf(referral))
-        import io
-
-        pages = len(PdfReader(io.BytesIO(bundle_pdf(referral))).pages)
-        load = os.getloadavg()[0]
-        print(f"database: {connection.vendor}; register extract of {days} school days")
-        print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores")
-        print(f"build the frozen bundle (at submission): {built[0]:.2f} s (CPU {built[1]:.2f} s)")
-        print(
-            f"render the bundle PDF ({pages} pages): {rendered[0]:.2f} s (CPU {rendered[1]:.2f} s)"
+    kind = KINDS["notice_to_improve"]
+    render_pdf("<p>warm up</p>")  # WeasyPrint's first import and font set-up
+    timings = []
+    started = time.perf_counter()
+    for i in range(BATCH):
+        one = time.perf_counter()
+        letter = data(i)
+        values = kind.variables(letter)
+        paragraphs = {p.key: mark_safe(fill(p.default, values)) for p in kind.paragraphs}  # noqa: S308
+        html = render_to_string(
+            kind.template, {**letter, "reference": f"NTI/1/{i}/v1", "paragraphs": paragraphs}
         )
-        print(
-            f"one-year referral bundle, built and rendered: {built[0] + rendered[0]:.2f} s "
-            f"(CPU {built[1] + rendered[1]:.2f} s; target 3 s)"
-        )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        render_pdf(html)
+        timings.append(time.perf_counter() - one)
+    total = time.perf_counter() - started
+    print(
+        f"Notice to Improve letters, 3 pages each: {BATCH} in {total:.1f} s; "
+        f"median {statistics.median(timings) * 1000:.0f} ms a letter"
+    )
 
 
 if __name__ == "__main__":

@@ -354,6 +354,12 @@ class OfferForm(_OutcomeFields):
         required=True,
         error_messages={"required": "Enter the support offered"},
     )
+    for_family = _text(
+        "For the family (optional)",
+        help_text="How the family will read this offer in letters, in plain words, for "
+        'example "A place in the school\'s breakfast club from 8am". The box above is for '
+        "staff and never goes into a letter; leave this blank to leave the offer out of letters.",
+    )
     provider = forms.ChoiceField(
         label="Who provides it?",
         choices=SupportOffer.Provider.choices,
@@ -381,6 +387,7 @@ class OfferForm(_OutcomeFields):
 
     field_order = [
         "what",
+        "for_family",
         "provider",
         "provider_detail",
         "offered_on",

@@ -327,7 +327,15 @@ def _organisations_save() -> tuple[LocalAuthority, dict[_SchoolSpec, School]]:
     # Updated in place rather than deleted: the audit trail protects schools and users
     # once anyone has signed in, and its rows are never removed.
     la, _ = LocalAuthority.objects.update_or_create(
-        code=DEMO_LA_CODE, defaults={"name": DEMO_LA_NAME}
+        code=DEMO_LA_CODE,
+        defaults={
+            "name": DEMO_LA_NAME,
+            # Letters print the issuer's address (documents/), and refuse without one.
+            "address": "County Hall\nMarket Street\nNorthmoor",
+            "postcode": "NM1 1LA",
+            "phone": "01632 960000",
+            "email": "attendance@northmoor.example.gov.uk",
+        },
     )
     schools: dict[_SchoolSpec, School] = {}
     for spec in DEMO_SCHOOLS:
@@ -344,6 +352,10 @@ def _organisations_save() -> tuple[LocalAuthority, dict[_SchoolSpec, School]]:
                 "phase": spec.phase,
                 "local_authority": la,
                 "establishment_number": spec.establishment_number,
+                "address": "1 School Road\nNorthmoor",
+                "postcode": "NM2 4SC",
+                "phone": "01632 960100",
+                "email": f"office@{spec.urn}.example.org",
             },
         )
         schools[spec] = school

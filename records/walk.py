@@ -16,7 +16,7 @@ from django.db import models
 
 # The apps whose rows can be about a pupil. accounts (staff, schools, LAs) and
 # core (the audit trail, taken through the access log) are not in the walk.
-PRODUCT_APPS = ("pupils", "attendance", "cases", "pathway", "notices")
+PRODUCT_APPS = ("pupils", "attendance", "cases", "pathway", "notices", "documents")
 
 
 @dataclass

@@ -45,6 +45,10 @@ class LocalAuthorityFactory(DjangoModelFactory[LocalAuthority]):
 
     code = factory.LazyFunction(lambda: next(_la_codes))
     name = factory.Faker("city", locale="en_GB")
+    address = "County Hall\nMartineau Lane\nNorwich"
+    postcode = "NR1 2DH"
+    phone = "01603 222300"
+    email = "attendance@council.example.gov.uk"
 
 
 class SchoolFactory(DjangoModelFactory[School]):
@@ -56,6 +60,10 @@ class SchoolFactory(DjangoModelFactory[School]):
     phase = School.Phase.PRIMARY
     local_authority = factory.SubFactory(LocalAuthorityFactory)
     establishment_number = factory.Sequence(lambda n: f"{2000 + n % 8000:04d}")
+    address = "1 School Lane\nNorthmoor"
+    postcode = "NM1 1AA"
+    phone = "01234 500600"
+    email = "office@school.example.org"
 
 
 class UserFactory(DjangoModelFactory[User]):

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import AuditEvent
+from documents.services.generate import document_make
 
 from .factories import EnrolmentFactory
 from .test_notices import ISSUED, at, issue, ready_case
@@ -53,13 +54,19 @@ def test_downloading_a_notice_letter_is_recorded(client_for):
     made = issue(case)
     recipient = made.recipients.select_related("carer").get()
     with at(ISSUED):
-        client_for(case.lead_professional).get(
-            reverse("notices:letter", args=[made.pk, recipient.pk])
+        # Letters are made and stored by the documents app; the old address leads there.
+        document = document_make(
+            acting_user=case.lead_professional,
+            case_id=case.pk,
+            key=f"notice_to_improve:case{case.pk}:notice{made.pk}:to{recipient.pk}",
         )
-    (seen,) = views_of(made)
+        client_for(case.lead_professional).get(
+            reverse("notices:letter", args=[made.pk, recipient.pk]), follow=True
+        )
+    (seen,) = views_of(document)
     assert seen.actor == case.lead_professional
     assert seen.school == case.school
-    assert f"letter to {recipient.carer} downloaded" in seen.note
+    assert f"Notice to Improve to {recipient.carer} downloaded" in seen.note
 
 
 def test_opening_a_case_file_is_recorded(client_for):

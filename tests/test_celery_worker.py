@@ -70,3 +70,27 @@ def test_password_reset_email_is_sent_by_the_worker_not_the_web_request(real_wor
     assert wait_for(lambda: len(mail.outbox) == 1), "the worker never sent the email"
     assert mail.outbox[0].to == ["lead@riverside.example.org"]
     assert "/password-reset/" in mail.outbox[0].body
+
+
+def test_a_document_is_made_by_the_worker_after_the_request_commits(real_worker):
+    from documents.models import Document
+    from documents.services.generate import subjects_of
+
+    from .conftest import signed_in_client
+    from .test_notices import ISSUED, issue, ready_case
+    from .test_pathway_rules import at
+
+    case = ready_case()
+    issue(case)
+    subject = next(s for s in subjects_of(case) if s.kind.code == "notice_to_improve")
+    with at(ISSUED):
+        response = signed_in_client(case.lead_professional).post(
+            reverse("documents:make", args=[case.pk]), {"key": subject.key}
+        )
+    assert response.status_code == 302
+    assert wait_for(lambda: Document.unscoped.filter(case=case).exists(), 60), (
+        "the worker never made the document"
+    )
+    document = Document.unscoped.get(case=case)
+    assert document.version == 1
+    assert len(document.checksum) == 64

@@ -15,11 +15,12 @@ from attendance.models import RegisterYear
 from attendance.years import empty_marks
 from cases.models import AttendanceCase, Contact
 from core.models import AuditEvent
+from documents.services.generate import subjects_of
 from notices.models import NoticeToImprove
 from pupils.models import Carer, Pupil
 from records.models import RetentionReview
 from records.retention_rules import register_kept_until
-from records.services.retention import retention_review_run
+from records.services.retention import retention_delete, retention_review_run
 
 from .conftest import signed_in_client
 from .factories import (
@@ -181,3 +182,34 @@ def test_only_the_las_own_managers_see_and_decide(school, manager):
     client = signed_in_client(elsewhere)
     assert client.get(reverse("records:retention_decide", args=[review.pk])).status_code == 404
     assert review.description not in client.get(reverse("records:retention")).text
+
+
+def test_deleting_a_case_file_deletes_its_stored_letters(django_capture_on_commit_callbacks):
+    from documents.models import Document
+
+    from .test_documents import make, two_parent_case
+    from .test_notices import ISSUED, issue
+    from .test_pathway_rules import at
+
+    case, _, _ = two_parent_case()
+    issue(case)
+    with at(ISSUED):
+        subject = next(s for s in subjects_of(case) if s.kind.code == "notice_to_improve")
+        letter = make(case, subject)
+    storage, name = letter.file.storage, letter.file.name
+    assert storage.exists(name)
+    AttendanceCase.unscoped.filter(pk=case.pk).update(
+        status=AttendanceCase.Status.CLOSED, closed_at=timezone.now(), closing_reason="Improved"
+    )
+    born = case.pupil.date_of_birth
+    retention_review_run(today=born.replace(year=born.year + 26))
+    review = RetentionReview.objects.get(kind="closed_case_file")
+    manager = UserFactory(
+        la_user=True, role=Role.LA_MANAGER, local_authority=case.school.local_authority
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retention_delete(acting_user=manager, review_id=review.pk, reason="Past retention")
+
+    assert not Document.unscoped.filter(pk=letter.pk).exists()
+    assert not storage.exists(name)

@@ -10,6 +10,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from documents.services.generate import document_make
+
 from .test_attendance_api import token_client
 from .test_attendance_api import url as api_url
 from .test_notices import ISSUED, at, issue, ready_case
@@ -57,10 +59,15 @@ def test_a_letter_pdf_is_never_stored(client_for):
     made = issue(case)
     recipient = made.recipients.get()
     with at(ISSUED):
-        response = client_for(case.lead_professional).get(
-            reverse("notices:letter", args=[made.pk, recipient.pk])
+        document = document_make(
+            acting_user=case.lead_professional,
+            case_id=case.pk,
+            key=f"notice_to_improve:case{case.pk}:notice{made.pk}:to{recipient.pk}",
         )
-    assert response.content.startswith(b"%PDF")
+        response = client_for(case.lead_professional).get(
+            reverse("documents:download", args=[document.pk])
+        )
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert "no-store" in response["Cache-Control"]
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Role
 from cases.models import Contact
 from core.models import AuditEvent
+from documents.services.generate import document_make
 
 from .conftest import signed_in_client
 from .factories import (
@@ -69,7 +70,14 @@ def export(client, pupil):
 
 
 def test_the_dsl_exports_the_pupils_records_and_not_the_siblings(family, school):
-    penalty_route(family["case"], family["link"])  # a Notice to Improve served on mum
+    decision = penalty_route(family["case"], family["link"])  # a Notice to Improve served on mum
+    notice = decision.referral.notice
+    # Its letter, as made and stored (documents app): the export holds it as sent.
+    document_make(
+        acting_user=family["case"].lead_professional,
+        case_id=family["case"].pk,
+        key=f"notice_to_improve:case{family['case'].pk}:notice{notice.pk}:to{family['link'].pk}",
+    )
     dsl = UserFactory(role=Role.DSL, school=school, full_name="Dee Singh")
     client = signed_in_client(dsl)
     client.get(reverse("cases:case_detail", args=[family["case"].pk]))
@@ -87,7 +95,8 @@ def test_the_dsl_exports_the_pupils_records_and_not_the_siblings(family, school)
     assert [n["id"] for n in records["notices.NoticeToImprove"]] != []
     assert records["notices.NoticeToImprove"][0]["recipients"] == [family["link"].pk]
     letters = [n for n in names if n.startswith("documents/")]
-    assert len(letters) == 1
+    assert letters == [f"documents/nti-{family['case'].pk}-{notice.pk}-{family['link'].pk}-v1.pdf"]
+    assert records["documents.Document"][0]["file"].endswith("notice_to_improve-v1.pdf")
     assert archive.read(letters[0]).startswith(b"%PDF")
     staff = json.loads(archive.read("staff.json"))
     assert family["case"].lead_professional.full_name in {s["name"] for s in staff.values()}

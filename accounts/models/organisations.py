@@ -13,6 +13,13 @@ class LocalAuthority(models.Model):
     )
     name = models.CharField(max_length=200)
 
+    # Where letters come from and who to contact, printed on every document
+    # the organisation issues; a document is refused while the address is blank.
+    address = models.TextField(blank=True, help_text="The postal address, one line per line")
+    postcode = models.CharField(max_length=10, blank=True)
+    phone = models.CharField("telephone", max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+
     class Meta:
         ordering = ["name"]
         verbose_name = "local authority"
@@ -20,6 +27,10 @@ class LocalAuthority(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.address.strip() and self.postcode.strip())
 
 
 class School(models.Model):
@@ -52,6 +63,13 @@ class School(models.Model):
         validators=[RegexValidator(r"^\d{4}$", "Enter the four-digit establishment number.")],
     )
 
+    # Where letters come from and who to contact, printed on every document
+    # the organisation issues; a document is refused while the address is blank.
+    address = models.TextField(blank=True, help_text="The postal address, one line per line")
+    postcode = models.CharField(max_length=10, blank=True)
+    phone = models.CharField("telephone", max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -64,6 +82,10 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.address.strip() and self.postcode.strip())
 
     @property
     def laestab(self) -> str:

@@ -113,6 +113,10 @@ class SupportOffer(CaseRecord):
         Barrier, null=True, blank=True, on_delete=models.SET_NULL, related_name="offers"
     )
     what = models.TextField("support offered")
+    # What a parent reads about this offer in a letter. Staff notes (`what`,
+    # the outcome note) never go into a letter; an offer with no family
+    # wording is left out of letters altogether.
+    for_family = models.TextField("for the family", blank=True)
     provider = models.CharField("by whom", max_length=16, choices=Provider.choices)
     provider_detail = models.CharField(max_length=200, blank=True)
     offered_on = models.DateField()

@@ -309,6 +309,7 @@ def offer_create(
     outcome: str = SupportOffer.Outcome.AWAITING,
     outcome_on: dt.date | None = None,
     outcome_note: str = "",
+    for_family: str = "",
 ) -> SupportOffer:
     """Record support offered: what, by which service, how and by which member of
     staff (a "no response" needs a further attempt by another method or person
@@ -332,6 +333,7 @@ def offer_create(
             case_id=case.pk,
             model=SupportOffer,
             what=what.strip(),
+            for_family=for_family.strip(),
             provider=provider,
             provider_detail=provider_detail.strip(),
             offered_on=offered_on,

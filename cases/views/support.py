@@ -156,6 +156,7 @@ def offer_new(request: HttpRequest, case_id: int) -> HttpResponse:
             acting_user=page.user,
             case_id=case_id,
             what=data["what"],
+            for_family=data["for_family"],
             provider=data["provider"],
             provider_detail=data["provider_detail"],
             offered_on=data["offered_on"],
@@ -166,7 +167,10 @@ def offer_new(request: HttpRequest, case_id: int) -> HttpResponse:
             outcome_on=data["outcome_on"],
             outcome_note=data["outcome_note"],
         )
-        return page.saved("Support offered recorded.", texts=[data["what"], data["outcome_note"]])
+        return page.saved(
+            "Support offered recorded.",
+            texts=[data["what"], data["for_family"], data["outcome_note"]],
+        )
 
     return page.handle(form, save, "cases/offer_form.html")
 

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -168,6 +168,13 @@ def _delete_in_order(found: Found) -> int:
     found before it); rows of one round that point to each other are retried
     until the round is empty."""
     deleted = 0
+    files = [
+        (field.storage, name)
+        for rows in found.rounds
+        for row in rows
+        for field in row._meta.concrete_fields
+        if isinstance(field, models.FileField) and (name := getattr(row, field.attname).name)
+    ]
     for round_rows in reversed(found.rounds):
         pending = list(round_rows)
         while pending:
@@ -183,6 +190,13 @@ def _delete_in_order(found: Found) -> int:
                     f"{len(stuck)} records could not be deleted: other records still point to them."
                 )
             pending = stuck
+    # The stored letters go with their rows, once the deletion has committed
+    # (a rollback must not leave rows whose files are gone).
+    def delete_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
     return deleted
 
 

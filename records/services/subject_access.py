@@ -30,8 +30,7 @@ from accounts.models import User
 from cases.selectors_access_log import pupil_access_log
 from core.audit import audit_record
 from core.models import AuditEvent
-from notices.letters import letter_pdf
-from notices.models import NoticeToImprove
+from documents.models import Document
 from pupils.models import Carer, Pupil, PupilCarer
 
 from ..walk import Found, rows_pointing_to
@@ -56,7 +55,9 @@ def _row_json(row: models.Model) -> dict[str, Any]:
     for f in row._meta.concrete_fields:
         if f.primary_key:
             continue
-        data[f.attname] = getattr(row, f.attname)
+        value = getattr(row, f.attname)
+        # A stored file is named here; its content is under documents/ in the ZIP.
+        data[f.attname] = value.name if isinstance(f, models.FileField) else value
     for m2m in row._meta.many_to_many:
         data[m2m.name] = sorted(getattr(row, m2m.name).values_list("pk", flat=True))
     return data
@@ -108,14 +109,17 @@ def subject_access_export(
         }
         for event in access_log
     ]
+    # The letters and notices as they were made and sent (documents app), with
+    # any translation attached: not made again, which could differ.
     documents: list[tuple[str, bytes]] = []
-    for notice in found.by_model.get(NoticeToImprove, {}).values():
-        assert isinstance(notice, NoticeToImprove)
-        for recipient in notice.recipients.all():
-            name = (
-                f"documents/notice-to-improve-{notice.pk}-v{notice.version}-to-{recipient.pk}.pdf"
-            )
-            documents.append((name, letter_pdf(notice, recipient, base_url=base_url)))
+    stored = [d for d in found.by_model.get(Document, {}).values() if isinstance(d, Document)]
+    for document in sorted(stored, key=lambda d: (d.made_at, d.pk)):
+        with document.file.open("rb") as handle:
+            documents.append((f"documents/{document.filename}", handle.read()))
+        if document.translated_file:
+            with document.translated_file.open("rb") as handle:
+                name = document.filename.replace(".pdf", "-translation.pdf")
+                documents.append((f"documents/{name}", handle.read()))
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

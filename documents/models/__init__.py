@@ -1,0 +1,4 @@
+from .document import Document
+from .wording import Wording
+
+__all__ = ["Document", "Wording"]

@@ -1,0 +1,25 @@
+from django.urls import URLPattern, URLResolver, path
+
+from . import views
+
+app_name = "documents"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("cases/<int:case_id>/documents/", views.documents, name="case_documents"),
+    path("cases/<int:case_id>/documents/make/", views.make, name="make"),
+    path("documents/<int:document_id>.pdf", views.download, name="download"),
+    path("documents/<int:document_id>/translation.pdf", views.translation, name="translation"),
+    path(
+        "documents/<int:document_id>/translation/",
+        views.translation_new,
+        name="translation_new",
+    ),
+    path(
+        "documents/notices/<int:notice_id>/letter/<int:recipient_id>.pdf",
+        views.notice_letter,
+        name="notice_letter",
+    ),
+    path("school/details/", views.school_details, name="school_details"),
+    path("documents/wording/", views.wordings, name="wordings"),
+    path("documents/wording/<str:kind>/<str:key>/", views.wording_edit, name="wording_edit"),
+]
