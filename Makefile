@@ -39,7 +39,8 @@ install: $(VENV)/.installed static/build/.built
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Demo: two-factor authentication is offered but not required (SECOND_FACTOR_REQUIRED=0)."
+	SECOND_FACTOR_REQUIRED=0 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(VENV)/bin/pytest

@@ -1,13 +1,26 @@
-from django.contrib import admin
+import contextlib
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin_audit import AuditedAdmin
 
 from .forms import UserChangeAdminForm, UserCreationAdminForm
 from .models import ApiToken, LocalAuthority, School, User
 from .services.tokens import api_token_revoke
+from .services.two_factor import reset_second_factor
+
+# django-otp's own device pages would show every secret and delete devices with
+# no product audit row; a lost phone is reset with the action on the user list.
+for _model in (TOTPDevice, StaticDevice):
+    with contextlib.suppress(NotRegistered):
+        admin.site.unregister(_model)
 
 
 @admin.register(LocalAuthority)
@@ -31,6 +44,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ["full_name", "email", "role", "school", "local_authority", "is_active"]
     list_filter = ["role", "is_active", "local_authority"]
     search_fields = ["full_name", "email"]
+    actions = ["reset_two_factor"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("full_name", "job_title")}),
@@ -55,6 +69,19 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             },
         ),
     )
+
+    @admin.action(description="Reset two-factor authentication (lost phone)")
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor: Any = request.user
+        for user in queryset:
+            reset_second_factor(user=user, actor=actor)
+        self.message_user(
+            request,
+            f"Two-factor authentication reset for {queryset.count()} "
+            f"user{'s' if queryset.count() != 1 else ''}. They set it up again "
+            "when they next sign in.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ApiToken)

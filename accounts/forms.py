@@ -39,3 +39,41 @@ class UserChangeAdminForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class SecurityCodeForm(forms.Form):
+    """The code after the password: six digits from the app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Security code",
+        help_text=(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+                "class": "govuk-input--width-10",
+            }
+        ),
+        error_messages={"required": "Enter the security code"},
+    )
+
+
+class SetUpCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6 digits the app shows for Attendance Pathway, for example 123456.",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "class": "govuk-input--width-10",
+            }
+        ),
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )

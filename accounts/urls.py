@@ -2,7 +2,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .forms import SignInForm
-from .views import PasswordResetConfirmView, PasswordResetRequestView
+from .middleware import second_factor_not_required
+from .views import (
+    PasswordResetConfirmView,
+    PasswordResetRequestView,
+    account,
+    recovery_codes,
+    recovery_codes_renew,
+    two_factor_remove,
+    two_factor_set_up,
+    two_factor_verify,
+)
+from .views_preferences import email_settings
 from .views_tokens import api_token_revoke_page, api_tokens
 
 urlpatterns = [
@@ -15,7 +26,14 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    # Signing out needs no code: someone asked for one may give up and leave.
+    path("sign-out/", second_factor_not_required(auth_views.LogoutView.as_view()), name="logout"),
+    path("sign-in/code/", two_factor_verify, name="two_factor_verify"),
+    path("sign-in/set-up/", two_factor_set_up, name="two_factor_set_up"),
+    path("account/", account, name="account"),
+    path("account/recovery-codes/", recovery_codes, name="recovery_codes"),
+    path("account/recovery-codes/new/", recovery_codes_renew, name="recovery_codes_renew"),
+    path("account/two-factor/remove/", two_factor_remove, name="two_factor_remove"),
     path("api-tokens/", api_tokens, name="api_tokens"),
     path("api-tokens/<int:token_id>/revoke/", api_token_revoke_page, name="api_token_revoke"),
     path("password-reset/", PasswordResetRequestView.as_view(), name="password_reset"),
@@ -36,4 +54,5 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("account/email/", email_settings, name="email_settings"),
 ]

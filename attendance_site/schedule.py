@@ -14,6 +14,15 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "attendance.tasks.refresh_figures",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Flags and the morning digest, after the figures refresh (the national
+    # threshold reads its figures, as at yesterday: every register of the day
+    # is in by then) and hours before staff arrive, so the today page and the
+    # digest are ready at 8. Not 19:30: late registers and the evening's
+    # imports would be missed until the next night.
+    "nightly-flags": {
+        "task": "cases.tasks.nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Uploads nobody took up (the broker lost them) and imports whose worker died.
     "recover-imports": {
         "task": "attendance.tasks.recover_imports",
@@ -22,5 +31,11 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=2, minute=15),
+    },
+    # Records past their retention period, listed for the LA's managers
+    # (records.services.retention): nothing is deleted without their decision.
+    "retention-review": {
+        "task": "records.tasks.retention_review",
+        "schedule": crontab(hour=3, minute=15),
     },
 }

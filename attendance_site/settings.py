@@ -40,7 +40,9 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site behind the product's sign-in and its second factor
+    # (accounts/admin_site.py), in place of "django.contrib.admin".
+    "accounts.apps.ProductAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,6 +51,11 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
     "axes",
+    # Two-factor authentication: TOTP codes from an authenticator app, and
+    # single-use recovery codes (accounts/services/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crispy_forms",
     "crispy_forms_gds",
     "rest_framework",
@@ -74,8 +81,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user.is_verified() from the device the session's code was checked on.
+    "django_otp.middleware.OTPMiddleware",
     "core.sessions.IdleSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the password, a session that owes its second factor reaches only
+    # the code, set-up and sign-out pages (accounts/middleware.py).
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the page that explains it.
@@ -173,6 +185,24 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+
+# Two-factor authentication (django-otp). LA officers and managers, DSLs and
+# system administrators must use it; everyone else may (accounts.services.two_factor).
+# SECOND_FACTOR_REQUIRED=0 lifts the requirement for `make run`'s demo only: a
+# production server refuses to start with it off.
+SECOND_FACTOR_REQUIRED = env.bool("SECOND_FACTOR_REQUIRED", default=True)
+if IS_PRODUCTION and not SECOND_FACTOR_REQUIRED:
+    raise environ.ImproperlyConfigured(
+        "SECOND_FACTOR_REQUIRED=0 is for the local demo; production always asks for it"
+    )
+# Wrong codes (authenticator or recovery) have their own pause, like passwords.
+SECOND_FACTOR_FAILURE_LIMIT = env.int("SECOND_FACTOR_FAILURE_LIMIT", default=5)
+SECOND_FACTOR_LOCKOUT_MINUTES = env.int("SECOND_FACTOR_LOCKOUT_MINUTES", default=15)
+# The pause above replaces django-otp's own growing delays, which would tell a
+# user "wait" without saying how long.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = "Attendance Pathway"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

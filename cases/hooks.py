@@ -18,13 +18,15 @@ caseload flags them (the notices app).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.hooks import Hook, Hooks
 
 if TYPE_CHECKING:
+    from attendance.services.calendars import SchoolDays
+
     from .models import AttendanceCase
 
 
@@ -74,6 +76,99 @@ class ReturnedReferral:
 returned_referrals: Hook[[Any, Collection[int]], dict[int, ReturnedReferral]] = Hook(
     "cases.hooks.returned_referrals"
 )
+
+
+# Flags (cases/models/flags.py, cases/nightly.py) ------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    """One subject a detector finds due as at a date: what the nightly run turns
+    into an open flag (or keeps open). `subject` names it uniquely within the
+    kind ("case:12", "pupil:40@9", "penalty:7")."""
+
+    subject: str
+    school_id: int
+    due_on: dt.date
+    pupil_id: int | None = None
+    case_id: int | None = None
+    detail: str = ""
+
+
+class Audience:
+    """Who works a kind of flag: the school's leads (and, read only, its staff),
+    the school's DSL, or the LA's officers."""
+
+    SCHOOL = "school"
+    DSL = "dsl"
+    LA = "la"
+
+
+class Night:
+    """What a detector judges: as at `as_at` (the morning the flags are for;
+    registers are complete to the day before), at these schools. The schools'
+    school days are loaded once per batch, when a detector first asks."""
+
+    def __init__(self, as_at: dt.date, school_ids: Sequence[int]) -> None:
+        self.as_at = as_at
+        self.school_ids = list(school_ids)
+        self._school_days: SchoolDays | None = None
+        self._next: dict[tuple[int, dt.date], dt.date] = {}
+
+    @property
+    def school_days(self) -> SchoolDays:
+        if self._school_days is None:
+            from attendance.services.calendars import school_days_load
+            from attendance.years import academic_year_of
+
+            year = academic_year_of(self.as_at)
+            self._school_days = school_days_load(
+                school_ids=self.school_ids, years=[year - 1, year, year + 1]
+            )
+        return self._school_days
+
+    def next_school_day(self, school_id: int, day: dt.date) -> dt.date:
+        """The first school day after `day` at this school (remembered: most
+        rows of a batch ask about the same few days)."""
+        key = (school_id, day)
+        found = self._next.get(key)
+        if found is None:
+            found = self._next[key] = self.school_days.nth_after(school_id, day, 1)
+        return found
+
+
+# A detector: as at the night's date, every subject of its kind due at the
+# night's schools. One set-based query (or a few) per call, whatever the
+# number of pupils; never one query per pupil.
+Detector = Callable[[Night], Iterable[Due]]
+
+
+@dataclass(frozen=True)
+class FlagKind:
+    """A kind of flag: its code (stored on the flag), what the today page calls
+    it, who works it, the detector, where the form that resolves it is (from
+    the flag's case, pupil and subject), and the rule it comes from."""
+
+    code: str
+    title: str
+    audience: str
+    detect: Detector
+    link: Callable[[Any], str]
+    source: str = ""
+    # Lower first on the today page: the national threshold before a contact.
+    order: int = 100
+
+
+# `flag_kinds()`: every app's kinds, cases' own included (one list per app).
+flag_kinds: Hooks[[], list[FlagKind]] = Hooks("cases.hooks.flag_kinds")
+
+
+def all_flag_kinds() -> dict[str, FlagKind]:
+    kinds: dict[str, FlagKind] = {}
+    for provided in flag_kinds():
+        for kind in provided:
+            kinds[kind.code] = kind
+    return dict(sorted(kinds.items(), key=lambda item: (item[1].order, item[0])))
 
 
 # `pupil_record_targets(pupil_id)`: the records about a pupil that the apps

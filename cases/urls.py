@@ -11,6 +11,7 @@ from .views import (
     support,
     threshold,
     timetables,
+    today,
     voice,
 )
 
@@ -33,5 +34,6 @@ urlpatterns = [
     path("", include(plans.urlpatterns)),
     path("", include(timetables.urlpatterns)),
     path("", include(chronology.urlpatterns)),
+    path("", include(today.urlpatterns)),
     path("cases/", include(threshold.urlpatterns)),
 ]

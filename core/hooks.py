@@ -79,3 +79,8 @@ class Hooks(Generic[P, R]):
 # under its heading (notices: the referrals the LA returned to the school). An
 # app with nothing to show this user returns "".
 home_panels: Hooks[[HttpRequest], SafeString] = Hooks("core.hooks.home_panels")
+
+# The top of the home page: each role's "today" list, from the app that can
+# read the flags (cases). None for a user with no such list (a system
+# administrator), whose home page stays "Home" and its schools.
+home_page: Hook[[HttpRequest], SafeString | None] = Hook("core.hooks.home_page")

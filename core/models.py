@@ -21,6 +21,14 @@ class AuditEvent(models.Model):
         PASSWORD_RESET = "password_reset", "Password reset"
         IMPORT = "import", "Imported"
         VIEW_SENSITIVE = "view_sensitive", "Viewed sensitive record"
+        SECOND_FACTOR_SET_UP = "second_factor_set_up", "Two-factor authentication set up"
+        SECOND_FACTOR_REMOVED = "second_factor_removed", "Two-factor authentication removed"
+        SECOND_FACTOR_RESET = "second_factor_reset", "Two-factor authentication reset"
+        SECOND_FACTOR_VERIFIED = "second_factor_verified", "Security code accepted"
+        SECOND_FACTOR_FAILED = "second_factor_failed", "Wrong security code"
+        SECOND_FACTOR_LOCKED_OUT = "second_factor_locked_out", "Security codes paused"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", "New recovery codes made"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from .dates import today
 from .health import health_report
-from .hooks import home_panels
+from .hooks import home_page, home_panels
 from .http import is_api_request
 from .scoping import visible_schools
 
@@ -15,6 +15,8 @@ from .scoping import visible_schools
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     on = today()
+    # Each role's "today" list heads the page (cases: the flags).
+    today_list = home_page(request) if home_page.provided else None
     schools = (
         visible_schools(request.user)
         .select_related("local_authority")
@@ -28,7 +30,11 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("name")
     )
     panels = [panel for panel in home_panels(request) if panel]
-    return render(request, "core/home.html", {"schools": schools, "today": on, "panels": panels})
+    return render(
+        request,
+        "core/home.html",
+        {"schools": schools, "today": on, "panels": panels, "today_list": today_list},
+    )
 
 
 @login_not_required

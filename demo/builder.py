@@ -271,9 +271,10 @@ def demo_build(
             today=today,
         )
         # After the registers: the cases are written from what the registers show.
-        cases = demo_cases_build(rng=rng, la=la, term=term, staff=_case_staff(schools), today=today)
+        staff = _case_staff(schools)
+        cases = demo_cases_build(rng=rng, la=la, term=term, staff=staff, today=today)
         # After the case files: the legal stage rests on what they hold.
-        demo_legal_build(la=la, today=today)
+        cases += demo_legal_build(rng=rng, la=la, term=term, staff=staff, today=today)
         audit_record(
             actor=None,
             action=AuditEvent.Action.IMPORT,

@@ -69,7 +69,13 @@ from cases.models import (
     WishesAndFeelings,
 )
 from cases.selectors_cases import CaseFile, case_file
-from notices.models import NoticeToImprove
+from notices.models import (
+    HolidayRequest,
+    LADecision,
+    LegalReferral,
+    NoticeToImprove,
+    PenaltyNotice,
+)
 from pupils.models import Enrolment, Pupil, PupilCarer
 
 from .registers import RegisterTerm, demo_attendance
@@ -136,7 +142,9 @@ def demo_cases_build(
     attendance = demo_attendance(la, today)
     if attendance is None:
         return 0
-    cast = _cast(la, attendance.as_at, [n.upn for n in attendance.notable])
+    # The legal stage's pupils have cases of their own (demo.legal_cases).
+    upns = [n.upn for n in attendance.notable if n.upn not in term.legal_upns]
+    cast = _cast(la, attendance.as_at, upns)
     # The day the case files are "as at": today while a term is running; the day after
     # the registers end when the demo shows last year's autumn term instead.
     day = min(today, term.last + _DAY)
@@ -2216,14 +2224,18 @@ def _holiday(s: _Story) -> None:
         opened,
         _Stage.UNIVERSAL,
         f"Early concern: {days} school days of holiday in term time ({_long(first)} to "
-        f"{_long(last)}), not requested and recorded as unauthorised (G). Keeping in touch "
+        f"{_long(last)}): the school had refused the family's request for the leave, so it "
+        "is recorded as unauthorised (G). Keeping in touch "
         "with the family this half term.",
     )
     s.contact(
         s.time(opened, 15),
         _Method.IN_PERSON,
         reached=True,
-        reason="The family was abroad for a family wedding; leave was not requested.",
+        reason=(
+            "The family was abroad for a family wedding; the school had refused the leave "
+            "they asked for."
+        ),
         notes=(
             f"Spoke to {w.carer} at pick-up. Explained that leave in term time is not "
             f"authorised except in exceptional circumstances, and how {days} days add up over "
@@ -2383,6 +2395,7 @@ def _notes(file: CaseFile, today: dt.date) -> tuple[str, ...]:
             f"Notice to Improve issued {_long(notice.issued_on)}, improvement period until "
             f"{_long(notice.period_ends_on)}"
         )
+    notes += _legal_notes(case, today)
     if case.stage in (_Stage.SUPPORT_FIRST, _Stage.NOTICE_TO_IMPROVE) or file.meetings:
         notes.append(f"{row.meetings_held} of {row.minimum_meetings} meetings held")
     offers = list(case.offers.all())
@@ -2423,6 +2436,37 @@ def _notes(file: CaseFile, today: dt.date) -> tuple[str, ...]:
         notes.append(f"{contacts} contact{'s' if contacts != 1 else ''} with the family")
     notes += [f"sibling case at {sibling.school.name}" for sibling in file.sibling_cases]
     return tuple(notes)
+
+
+def _legal_notes(case: AttendanceCase, today: dt.date) -> list[str]:
+    """Where the case's referral, penalty notices and holiday requests stand
+    (demo.legal_cases, demo.legal_holiday)."""
+    notes: list[str] = []
+    referral = LegalReferral.unscoped.filter(case=case).order_by("-version").first()
+    decision = LADecision.unscoped.filter(referral=referral).first() if referral else None
+    if decision is not None:
+        notes.append(
+            f"LA decision {_long(decision.decided_on)}: {decision.get_kind_display().lower()}"
+            + (", an education supervision order considered" if decision.eso_considered else "")
+        )
+    elif referral is not None and referral.status == LegalReferral.Status.RETURNED:
+        notes.append("referral returned by the LA with its reasons")
+    elif referral is not None and referral.status == LegalReferral.Status.ACCEPTED:
+        notes.append("referral accepted by the LA")
+    elif referral is not None:
+        notes.append("referral submitted, in the LA's inbox")
+    for notice in PenaltyNotice.unscoped.filter(case=case).select_related("recipient__carer"):
+        if notice.status == PenaltyNotice.Status.PAID:
+            state = "paid"
+        elif notice.status == PenaltyNotice.Status.ISSUED and notice.full_due_on < today:
+            state = "unpaid past its period: prosecute or withdraw (regulation 9)"
+        else:
+            state = notice.get_status_display().lower()
+        notes.append(f"penalty notice to {notice.recipient.carer}, {state}")
+    for request in HolidayRequest.unscoped.filter(pupil_id=case.pupil_id, school_id=case.school_id):
+        label = request.get_status_display()
+        notes.append(f"holiday request {label[:1].lower()}{label[1:]}")
+    return notes
 
 
 def _history(case: AttendanceCase) -> list[str]:

@@ -2,31 +2,36 @@
 services, so every record is the one the product would write: evaluated by the
 pathway's rules as at its date, scoped to the acting user and audited.
 
-Built so far:
-
     Notice to Improve running   each open Support First case whose Notice to
                                 Improve rules are met, issued by its lead on the
                                 earliest school day the service accepts (the LA's
                                 backdating window, rule A4), so the registers since
                                 then are in the daily review
+    The stages after it         demo.legal_cases: a notice not heeded and its
+                                referral submitted (in the LA's inbox), a referral
+                                returned with the LA's reasons, an accepted one
+                                decided as a prosecution (ESO considered, attendance
+                                contract explored), and an accepted one decided as
+                                penalty notices (one paid, one unpaid past its
+                                period, due a decision under regulation 9)
+    Holiday requests            demo.legal_holiday: the holiday families' requests
+                                with the LA, one accepted with a penalty notice
 
-Not yet (see the report of the legal-stage issue): a notice not heeded with its
-referral, a returned referral, an accepted one with penalty notices (paid;
-unpaid past the period and due for withdrawal under regulation 9) and a
-prosecution decision. Each needs a Notice to Improve whose 30-school-day period
-ended weeks before the demo day, and the notice service refuses an issue date
-more than the LA's `notice_backdate_school_days` back from today: a legal
-safeguard the demo must not get round by writing the rows itself. They need a
-history that starts in the previous term, issued as at its own days.
-
-    HOLIDAY REQUEST: the place for the demo's holiday request (its own issue,
-    built in parallel): a family's request refused, the absence taken, and the
-    penalty notice on the holiday route.
+Those later stages need a Notice to Improve whose 30-school-day period ended
+weeks before the demo day, and the notice service refuses an issue date more
+than the LA's `notice_backdate_school_days` back from today: a safeguard for
+users that the demo does not get round by writing the rows itself. Instead
+their pupils' registers start in the term before (demo.legal_registers), and
+each step is recorded as at its own day: `notice_issue(as_at=...)`, the
+referral services' `day`/`at`, the dates the other services take. The pages
+never pass those, so a user's notice is still judged from today.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -35,6 +40,7 @@ from accounts.models import LocalAuthority
 from attendance.services.calendars import school_days_after
 from cases.models import AttendanceCase
 from notices.models import (
+    HolidayRequest,
     LADecision,
     LegalReferral,
     NoticeToImprove,
@@ -46,12 +52,35 @@ from pathway.models import PathwayEvaluation
 from pathway.services import readiness_unscoped
 from pupils.models import Pupil
 
+from .cases import CaseStaff
+from .legal_cases import demo_legal_cases_build
+from .legal_holiday import holiday_request_build
+from .registers import RegisterTerm
+
 _DAY = dt.timedelta(days=1)
 # Far enough back to cover any LA's backdating window (a fortnight of school days).
 _LOOKBACK_DAYS = 21
 
 
-def demo_legal_build(*, la: LocalAuthority, today: dt.date) -> int:
+def demo_legal_build(
+    *,
+    rng: random.Random,
+    la: LocalAuthority,
+    term: RegisterTerm,
+    staff: Mapping[int, CaseStaff],
+    today: dt.date,
+) -> int:
+    """Issue the Notices to Improve the demo's Support First cases are ready for,
+    then write the cases past the notice (demo.legal_cases) and the holiday
+    request; returns how many cases were opened here."""
+    _running_notices_issue(la=la, today=today)
+    day = min(today, term.last + _DAY)
+    opened = demo_legal_cases_build(rng=rng, la=la, term=term, staff=staff, day=day)
+    holiday_request_build(la=la, today=today)
+    return opened
+
+
+def _running_notices_issue(*, la: LocalAuthority, today: dt.date) -> int:
     """Issue the Notices to Improve the demo's Support First cases are ready for;
     returns how many. Runs after the cases are written, as at `today`."""
     cases = AttendanceCase.unscoped.filter(
@@ -114,6 +143,7 @@ def demo_legal_delete(pupils: QuerySet[Pupil]) -> None:
     notices, notices and the pathway's stored verdicts their cases."""
     cases = AttendanceCase.unscoped.filter(pupil__in=pupils)
     PenaltyNotice.unscoped.filter(case__in=cases).delete()
+    HolidayRequest.unscoped.filter(pupil__in=pupils).delete()
     LADecision.unscoped.filter(referral__case__in=cases).delete()
     LegalReferral.unscoped.filter(case__in=cases).delete()
     ParentsToldOfReferral.unscoped.filter(notice__case__in=cases).delete()

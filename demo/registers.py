@@ -23,7 +23,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -46,6 +46,7 @@ from .calendars import (
     calendars_save,
     year_plan,
 )
+from .legal_registers import LegalCandidate, legal_registers_add
 
 _DAY = dt.timedelta(days=1)
 _AM, _PM = 0, 1
@@ -80,6 +81,9 @@ class RegisterTerm:
     # Today is before the first school day of its year: last year's autumn term instead.
     before_first_day: bool
     plans: Mapping[int, Mapping[int, YearPlan]]  # school id, academic year
+    # The pupils whose cases reach the legal stage (demo.legal_registers): their
+    # registers also cover the term before, so their histories can start there.
+    legal_upns: tuple[str, ...] = ()
 
     def register_days(self, school_id: int) -> list[dt.date]:
         plan = self.plans[school_id][self.academic_year]
@@ -127,6 +131,20 @@ def demo_registers_build(
     pupils, families = _pupils_load([demo.school for demo in schools])
     generator = _Registers(rng, term, schools, pupils, families)
     incoming = generator.build()
+    # Chosen from the good attenders once every part is dealt, so the rest of the
+    # demo is the same with or without them; their marks owe nothing to `rng`.
+    legal = legal_registers_add(
+        term=term,
+        schools=[demo for demo in schools if demo.calendar_in_product],
+        candidates=[
+            LegalCandidate(p.pk, p.upn, p.year_group, school, _on_roll_since(p, school))
+            for p in sorted(generator.good, key=lambda p: p.upn)
+            if generator._whole_term_at_one_school(p) and len(generator.family_of[p.pk]) == 1
+            for school in [generator._school_of(p)]
+        ],
+        incoming=incoming,
+    )
+    term = replace(term, legal_upns=legal)
     result = registers_merge(incoming=incoming)
     calendar_pairs = {
         (demo.school.pk, year)
@@ -138,6 +156,12 @@ def demo_registers_build(
     # The dashboards list stored figures: fill them, as the nightly job would.
     figures_refresh(as_at=term.last, school_ids=[demo.school.pk for demo in schools])
     return term
+
+
+def _on_roll_since(pupil: _Pupil, school_id: int) -> dt.date:
+    """When the pupil joined the school they are at all term."""
+    first = min(pupil.school_on)
+    return min(e.start for e in pupil.enrolments if e.school_id == school_id and e.covers(first))
 
 
 def demo_registers_delete(schools: Iterable[School], pupils: QuerySet[Pupil]) -> None:
@@ -326,6 +350,8 @@ class _Registers:
         self.targets: dict[int, _Target] = {}
         # Pupils who keep whatever unauthorised absence their part gives them.
         self.uncapped: set[int] = set()
+        # The good attenders, once dealt: the legal stage's pupils come from them.
+        self.good: list[_Pupil] = []
 
     def build(self) -> list[IncomingRegister]:
         # Each step draws from the one random stream in turn: reordering them would give
@@ -334,6 +360,7 @@ class _Registers:
             self._days_assign(pupil)
         on_roll = [p for p in self.pupils if p.school_on]
         cast = self._cast(on_roll)
+        self.good = cast.good
         if cast.mover is not None:
             self._move(cast.mover)
         for family, target in cast.patterns:

@@ -24,6 +24,12 @@ class NoticesConfig(AppConfig):
         returned_referrals.provide(referrals_returned)
         home_panels.provide(returned_referrals_panel)
 
+        # Notices' kinds of flag, for the nightly run (notices/flags.py).
+        from cases.hooks import flag_kinds
+
+        from .flags import notices_flag_kinds
+
+        flag_kinds.provide(notices_flag_kinds)
         from .access_log import pupil_record_targets as notices_about_pupil
 
         pupil_record_targets.provide(notices_about_pupil)

@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from accounts.models import User
+from accounts.services.two_factor import has_second_factor, second_factor_required
+
 from .factories import TEST_PASSWORD
+from .two_factor_helpers import authenticator_for, current_code
 
 # Chromium cannot reach the outside world here; these flags stop it trying.
 CHROMIUM_ARGS = [
@@ -69,10 +73,20 @@ def axe_violations(page: Any, axe_source: str) -> list[str]:
 
 
 def sign_in(page: Any, base_url: str, email: str) -> None:
+    """Sign in through the form, and, for a role that needs it, type the code
+    the person's authenticator app would show (one is made if they have none)."""
+    user = User.objects.get(email__iexact=email)
+    device = (
+        authenticator_for(user) if second_factor_required(user) or has_second_factor(user) else None
+    )
     page.goto(base_url + reverse("login"))
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if device is not None:
+        page.wait_for_url(base_url + reverse("two_factor_verify") + "**")
+        page.get_by_label("Security code").fill(current_code(device))
+        page.get_by_role("button", name="Continue").click()
     page.wait_for_url(base_url + reverse("home"))
 
 

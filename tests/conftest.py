@@ -18,8 +18,10 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import Role, School, User
+from accounts.services.two_factor import second_factor_required
 
 from .factories import TEST_PASSWORD, LocalAuthorityFactory, SchoolFactory, UserFactory
+from .two_factor_helpers import verify_session
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -102,8 +104,12 @@ def lead(school: School) -> User:
 
 
 def signed_in_client(user: User) -> Client:
+    """A client signed in as `user`, past the second factor if their role needs
+    one (tests/test_two_factor.py checks the code page itself)."""
     client = Client()
     assert client.login(username=user.email, password=TEST_PASSWORD)
+    if second_factor_required(user):
+        verify_session(client, user)
     return client
 
 

@@ -54,7 +54,8 @@ def test_lead_makes_and_revokes_an_api_token(live_server, page, axe_source):
     lead = UserFactory(email="tokens@riverside.example.org")
     browser_helpers.sign_in(page, live_server.url, lead.email)
 
-    page.get_by_role("link", name="API tokens").click()
+    page.get_by_role("link", name="Your account").click()
+    page.get_by_role("link", name="Manage your API tokens").click()
     page.wait_for_url(live_server.url + reverse("api_tokens"))
     assert axe_violations(page, axe_source) == []
     page.get_by_label("What is the token for?").fill("School MIS")

@@ -213,3 +213,11 @@ def test_deleting_a_case_file_deletes_its_stored_letters(django_capture_on_commi
 
     assert not Document.unscoped.filter(pk=letter.pk).exists()
     assert not storage.exists(name)
+
+
+def test_the_nightly_task_lists_what_is_due(school):
+    from records.tasks import retention_review
+
+    register(PupilFactory(school=school), school, 2010)
+    assert retention_review.delay().get() == 1
+    assert retention_review.delay().get() == 0  # the same record is not listed twice

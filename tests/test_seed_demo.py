@@ -47,7 +47,7 @@ from cases.selectors_cases import case_file, caseload
 from core.language import discouraged_terms
 from core.models import AuditEvent
 from demo.calendars import easter_sunday, half_terms
-from notices.models import NoticeToImprove
+from notices.models import LegalReferral, NoticeToImprove
 from notices.selectors import notices_in_review
 from pathway.models import PathwayEvaluation
 from pupils.models import Carer, Enrolment, Pupil, PupilCarer
@@ -477,7 +477,11 @@ def test_every_pupil_has_a_register_for_the_term_with_marks_on_school_days_only(
 
     registers = list(RegisterYear.unscoped.select_related("pupil", "school"))
     assert {r.pupil_id for r in registers} == set(Pupil.unscoped.values_list("pk", flat=True))
-    assert {r.academic_year for r in registers} == {2026}
+    # The legal stage's pupils also have the summer term before (demo.legal_registers).
+    legal = legal_pupil_ids()
+    assert {r.academic_year for r in registers if r.pupil_id not in legal} == {2026}
+    assert {r.academic_year for r in registers if r.pupil_id in legal} == {2025, 2026}
+    registers = [r for r in registers if r.academic_year == 2026]
     days = {row.school_id: row.days for row in SchoolYearDays.unscoped.filter(academic_year=2026)}
     closures = set(SchoolClosure.unscoped.values_list("school_id", "date"))
     for register in registers:
@@ -647,7 +651,13 @@ def test_before_the_first_school_day_the_demo_shows_last_years_autumn_term():
 
     assert "These are 2025/26 registers" in output
     assert "Registers: Wednesday 3 September 2025 to Friday 19 December 2025" in output
-    assert set(RegisterYear.unscoped.values_list("academic_year", flat=True)) == {2025}
+    legal = legal_pupil_ids()
+    assert set(
+        RegisterYear.unscoped.exclude(pupil_id__in=legal).values_list("academic_year", flat=True)
+    ) == {2025}
+    assert set(
+        RegisterYear.unscoped.filter(pupil_id__in=legal).values_list("academic_year", flat=True)
+    ) == {2024, 2025}
     on_roll_then = set(
         Enrolment.unscoped.filter(start__lte=dt.date(2025, 12, 19))
         .exclude(end__lt=dt.date(2025, 9, 3))
@@ -691,6 +701,16 @@ def test_the_dashboards_have_figures_as_soon_as_the_demo_is_built():
 
 
 # --- Cases -------------------------------------------------------------------------------
+
+
+def legal_case_ids() -> set[int]:
+    """The legal stage's own cases (demo.legal_cases, tests/test_demo_legal.py),
+    which start in the term before; the other cases are the Support First demo's."""
+    return set(LegalReferral.unscoped.values_list("case_id", flat=True))
+
+
+def legal_pupil_ids() -> set[int]:
+    return set(LegalReferral.unscoped.values_list("case__pupil_id", flat=True))
 
 
 def la_reader() -> User:
@@ -796,7 +816,14 @@ def case_record_counts() -> Counter:
 def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
     output = seed()
 
-    cases = list(AttendanceCase.unscoped.select_related("pupil", "school", "lead_professional"))
+    # The legal stage's cases have their own tests (tests/test_demo_legal.py).
+    legal = legal_case_ids()
+    assert len(legal) == 4
+    cases = list(
+        AttendanceCase.unscoped.exclude(pk__in=legal).select_related(
+            "pupil", "school", "lead_professional"
+        )
+    )
     stages = Counter(case.stage for case in cases)
     assert 1 <= stages["universal"] <= 2
     assert 3 <= stages["targeted"] <= 4  # the severely absent, and the part-time timetable
@@ -812,7 +839,11 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
             pupil=case.pupil, school=case.school, start__lte=case.opened_at.date(), end__isnull=True
         ).exists()
 
-    rows = {row.case.pk: row for row in caseload(user=la_reader(), day=TODAY)}
+    rows = {
+        row.case.pk: row
+        for row in caseload(user=la_reader(), day=TODAY)
+        if row.case.pk not in legal
+    }
     support_first = [r for r in rows.values() if r.case.stage in PAST_SUPPORT_FIRST]
     assert sorted(r.meetings_held for r in support_first)[-3:] == [2, 2, 3]
     assert min(r.meetings_held for r in support_first) == 1
@@ -820,7 +851,7 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
     assert any(r.contact_overdue for r in rows.values())
     assert any(not r.contact_overdue for r in support_first)
     assert any(r.plan_review_overdue for r in rows.values())
-    states = plan_states(TODAY)
+    states = {pk: state for pk, state in plan_states(TODAY).items() if pk not in legal}
     assert sum(state.stalled for state in states.values()) == 1
     # A fourth meeting is booked for after today.
     assert SupportMeeting.unscoped.filter(sequence=4, held_on__isnull=True).get().scheduled_for > (
@@ -828,7 +859,7 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
     )
 
     offers = defaultdict(list)
-    for offer in SupportOffer.unscoped.all():
+    for offer in SupportOffer.unscoped.exclude(case_id__in=legal):
         offers[offer.case_id].append(offer.outcome)
     exhausted = [
         case_id
@@ -839,7 +870,9 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
     assert rows[exhausted[0]].meetings_held == 3
     assert {o for outcomes in offers.values() for o in outcomes} == set(SupportOffer.Outcome.values)
     latest = {}
-    for assessment in EngagementAssessment.unscoped.order_by("assessed_on", "pk"):
+    for assessment in EngagementAssessment.unscoped.exclude(case_id__in=legal).order_by(
+        "assessed_on", "pk"
+    ):
         latest[assessment.case_id] = assessment.level
     assert latest[exhausted[0]] == EngagementAssessment.Level.NOT_ENGAGING
     assert set(latest.values()) == set(EngagementAssessment.Level.values)
@@ -939,7 +972,7 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
     assert discouraged_terms(*texts) == []
 
     listed = printed_cases(output)
-    assert len(listed) == len(cases)
+    assert len(listed) == len(cases) + len(legal)
     for case in cases:
         assert (
             f"{case.pupil.display_name}, {case.school.name}: {case.get_stage_display()}"
@@ -1053,7 +1086,7 @@ def test_the_case_pages_open_for_the_school_leads():
 def test_cases_are_idempotent_and_rebuilt_identically_by_reset():
     seed()
     snapshot, records = cases_snapshot(), case_record_counts()
-    assert records["AttendanceCase"] == 10
+    assert records["AttendanceCase"] == 14  # 4 of them at the legal stage
 
     output = seed()
 
@@ -1113,7 +1146,7 @@ def test_the_demo_has_a_notice_to_improve_running_issued_through_the_service():
     rule A4). The daily review (rule A4: "any new unauthorised session is
     flagged") shows the unauthorised absence since issue."""
     seed()
-    notice = NoticeToImprove.unscoped.select_related("case", "issued_by").get()
+    notice = NoticeToImprove.unscoped.select_related("case", "issued_by").get(outcome="")
     case = notice.case
     assert case.stage == "notice_to_improve"
     assert notice.issued_on == dt.date(2026, 11, 13)
@@ -1147,7 +1180,7 @@ def test_pathway_check_on_the_demo_allows_one_case_and_blocks_another():
     the brother's case (2 of 3 meetings held, support still open) is blocked
     at the Notice to Improve."""
     seed()
-    running = AttendanceCase.unscoped.get(stage="notice_to_improve")
+    running = NoticeToImprove.unscoped.get(outcome="").case
     out = io.StringIO()
     call_command("pathway_check", str(running.pk), stdout=out)
     assert "Notice to Improve: allowed" in out.getvalue()

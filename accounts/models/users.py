@@ -64,6 +64,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Access to the Django admin site, which only system administrators get.
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The morning email of what became due overnight (cases/services/flags_digest.py);
+    # the user turns it off on the today page's settings form.
+    morning_digest = models.BooleanField("email me a morning digest", default=True)
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -1,5 +1,6 @@
 from .case import AttendanceCase, CaseRecord
 from .contacts import Contact
+from .flags import DigestSent, Flag, NightlyRun
 from .history import CaseHistoryNote
 from .meetings import SupportMeeting
 from .plans import ActionPlan, ActionProgress, PlanAction, PlanReview
@@ -21,7 +22,10 @@ __all__ = [
     "CaseHistoryNote",
     "CaseRecord",
     "Contact",
+    "DigestSent",
     "EngagementAssessment",
+    "Flag",
+    "NightlyRun",
     "OfferFollowUp",
     "PartTimeTimetable",
     "PlanAction",

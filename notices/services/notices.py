@@ -74,12 +74,15 @@ def running_notice(case_id: int) -> NoticeToImprove | None:
     )
 
 
-def issue_date_check(case: AttendanceCase, issued_on: dt.date) -> None:
+def issue_date_check(
+    case: AttendanceCase, issued_on: dt.date, *, as_at: dt.date | None = None
+) -> None:
     """A notice is dated today or a recent past school day: no later than
     today, and no more than the LA's `notice_backdate_school_days` school days
     back (5 by default), so the rules, evaluated as at that date, judge what
-    was on record when the parents were given it."""
-    now = today()
+    was on record when the parents were given it. `as_at` is "today" for a
+    record written as at a past day (the demo's history); pages never pass it."""
+    now = as_at or today()
     if issued_on > now:
         raise ValidationError({"issued_on": ["The date of issue must be today or in the past"]})
     if issued_on == now:
@@ -143,10 +146,13 @@ def notice_issue(
     consequence: str,
     staff_contact: str,
     override_reason: str = "",
+    as_at: dt.date | None = None,
 ) -> NoticeToImprove:
     """Issue a Notice to Improve, when the pathway's Notice to Improve rule set
     allows it on `issued_on`. The evaluation is stored even when it refuses: it
-    is the record of what the school saw when it tried."""
+    is the record of what the school saw when it tried. `as_at`: the day the
+    issue is judged from, today unless a history is being written as at its
+    own day (the demo); the backdating window counts back from it."""
     _require_issuing_role(acting_user)
     errors: dict[str, list[str]] = {}
     if not sufficient_improvement.strip():
@@ -160,7 +166,7 @@ def notice_issue(
     refused: PathwayEvaluation | None = None
     with transaction.atomic():
         case = case_for_change(acting_user=acting_user, case_id=case_id)
-        issue_date_check(case, issued_on)
+        issue_date_check(case, issued_on, as_at=as_at)
         if running_notice(case.pk) is not None:
             raise ValidationError(
                 "A Notice to Improve is already running for this case: record its outcome "

@@ -56,10 +56,13 @@ def referral_submit(
     case_id: int,
     early_referral_reason: str = "",
     day: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> LegalReferral:
     """Submit (or, after a return, resubmit) the case's referral for its latest
     notice. There is no override for engaging parents here: a referral needs
-    them assessed as not engaging (rule A4); the override is the notice's."""
+    them assessed as not engaging (rule A4); the override is the notice's.
+    `day` and `at`: as at a past day, for a history written as at its own days
+    (the demo); the pages never pass them."""
     if not (acting_user.is_school_user and acting_user.has_perm("cases.change_case")):
         raise PermissionDenied("Only the school's attendance lead or DSL can submit a referral.")
     day = day or today()
@@ -99,7 +102,7 @@ def referral_submit(
             ]
         else:
             refused = []
-            referral = _create(acting_user, case, notice, evaluation, locked, day)
+            referral = _create(acting_user, case, notice, evaluation, locked, day, at or now())
     if refused:
         raise ReferralNotAllowed(refused)
     return referral
@@ -112,6 +115,7 @@ def _create(
     evaluation: PathwayEvaluation,
     earlier: list[LegalReferral],
     day: dt.date,
+    at: dt.datetime,
 ) -> LegalReferral:
     """The referral with its frozen bundle; the case moves to "referred". Inside
     `referral_submit`'s transaction, with the case locked."""
@@ -123,7 +127,7 @@ def _create(
                 case=case,
                 notice=notice,
                 version=version,
-                submitted_at=now(),
+                submitted_at=at,
                 submitted_by=acting_user,
                 early_referral_reason=evaluation.early_referral_reason,
                 override_reason=evaluation.override_reason,
@@ -164,8 +168,11 @@ def _for_la(acting_user: User, referral_id: int) -> LegalReferral:
     return referral
 
 
-def referral_return(*, acting_user: User, referral_id: int, reasons: str) -> LegalReferral:
-    """Send a submitted referral back to the school, saying what it needs."""
+def referral_return(
+    *, acting_user: User, referral_id: int, reasons: str, at: dt.datetime | None = None
+) -> LegalReferral:
+    """Send a submitted referral back to the school, saying what it needs.
+    `at`: when, for a history written as at its own days (the demo)."""
     if not reasons.strip():
         raise ValidationError({"reasons": "Enter what the school needs to add or change"})
     with transaction.atomic():
@@ -176,7 +183,7 @@ def referral_return(*, acting_user: User, referral_id: int, reasons: str) -> Leg
                 f"{referral.get_status_display().lower()}."
             )
         referral.status = LegalReferral.Status.RETURNED
-        referral.returned_at = now()
+        referral.returned_at = at or now()
         referral.returned_by = acting_user
         referral.return_reasons = reasons.strip()
         referral.save(
@@ -212,7 +219,10 @@ def _keep_referred(referral: LegalReferral) -> dict[str, list[str]]:
     return change
 
 
-def referral_accept(*, acting_user: User, referral_id: int) -> LegalReferral:
+def referral_accept(
+    *, acting_user: User, referral_id: int, at: dt.datetime | None = None
+) -> LegalReferral:
+    """`at`: when, for a history written as at its own days (the demo)."""
     with transaction.atomic():
         referral = _for_la(acting_user, referral_id)
         if referral.status != LegalReferral.Status.SUBMITTED:
@@ -221,7 +231,7 @@ def referral_accept(*, acting_user: User, referral_id: int) -> LegalReferral:
                 f"{referral.get_status_display().lower()}."
             )
         referral.status = LegalReferral.Status.ACCEPTED
-        referral.accepted_at = now()
+        referral.accepted_at = at or now()
         referral.accepted_by = acting_user
         referral.save(update_fields=["status", "accepted_at", "accepted_by", "updated_at"])
         audit_record(

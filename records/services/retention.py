@@ -190,6 +190,7 @@ def _delete_in_order(found: Found) -> int:
                     f"{len(stuck)} records could not be deleted: other records still point to them."
                 )
             pending = stuck
+
     # The stored letters go with their rows, once the deletion has committed
     # (a rollback must not leave rows whose files are gone).
     def delete_files() -> None:

@@ -9,6 +9,8 @@ from django.core.validators import URLValidator
 from django.urls import reverse
 
 from attendance.years import year_label
+from cases.nightly import run_nightly
+from core.dates import today
 from demo.builder import (
     DEFAULT_PUPILS_PER_SCHOOL,
     DEFAULT_SEED,
@@ -68,6 +70,7 @@ class Command(BaseCommand):
             )
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
+        run_nightly(as_at=today())  # the today pages open with the demo's flags
         self.stdout.write(_report(summary, sign_in_url=sign_in_url, style=self.style.SUCCESS))
 
 

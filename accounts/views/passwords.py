@@ -5,10 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import reverse_lazy
 
+from accounts.services.passwords import password_reset_record
+from accounts.tasks import send_password_reset_email
 from core.queue import enqueue_on_commit
-
-from .services.passwords import password_reset_record
-from .tasks import send_password_reset_email
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

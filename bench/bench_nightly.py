@@ -1,0 +1,300 @@
+"""The nightly run at LA scale (issue 13, item 6).
+
+Builds the benchmark LA of bench_attendance.py (420 schools, 130,000 pupils, a
+year of marks, the figures refreshed) in a throwaway database, adds tens of
+thousands of open cases with plans, contacts and meetings, Notices to Improve,
+referrals, penalty notices and non-resident parents, then times:
+
+  - the first nightly run (raising every flag: the first night after going live),
+  - a steady night (nothing new: the detectors and the comparison only),
+  - the bare SQL that counts the same conditions, one query per kind,
+
+and prints each and the ratio (targets: under 60 s on 2 cores, at most 2x).
+Run with DATABASE_URL pointing at PostgreSQL: `make bench`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_attendance as base
+from django.conf import settings
+
+settings.DATABASES["default"]["TEST"]["NAME"] = "bench_nightly"
+
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from accounts.models import Role, User  # noqa: E402
+from attendance.models import PupilFigures  # noqa: E402
+from attendance.services.marks import registers_merge  # noqa: E402
+from attendance.services.snapshots import figures_refresh  # noqa: E402
+from cases.models import (  # noqa: E402
+    ActionPlan,
+    AttendanceCase,
+    Contact,
+    Flag,
+    SupportMeeting,
+)
+from cases.nightly import run_nightly  # noqa: E402
+from notices.models import NoticeToImprove, PenaltyNotice  # noqa: E402
+from pupils.models import Carer, PupilCarer  # noqa: E402
+
+CASES = 30_000
+NOTICES = 2_000
+PENALTIES = 600
+ABSENT_PARENTS = 6_000
+# The Monday after the figures' Friday (bench_attendance.AS_AT): the morning run.
+NIGHT = dt.date(2026, 7, 20)
+
+
+def timed(label: str, action):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = action()
+    seconds = time.perf_counter() - started
+    print(f"  {label}: {seconds:.2f} s", flush=True)
+    return seconds, result
+
+
+def build_casework(school_ids: list[int]) -> None:
+    rng = random.Random(base.SEED + 13)
+    leads = User.objects.bulk_create(
+        User(
+            email=f"lead{i}@bench.example.org",
+            full_name=f"Lead {i}",
+            role=Role.ATTENDANCE_LEAD,
+            school_id=school_id,
+        )
+        for i, school_id in enumerate(school_ids)
+    )
+    lead_of = {u.school_id: u.pk for u in leads}
+    # Cases for the pupils who miss most: every threshold pupil but a few
+    # hundred (the "needs a case" list), then the most absent.
+    figures = list(
+        PupilFigures.unscoped.order_by(
+            "-national_threshold_met", "-unauthorised_absence_sessions"
+        ).values_list("pupil_id", "school_id")[: CASES + 400]
+    )[400:]
+    opened = dt.datetime(2026, 5, 1, 8, tzinfo=dt.UTC)
+    cases = AttendanceCase.unscoped.bulk_create(
+        (
+            AttendanceCase(
+                pupil_id=pupil_id,
+                school_id=school_id,
+                lead_professional_id=lead_of[school_id],
+                opened_by_id=lead_of[school_id],
+                opened_at=opened - dt.timedelta(days=rng.randint(0, 120)),
+                opening_reason="Bench",
+            )
+            for pupil_id, school_id in figures
+        ),
+        batch_size=5000,
+    )
+    plans, contacts, meetings = [], [], []
+    for case in cases:
+        lead = case.lead_professional_id
+        if rng.random() < 0.6:
+            agreed = dt.date(2026, 5, 1) + dt.timedelta(days=rng.randint(0, 70))
+            plans.append(
+                ActionPlan(
+                    case=case,
+                    target_attendance=95,
+                    agreed_on=agreed,
+                    target_date=agreed + dt.timedelta(days=60),
+                    review_every_days=14,
+                    next_review_due=agreed + dt.timedelta(days=rng.randint(14, 40)),
+                    created_by_id=lead,
+                    updated_by_id=lead,
+                )
+            )
+        for _ in range(rng.randint(0, 3)):
+            contacts.append(
+                Contact(
+                    pupil_id=case.pupil_id,
+                    school_id=case.school_id,
+                    case=case,
+                    occurred_at=dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
+                    + dt.timedelta(days=rng.randint(0, 48)),
+                    method="phone",
+                    made_by_id=lead,
+                    reached=True,
+                )
+            )
+        if rng.random() < 0.5:
+            held = rng.random() < 0.7
+            meetings.append(
+                SupportMeeting(
+                    case=case,
+                    sequence=1,
+                    scheduled_for=dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
+                    + dt.timedelta(days=rng.randint(0, 50)),
+                    method="in_person",
+                    held_on=dt.date(2026, 6, 30) if held else None,
+                    outcome="Agreed" if held else "",
+                    created_by_id=lead,
+                    updated_by_id=lead,
+                )
+            )
+    ActionPlan.unscoped.bulk_create(plans, batch_size=5000)
+    Contact.unscoped.bulk_create(contacts, batch_size=5000)
+    SupportMeeting.unscoped.bulk_create(meetings, batch_size=5000)
+    notices = NoticeToImprove.unscoped.bulk_create(
+        (
+            NoticeToImprove(
+                case=case,
+                issued_on=dt.date(2026, 6, 1) + dt.timedelta(days=rng.randint(0, 35)),
+                issued_by_id=case.lead_professional_id,
+                period_ends_on=dt.date(2026, 7, 10) + dt.timedelta(days=rng.randint(0, 30)),
+                sufficient_improvement="Bench",
+                consequence="Bench",
+                staff_contact="Bench",
+            )
+            for case in cases[:NOTICES]
+        ),
+        batch_size=5000,
+    )
+    carers = Carer.unscoped.bulk_create(
+        (Carer(forename=f"Parent{i}", surname="Bench") for i in range(ABSENT_PARENTS + PENALTIES)),
+        batch_size=5000,
+    )
+    links = PupilCarer.unscoped.bulk_create(
+        (
+            PupilCarer(
+                pupil_id=case.pupil_id,
+                carer=carer,
+                relationship="father",
+                lives_with_pupil=i < PENALTIES,
+            )
+            for i, (case, carer) in enumerate(zip(cases, carers, strict=False))
+        ),
+        batch_size=5000,
+    )
+    PenaltyNotice.unscoped.bulk_create(
+        (
+            PenaltyNotice(
+                case=case,
+                recipient=link,
+                issued_on=dt.date(2026, 3, 2),
+                issued_by_id=case.lead_professional_id,
+                updated_by_id=case.lead_professional_id,
+                sequence=1,
+                amount_if_paid_by_day_21=8000,
+                reduced_due_on=dt.date(2026, 3, 23),
+                amount_if_paid_by_day_28=16000,
+                full_due_on=dt.date(2026, 3, 30),
+                offence_first_day=dt.date(2026, 2, 2),
+                offence_last_day=dt.date(2026, 2, 27),
+            )
+            for case, link in zip(cases, links[:PENALTIES], strict=False)
+        ),
+        batch_size=5000,
+    )
+    print(
+        f"  {len(cases)} open cases, {len(plans)} plans, {len(contacts)} contacts, "
+        f"{len(meetings)} meetings, {len(notices)} notices, {PENALTIES} penalty notices, "
+        f"{ABSENT_PARENTS} parents not living with the pupil",
+        flush=True,
+    )
+
+
+# One query per kind, counting the same conditions with no flags kept.
+BARE_SQL = {
+    "threshold (with and without a case)": """
+        SELECT count(*), count(c.id) FROM attendance_pupilfigures f
+        LEFT JOIN cases_attendancecase c ON c.pupil_id = f.pupil_id
+             AND c.school_id = f.school_id AND c.status = 'open'
+        WHERE f.on_roll AND f.national_threshold_met""",
+    "persistent": (
+        "SELECT count(*) FROM attendance_pupilfigures WHERE on_roll AND persistent_absence"
+    ),
+    "severe": "SELECT count(*) FROM attendance_pupilfigures WHERE on_roll AND severe_absence",
+    "plan review": """
+        SELECT count(*) FROM cases_actionplan p JOIN cases_attendancecase c ON c.id = p.case_id
+        WHERE c.status = 'open' AND p.next_review_due < %(night)s""",
+    "contact": """
+        SELECT count(*) FROM (
+          SELECT c.id, greatest(c.opened_at::date, max(k.occurred_at)::date) AS last
+          FROM cases_attendancecase c LEFT JOIN cases_contact k ON k.case_id = c.id
+          WHERE c.status = 'open' GROUP BY c.id) x
+        WHERE last + 14 < %(night)s""",
+    "meeting": """
+        SELECT count(*) FROM cases_supportmeeting m JOIN cases_attendancecase c ON c.id = m.case_id
+        WHERE c.status = 'open' AND NOT m.cancelled AND m.scheduled_for < %(night)s
+          AND (m.held_on IS NULL OR m.outcome = '')""",
+    "notices": """
+        SELECT count(*) FILTER (WHERE period_ends_on < %(night)s),
+               count(*) FILTER (WHERE period_ends_on >= %(night)s)
+        FROM notices_noticetoimprove n JOIN cases_attendancecase c ON c.id = n.case_id
+        WHERE c.status = 'open' AND n.outcome = '' AND n.status = ''""",
+    "penalties": """
+        SELECT count(*) FROM notices_penaltynotice
+        WHERE status IN ('issued', 'prosecution') AND full_due_on < %(night)s""",
+    "correspondence": """
+        SELECT count(*) FROM cases_pupilcarer l JOIN cases_enrolment e ON e.pupil_id = l.pupil_id
+        WHERE NOT l.lives_with_pupil AND l.included_in_correspondence IS NULL
+          AND e."end" IS NULL""",
+}
+
+
+def bare_sql() -> None:
+    with connection.cursor() as cursor:
+        for query in BARE_SQL.values():
+            cursor.execute(query, {"night": NIGHT})
+            cursor.fetchall()
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        print("bench_nightly needs PostgreSQL: set DATABASE_URL.")
+        return
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        run()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run() -> None:
+    print(f"{base.SCHOOLS} schools, {base.PUPILS} pupils, academic year {base.YEAR}/26", flush=True)
+    school_ids, pupil_ids, pupil_schools = base.build_la()
+    with transaction.atomic():
+        registers_merge(incoming=base.year_of_marks(pupil_ids, pupil_schools))
+    timed("figures refresh (the job before)", lambda: figures_refresh(as_at=base.AS_AT))
+    build_casework(school_ids)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    first, result = timed("first night (raising every flag)", lambda: run_nightly(as_at=NIGHT))
+    print(f"    {result.summary()}")
+    print(f"    flags by kind: {dict(sorted(result.raised.items()))}")
+    steady = statistics.median(
+        timed("steady night (nothing new)", lambda: run_nightly(as_at=NIGHT))[0] for _ in range(3)
+    )
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.enable()
+        run_nightly(as_at=NIGHT)
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+    bare = statistics.median(timed("bare SQL, one count per kind", bare_sql)[0] for _ in range(3))
+    print(f"  open flags: {Flag.unscoped.filter(resolved_at__isnull=True).count()}")
+    print(
+        f"  nightly run: first night {first:.1f} s, steady night {steady:.1f} s "
+        f"(target under 60 s); steady night {steady / bare:.1f}x the bare SQL ({bare:.2f} s) "
+        f"(target at most 2x); first night {first / bare:.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
