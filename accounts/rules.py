@@ -59,3 +59,7 @@ rules.add_perm("cases.view_case", is_school_user | is_la_user | is_system_admin)
 rules.add_perm("cases.change_case", can_do_school_casework | is_system_admin)
 rules.add_perm("notices.review_referral", is_la_user)
 rules.add_perm("notices.view_la_figures", is_la_manager | is_system_admin)
+# The s566 register certificate on a referral: the school's attendance lead,
+# who states whether they are the head teacher or authorised by the head
+# teacher (the product has no head-teacher role; docs/rules.md#register-certificate).
+rules.add_perm("notices.sign_register_certificate", is_attendance_lead)

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from .figures import WEEKDAYS, PatternCell, rate
+from . import codes
+from .figures import WEEKDAYS, PatternCell, Register, rate, weekly_counts
 from .selectors import WeekTotal
+from .years import academic_year_of, mark_index, year_start
 
 # GOV.UK Frontend 6 palette, as compiled into this project's CSS (its red
 # is #ca3535, where v5's was #d4351c). Text is #0b0c0c on white (19:1); the blue
@@ -395,6 +397,159 @@ def herringbone_chart(
         height=height,
         shapes=tuple(shapes),
         hatch=True,
+    )
+
+
+# The herringbone proper: the register week by week ----------------------------
+
+
+@dataclass(frozen=True)
+class GridWeek:
+    """One school week of the register: the codes for Monday AM to Friday PM
+    ("" where there was no session or no mark)."""
+
+    monday: dt.date
+    cells: tuple[str, ...]
+
+
+def register_weeks(registers: Sequence[Register], first: dt.date, last: dt.date) -> list[GridWeek]:
+    """The register from `first` to `last`, week by week, across every school
+    (where two schools hold a mark for the same session, the later-listed one
+    wins, as the extract does). Weeks with no mark at all (holidays) are left
+    out, so a half term does not print as an empty row."""
+    by_year: dict[int, list[Register]] = {}
+    for register in registers:
+        by_year.setdefault(register.academic_year, []).append(register)
+    weeks: list[GridWeek] = []
+    monday = first - dt.timedelta(days=first.weekday())
+    while monday <= last:
+        cells: list[str] = []
+        for offset in range(5):
+            day = monday + dt.timedelta(days=offset)
+            for session in SESSIONS:
+                code = ""
+                if first <= day <= last:
+                    for register in by_year.get(academic_year_of(day), []):
+                        index = mark_index(day, session)  # type: ignore[arg-type]
+                        char = register.marks[index] if index < len(register.marks) else ""
+                        if char in codes.BY_CHAR:
+                            code = codes.BY_CHAR[char].code
+                cells.append(code)
+        if any(cells):
+            weeks.append(GridWeek(monday, tuple(cells)))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def register_weekly_totals(
+    registers: Sequence[Register], first: dt.date, last: dt.date
+) -> list[WeekTotal]:
+    """One pupil's attendance week by week from `first` to `last` (every school
+    they were on roll at), for `weekly_trend_chart`."""
+    totals: list[WeekTotal] = []
+    for year in sorted({r.academic_year for r in registers}):
+        start = max(first, year_start(year))
+        end = min(last, year_start(year + 1) - dt.timedelta(days=1))
+        if start > end:
+            continue
+        marks = [
+            r.marks[: 2 * ((end - year_start(year)).days + 1)]
+            for r in registers
+            if r.academic_year == year
+        ]
+        blank = 2 * (start - year_start(year)).days
+        # Sessions before `first` are blanked so the first week counts only its own days.
+        clipped = [codes.NO_MARK * blank + m[blank:] for m in marks]
+        for monday, counts in weekly_counts(clipped, year=year, as_at=end):
+            totals.append(WeekTotal(monday, counts.possible, counts.attended))
+    return totals
+
+
+_GRID_STYLE = {
+    # fill, text colour: the code is always written in the cell, so the colour
+    # only repeats what the letter says.
+    codes.Category.PRESENT: (WHITE, TEXT),
+    codes.Category.APPROVED_EDUCATIONAL_ACTIVITY: ("#f3f2f1", TEXT),
+    codes.Category.AUTHORISED: (BLUE, WHITE),
+    codes.Category.UNAUTHORISED: (RED, WHITE),
+    codes.Category.NOT_COUNTED: ("#f3f2f1", SECONDARY_TEXT),
+    codes.Category.ADMINISTRATIVE: ("#f3f2f1", SECONDARY_TEXT),
+}
+
+
+def herringbone_grid_chart(
+    weeks: Sequence[GridWeek], *, chart_id: str = "herringbone-grid", period: str = ""
+) -> Chart:
+    """The "herringbone" as attendance leads and courts know it: one row per
+    school week, ten cells (Monday AM to Friday PM), each holding the register
+    code, unauthorised absence in red and authorised in blue, with the week's
+    unauthorised count at the end of the row."""
+    left, cell_w, row_h, top = 96, 52.0, 18.0, 52
+    width = int(left + 10 * cell_w + 64)
+    height = int(top + max(1, len(weeks)) * row_h + 12)
+    shapes: list[Shape] = [
+        Rect(left, 6, 14, 14, RED, TEXT, 1),
+        Text(left + 20, 18, "Unauthorised absence", anchor="start", size=12),
+        Rect(left + 170, 6, 14, 14, BLUE, TEXT, 1),
+        Text(left + 190, 18, "Authorised absence", anchor="start", size=12),
+        Text(8, top - 8, "Week of", anchor="start", size=11, bold=True),
+        Text(width - 32, top - 8, "Unauth.", size=11, bold=True),
+    ]
+    for weekday in range(5):
+        x = left + weekday * 2 * cell_w
+        shapes.append(Text(x + cell_w, top - 24, WEEKDAYS[weekday][:3], size=11, bold=True))
+        for session_index, session in enumerate(SESSIONS):
+            shapes.append(
+                Text(
+                    x + (session_index + 0.5) * cell_w,
+                    top - 8,
+                    session,
+                    size=10,
+                    fill=SECONDARY_TEXT,
+                )
+            )
+    unauthorised_total = 0
+    for row, week in enumerate(weeks):
+        y = top + row * row_h
+        shapes.append(Text(8, y + 13, f"{week.monday:%d %b %Y}", anchor="start", size=11))
+        unauthorised = 0
+        for index, code in enumerate(week.cells):
+            x = left + index * cell_w
+            category = codes.BY_CODE[code].category if code in codes.BY_CODE else None
+            fill, ink = _GRID_STYLE[category] if category else ("#f3f2f1", SECONDARY_TEXT)
+            if category is codes.Category.UNAUTHORISED:
+                unauthorised += 1
+            # White cells are left to the background: a year is some 330
+            # cells, and every shape costs time in a printed bundle.
+            if fill != WHITE:
+                shapes.append(Rect(x, y, cell_w, row_h, fill))
+            if code:
+                shapes.append(Text(x + cell_w / 2, y + 13, code, size=11, fill=ink, bold=True))
+        unauthorised_total += unauthorised
+        shapes.append(Text(width - 32, y + 13, str(unauthorised), size=11))
+    bottom = top + len(weeks) * row_h
+    shapes += [
+        Line(left, top + r * row_h, left + 10 * cell_w, top + r * row_h, GRID, 1)
+        for r in range(len(weeks) + 1)
+    ]
+    shapes += [
+        Line(left + c * cell_w, top, left + c * cell_w, bottom, TEXT if c % 2 == 0 else GRID, 1)
+        for c in range(11)
+    ]
+    if not weeks:
+        shapes.append(Text(left, top + 13, "No register marks in this period.", anchor="start"))
+    return Chart(
+        chart_id=chart_id,
+        title=f"Register week by week (herringbone){', ' + period if period else ''}",
+        description=(
+            f"{len(weeks)} school week{'s' if len(weeks) != 1 else ''}, "
+            f"{unauthorised_total} unauthorised absence session"
+            f"{'s' if unauthorised_total != 1 else ''}. Each cell holds the register code "
+            "for that morning or afternoon; the same codes are listed in the register extract."
+        ),
+        width=width,
+        height=height,
+        shapes=tuple(shapes),
     )
 
 

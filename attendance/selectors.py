@@ -45,6 +45,8 @@ class PupilAttendance:
     recent: list[DayMarks]
     # Data-quality problems the figures worked round (rule A2), in words.
     problems: list[str] = field(default_factory=list)
+    # The registers the figures read, for the week-by-week herringbone.
+    registers: list[fig.Register] = field(default_factory=list)
 
 
 def pupil_attendance(
@@ -67,6 +69,7 @@ def pupil_attendance(
         # What the schools recorded, including marks the figures leave out.
         recent=_recent_days(data.stored, as_at, school_names),
         problems=[mark_problem_text(p, school_names) for p in data.problems],
+        registers=list(data.registers),
     )
 
 

@@ -37,6 +37,7 @@ from accounts.models import LocalAuthority, Role, User
 from cases.models import ActionProgress, AttendanceCase, Barrier, EngagementAssessment, SupportOffer
 from notices.models import LADecision, NoticeToImprove, ParentsToldOfReferral
 from notices.penalties import ServiceMethod, amount_due
+from notices.services.certificates import certificate_sign
 from notices.services.notices import notice_issue, notice_outcome_record, parents_told_record
 from notices.services.penalties import penalty_notice_issue, penalty_notice_record_payment
 from notices.services.referrals import (
@@ -290,6 +291,14 @@ def _legal_steps(
             at=_at(after(8), 11, 20),
         )
         return
+    # The head teacher's s566 certificate on the register extract, before the LA's decision.
+    certificate_sign(
+        acting_user=lead,
+        referral_id=referral.pk,
+        signer_name=lead.full_name,
+        capacity="authorised",
+        job_title="Attendance lead, authorised by the head teacher",
+    )
     referral_accept(acting_user=officer, referral_id=referral.pk, at=_at(after(6), 10, 5))
     if part.last_step == "prosecution":
         referral_decide(

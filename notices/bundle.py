@@ -13,15 +13,19 @@ refers to a live object.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
 
-from accounts.models import User
-from attendance import codes
+from accounts.models import School, User
+from attendance import charts, codes
 from attendance import figures as fig
+from attendance.selectors import WeekTotal
 from attendance.years import academic_year_of, mark_index, year_start
 from cases.models import AttendanceCase, ReasonableAdjustment, SupportMeeting
 from cases.selectors_chronology import case_chronology
@@ -29,7 +33,18 @@ from pathway.models import PathwayEvaluation
 from pathway.rules import context_load
 from pupils.models import PupilCarer
 
-from .models import NoticeToImprove, ParentsToldOfReferral
+from .letters import letter_html
+from .models import (
+    LegalReferral,
+    NoticeToImprove,
+    ParentsToldOfReferral,
+    PenaltyNotice,
+    RegisterCertificate,
+)
+
+# Bumped when the bundle gains sections: a bundle frozen before it still
+# renders, with only the sections it holds.
+FORMAT = 2
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 
@@ -147,6 +162,141 @@ def _notice(notice: NoticeToImprove, recipients: list[PupilCarer], day: dt.date)
     }
 
 
+def offence_period(notice: NoticeToImprove, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The period the register extract covers: from the start of the academic
+    year in which the notice was issued (or from the start of the threshold
+    window the notice met, if that is earlier) to the day of the referral.
+    It shows the absence that met the threshold, the notice, and what
+    followed it (docs/rules.md#referral-bundle). The window is counted back
+    in calendar weeks from the Monday of its week: a window crossing a
+    holiday starts earlier than that, but only matters for a notice early in
+    the autumn term, when it reaches back into the summer term."""
+    first = year_start(academic_year_of(notice.issued_on))
+    if notice.threshold_as_at and notice.threshold_window_weeks:
+        window = notice.threshold_as_at - dt.timedelta(weeks=notice.threshold_window_weeks)
+        first = min(first, window - dt.timedelta(days=window.weekday()))
+    return first, day
+
+
+def _register_extract(
+    registers: list[fig.Register], schools: dict[int, str], first: dt.date, last: dt.date
+) -> list[dict[str, Any]]:
+    """Each school's register, session by session, from `first` to `last`: the
+    dates and codes as the school recorded them (days with no mark at that
+    school, such as holidays, are left out), with the period's counts."""
+    extracts = []
+    for school_id in dict.fromkeys(r.school_id for r in registers):
+        own = [r for r in registers if r.school_id == school_id]
+        days = []
+        day = first
+        while day <= last:
+            marks = []
+            for session in ("AM", "PM"):
+                code = ""
+                for register in own:
+                    if register.academic_year != academic_year_of(day):
+                        continue
+                    index = mark_index(day, session)
+                    char = register.marks[index] if index < len(register.marks) else ""
+                    if char in codes.BY_CHAR:
+                        code = codes.BY_CHAR[char].code
+                marks.append(code)
+            if any(marks):
+                days.append({"date": day, "am": marks[0], "pm": marks[1]})
+            day += dt.timedelta(days=1)
+        if not days:
+            continue
+        counts = fig.counts_between(own, first, last)
+        extracts.append(
+            {
+                "school": schools.get(school_id, ""),
+                "first": days[0]["date"],
+                "last": days[-1]["date"],
+                "possible": counts.possible,
+                "attended": counts.attended,
+                "authorised": counts.authorised,
+                "unauthorised": counts.unauthorised,
+                "days": days,
+            }
+        )
+    return extracts
+
+
+def _codes_used(extracts: list[dict[str, Any]]) -> list[dict[str, str]]:
+    used = {m for e in extracts for d in e["days"] for m in (d["am"], d["pm"]) if m}
+    return [
+        {"code": c.code, "meaning": c.meaning, "category": c.category.label}
+        for c in codes.CODES
+        if c.code in used
+    ]
+
+
+def _parents(case: AttendanceCase, served: set[int]) -> list[dict[str, Any]]:
+    """Everyone with parental responsibility or living with the pupil, with
+    their address (from the school's contacts) and whether they were served."""
+    links = (
+        PupilCarer.unscoped.filter(pupil_id=case.pupil_id)
+        .select_related("carer")
+        .order_by("contact_priority", "pk")
+    )
+    return [
+        {
+            "name": str(link.carer),
+            "relationship": link.get_relationship_display(),
+            "parental_responsibility": link.parental_responsibility,
+            "lives_with_pupil": link.lives_with_pupil,
+            "address": link.carer.address,
+            "postcode": link.carer.postcode,
+            "receives_correspondence": link.receives_correspondence,
+            "served_notice": link.pk in served,
+        }
+        for link in links
+        if link.parental_responsibility or link.lives_with_pupil
+    ]
+
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+
+
+def _letters_served(notice: NoticeToImprove, recipients: list[PupilCarer]) -> list[dict[str, Any]]:
+    """The Notice to Improve letter to each parent served, as the product makes
+    it (notices.letters), kept as HTML so the bundle prints the letter itself."""
+    served = []
+    for recipient in recipients:
+        html = letter_html(notice, recipient)
+        match = _BODY.search(html)
+        served.append(
+            {
+                "recipient": str(recipient.carer),
+                "address": recipient.carer.address,
+                "postcode": recipient.carer.postcode,
+                "html": match.group(1) if match else html,
+            }
+        )
+    return served
+
+
+def _earlier_penalties(case: AttendanceCase, day: dt.date) -> list[dict[str, Any]]:
+    notices = (
+        PenaltyNotice.unscoped.filter(case__pupil_id=case.pupil_id, issued_on__lte=day)
+        .select_related("recipient__carer")
+        .order_by("issued_on", "pk")
+    )
+    return [
+        {
+            "recipient": str(p.recipient.carer),
+            "issued_on": p.issued_on,
+            "offence_first_day": p.offence_first_day,
+            "offence_last_day": p.offence_last_day,
+            "status": p.get_status_display(),
+            "amount": p.amount_if_paid_by_day_21 or p.amount_if_paid_by_day_28,
+            "paid_on": p.paid_on if p.paid_on and p.paid_on <= day else None,
+            "withdrawn_on": p.withdrawn_on if p.withdrawn_on and p.withdrawn_on <= day else None,
+        }
+        for p in notices
+    ]
+
+
 def bundle_build(
     case: AttendanceCase,
     notice: NoticeToImprove,
@@ -184,13 +334,40 @@ def bundle_build(
     latest_assessment = max(ctx.assessments, key=lambda a: (a.assessed_on, a.pk), default=None)
     first_after_notice = notice.issued_on + dt.timedelta(days=1)
     plan = ctx.plan
+    first, last = offence_period(notice, day)
+    school_names = dict(
+        School.objects.filter(pk__in={r.school_id for r in ctx.registers}).values_list("pk", "name")
+    )
+    extracts = _register_extract(ctx.registers, school_names, first, last)
+    pupil = case.pupil
     bundle: dict[str, Any] = {
+        "format": FORMAT,
         "built_on": day.isoformat(),
         "pupil": {
-            "name": case.pupil.display_name,
-            "upn": case.pupil.upn,
-            "date_of_birth": _iso(case.pupil.date_of_birth),
+            "name": pupil.display_name,
+            "upn": pupil.upn,
+            "date_of_birth": _iso(pupil.date_of_birth),
+            "year_group": pupil.year_group,
+            # Recorded needs and social-care status: the LA weighs them (and the
+            # support they call for) before any prosecution.
+            "sen_status": pupil.get_sen_status_display() if pupil.sen_status else "",
+            "social_care": pupil.get_social_care_display() if pupil.social_care else "",
+            "looked_after": pupil.looked_after,
         },
+        "parents": _parents(case, {r.pk for r in recipients}),
+        "period": {"first": first, "last": last},
+        "register_extract": extracts,
+        "codes_used": _codes_used(extracts),
+        "register_weeks": [
+            {"monday": w.monday, "cells": list(w.cells)}
+            for w in charts.register_weeks(ctx.registers, first, last)
+        ],
+        "weekly": [
+            {"monday": w.monday, "possible": w.possible, "attended": w.attended}
+            for w in charts.register_weekly_totals(ctx.registers, first, last)
+        ],
+        "letters_served": _letters_served(notice, recipients),
+        "penalty_notices": _earlier_penalties(case, day),
         "school": case.school.name,
         "case": {
             "opened_on": _iso(case.opened_at.date()),
@@ -297,6 +474,14 @@ def bundle_build(
             "level": latest_assessment.get_level_display(),
             "reason": latest_assessment.reason,
         },
+        "assessments": [
+            {
+                "assessed_on": _iso(a.assessed_on),
+                "level": a.get_level_display(),
+                "reason": a.reason,
+            }
+            for a in sorted(ctx.assessments, key=lambda a: (a.assessed_on, a.pk))
+        ],
         # Shown to the LA beside the verdict (rule A4): why the school went ahead.
         "early_referral_reason": evaluation.early_referral_reason if evaluation else "",
         "override_reason": evaluation.override_reason if evaluation else "",
@@ -316,3 +501,133 @@ def bundle_build(
     }
     plain: dict[str, Any] = _plain(bundle)
     return plain
+
+
+# Printing -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundleSection:
+    number: int
+    anchor: str
+    title: str
+
+
+# (anchor, title, the bundle key it needs: absent from a bundle frozen before
+# the section existed, which then prints without it).
+_SECTIONS = (
+    ("pupil", "The pupil and the case", "pupil"),
+    ("parents", "Parents and carers", "parents"),
+    ("attendance", "Attendance certificate figures", "attendance"),
+    ("register", "Register extract for the offence period", "register_extract"),
+    ("certificate", "Head teacher's certificate (Education Act 1996 s566)", "period"),
+    ("notice", "The Notice to Improve", "notice"),
+    ("letters", "The Notice to Improve as served to each parent", "letters_served"),
+    ("chronology", "Chronology", "chronology"),
+    ("meetings", "Support First meetings", "meetings"),
+    ("voice", "The pupil's voice", "voices"),
+    ("support", "Barriers, support and outcomes", "barriers"),
+    ("plan", "The plan and its reviews", "plan"),
+    ("engagement", "Engagement assessments", "engagement"),
+    ("penalties", "Earlier penalty notices", "penalty_notices"),
+    ("verdicts", "The pathway's checks", "evaluations"),
+)
+
+
+def bundle_sections(bundle: dict[str, Any]) -> list[BundleSection]:
+    """The numbered sections a bundle prints, in order: the contents page, the
+    headings and the certificate (which cites the extract's section) agree."""
+    present = [(a, t) for a, t, key in _SECTIONS if key in bundle]
+    return [BundleSection(n, a, t) for n, (a, t) in enumerate(present, start=1)]
+
+
+def referral_reference(referral: LegalReferral) -> str:
+    """What an officer or a court cites: the case and the referral, stable
+    across versions of the same referral."""
+    return f"AP-{referral.case_id}-R{referral.notice_id}"
+
+
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+
+
+def _dated(value: Any) -> Any:
+    """The frozen JSON with its ISO dates turned back into dates, for printing."""
+    if isinstance(value, dict):
+        return {k: _dated(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dated(v) for v in value]
+    if isinstance(value, str):
+        if _ISO_DATE.match(value):
+            return dt.date.fromisoformat(value)
+        if _ISO_DATETIME.match(value):
+            try:
+                return dt.datetime.fromisoformat(value)
+            except ValueError:
+                return value
+    return value
+
+
+def _by_week(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The extract's days as the register is kept: a row per school week,
+    Monday AM to Friday PM ("" where that day had no mark)."""
+    weeks: dict[dt.date, list[str]] = {}
+    for day in days:
+        date = day["date"]
+        monday = date - dt.timedelta(days=date.weekday())
+        cells = weeks.setdefault(monday, [""] * 10)
+        if date.weekday() < 5:
+            cells[2 * date.weekday()] = day["am"]
+            cells[2 * date.weekday() + 1] = day["pm"]
+    return [{"monday": monday, "cells": cells} for monday, cells in weeks.items()]
+
+
+def bundle_print_context(
+    referral: LegalReferral, *, bundle: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the printed bundle shows: the frozen bundle (or `bundle`, one
+    built but not stored), its sections and charts (drawn by
+    attendance.charts, as on the pupil's page), and the s566 certificate as
+    signed, or that it is not."""
+    frozen = referral.bundle if bundle is None else bundle
+    b = _dated(frozen)
+    sections = bundle_sections(frozen)
+    certificate = RegisterCertificate.unscoped.filter(referral=referral).first()
+    period = b.get("period")
+    for extract in b.get("register_extract", []):
+        extract["weeks"] = _by_week(extract["days"])
+    context: dict[str, Any] = {
+        "referral": referral,
+        "reference": referral_reference(referral),
+        "b": b,
+        "sections": sections,
+        "number": {s.anchor: s.number for s in sections},
+        "weekdays": ("Mon", "Tue", "Wed", "Thu", "Fri"),
+        "certificate": certificate,
+    }
+    if period:
+        span = f"{long_date(period['first'])} to {long_date(period['last'])}"
+        context["herringbone"] = charts.herringbone_grid_chart(
+            [charts.GridWeek(w["monday"], tuple(w["cells"])) for w in b["register_weeks"]],
+            chart_id="bundle-herringbone",
+            period=span,
+        )
+        context["trend"] = charts.weekly_trend_chart(
+            [WeekTotal(w["monday"], w["possible"], w["attended"]) for w in b["weekly"]],
+            chart_id="bundle-trend",
+            subject=b["pupil"]["name"],
+        )
+    return context
+
+
+def bundle_pdf(referral: LegalReferral) -> bytes:
+    import weasyprint  # heavy (a second at start-up): loaded only when a PDF is made
+
+    html = render_to_string("notices/referral_bundle_pdf.html", bundle_print_context(referral))
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    assert pdf is not None  # bytes when no target is given
+    return pdf

@@ -3,6 +3,7 @@
 
 from django.urls import path
 
+from . import views_certificate
 from . import views_referrals as views
 
 urlpatterns = [
@@ -23,5 +24,10 @@ urlpatterns = [
         name="referral_information_laid",
     ),
     path("inbox/", views.la_inbox, name="inbox"),
+    path(
+        "referrals/<int:referral_id>/certificate/",
+        views_certificate.certificate_page,
+        name="referral_certificate",
+    ),
     path("figures/", views.referral_figures, name="referral_figures"),
 ]

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,11 +28,13 @@ from core.http import acting_user
 from core.scoping import get_for_user_or_404, visible_schools
 from pathway.services import readiness_for
 
+from .bundle import bundle_pdf, bundle_print_context, referral_reference
 from .figures import referral_times
 from .forms_penalties import InformationLaidForm
 from .forms_referrals import DecisionForm, InboxFilterForm, ReturnForm, SubmitForm
-from .models import LADecision, LegalReferral, NoticeToImprove
+from .models import LADecision, LegalReferral, NoticeToImprove, RegisterCertificate
 from .penalties import information_limit
+from .services.certificates import certificate_refusal
 from .services.referrals import (
     next_version,
     referral_accept,
@@ -201,8 +202,14 @@ def _detail_context(
 ) -> dict[str, Any]:
     """The referral page; a form the LA posted is shown again only when refused,
     so it is the one whose errors the summary lists."""
+    certificate = RegisterCertificate.unscoped.filter(referral=referral).first()
     return {
         "referral": referral,
+        "referral_certificate": certificate,
+        "may_sign_certificate": certificate is None
+        and user.has_perm("notices.sign_register_certificate")
+        and user.school_id == referral.case.school_id
+        and not certificate_refusal(referral),
         "versions": list(_versions(referral)),
         "may_review": user.has_perm("notices.review_referral"),
         "return_form": return_form or ReturnForm(),
@@ -475,23 +482,16 @@ def la_inbox(request: HttpRequest) -> HttpResponse:
 def referral_bundle(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _referral(acting_user(request), referral_id)
     record_view(request, target=referral, what="referral bundle opened")
-    return render(
-        request, "notices/referral_bundle.html", {"referral": referral, "b": referral.bundle}
-    )
+    return render(request, "notices/referral_bundle.html", bundle_print_context(referral))
 
 
 def referral_bundle_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
-    import weasyprint  # heavy: loaded only when a PDF is asked for
-
     referral = _referral(acting_user(request), referral_id)
-    html = render_to_string(
-        "notices/referral_bundle_pdf.html", {"referral": referral, "b": referral.bundle}
-    )
-    pdf = weasyprint.HTML(string=html).write_pdf()
+    pdf = bundle_pdf(referral)
     record_view(request, target=referral, what="referral bundle downloaded as PDF")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
-        f'inline; filename="referral-{referral.pk}-v{referral.version}-bundle.pdf"'
+        f'inline; filename="referral-{referral_reference(referral)}-v{referral.version}.pdf"'
     )
     return response
 

@@ -46,7 +46,7 @@ def case_urls():
 # The pages of a case; the JSON API's case routes are tested in test_pathway_api.
 PAGE_NAMESPACES = {"cases", "notices"}
 CASE_URLS = case_urls()
-READ_ONLY_PAGES = {"cases:case_detail", "cases:chronology"}
+READ_ONLY_PAGES = {"cases:case_detail", "cases:chronology", "cases:chronology_pdf"}
 
 
 @pytest.fixture

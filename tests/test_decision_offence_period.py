@@ -32,6 +32,7 @@ from notices.services.referrals import (
 
 from .check_helpers import as_post, check_page_answers
 from .conftest import signed_in_client
+from .test_bundle import certified
 from .test_pathway_rules import at
 from .test_referrals import READY, case, officer, submit  # noqa: F401
 
@@ -56,6 +57,7 @@ def text(response: Any) -> str:
 def accepted(case, officer):  # noqa: F811
     with at(READY):
         referral = submit(case)
+        certified(referral)
         referral_accept(acting_user=officer, referral_id=referral.pk)
     return referral
 

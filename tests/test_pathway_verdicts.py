@@ -21,7 +21,7 @@ from django.urls import reverse
 from cases.models import AttendanceCase
 from cases.selectors_chronology import case_chronology
 from core.models import AuditEvent
-from notices.bundle import bundle_build
+from notices.bundle import bundle_build, bundle_print_context
 from notices.letters import letter_context
 from notices.models import NoticeToImprove, ParentsToldOfReferral
 from notices.services.notices import notice_issue, notice_outcome_record, parents_told_record
@@ -407,11 +407,13 @@ def test_the_bundle_of_an_early_referral_says_the_period_runs_until_its_end():
     day = dt.date(2026, 2, 10)
     referral = submit(case, day, early_referral_reason="Absent 6 and 9 February")
     text = " ".join(
-        render_to_string("notices/referral_bundle_body.html", {"b": referral.bundle}).split()
+        render_to_string(
+            "notices/referral_bundle_body.html", bundle_print_context(referral)
+        ).split()
     )
-    assert "The improvement period runs until 2026-03-23." in text
+    assert "The improvement period runs until 23 March 2026." in text
     assert "period ended" not in text
-    assert "Since the notice (2026-02-03 to 2026-02-10)" in text
+    assert "Since the notice (3 February 2026 to 10 February 2026)" in text
     assert referral.bundle["notice"]["threshold_at_issue"] == {
         "sessions": 18,
         "window_weeks": 10,
@@ -423,8 +425,11 @@ def test_the_bundle_of_an_early_referral_says_the_period_runs_until_its_end():
     on_the_day = bundle_build(case, made, ISSUED, user=case.lead_professional)
     assert on_the_day["marks_since_notice"] is None
     text = " ".join(
-        render_to_string("notices/referral_bundle_body.html", {"b": on_the_day}).split()
+        render_to_string(
+            "notices/referral_bundle_body.html",
+            bundle_print_context(referral, bundle=on_the_day),
+        ).split()
     )
     assert "Since the notice (" not in text
     assert "No school day since the notice yet." in text
-    assert "runs until 2026-03-23" in text
+    assert "runs until 23 March 2026" in text

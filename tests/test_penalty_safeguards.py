@@ -52,6 +52,7 @@ from .factories import (
     UserFactory,
 )
 from .penalty_helpers import absent, issue_on_route, penalty_route
+from .test_bundle import certified
 
 D = dt.date
 LONDON = ZoneInfo("Europe/London")
@@ -413,6 +414,7 @@ def test_the_referral_decision_page_asks_about_an_attendance_contract(
     referral = decision.referral
     LegalReferral.unscoped.filter(pk=referral.pk).update(status="accepted")
     decision.delete()
+    certified(referral)
     absent(case, D(2024, 11, 4), D(2024, 11, 29))
     client = signed_in_client(officer)
     page = client.get(reverse("notices:referral_detail", args=[referral.pk])).content.decode()

@@ -27,6 +27,7 @@ from pathway.models import PathwayEvaluation
 from .check_helpers import post_and_confirm
 from .conftest import signed_in_client
 from .factories import AttendanceCaseFactory, UserFactory
+from .test_bundle import certified
 from .test_pathway_rules import at, make_case, notice, registers
 from .test_pathway_walk import first_meeting, issue, more_support
 
@@ -136,6 +137,7 @@ def test_accept_then_decide_a_penalty_notice(case, officer, ready_day):
 
 def test_prosecution_is_refused_unless_an_eso_was_considered(case, officer, ready_day):
     referral = submit(case)
+    certified(referral)
     referral_accept(acting_user=officer, referral_id=referral.pk)
     with pytest.raises(ValidationError) as refused:
         referral_decide(

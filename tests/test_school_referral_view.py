@@ -28,6 +28,7 @@ from pupils.models import PupilCarer
 
 from .conftest import signed_in_client
 from .factories import PupilCarerFactory, UserFactory
+from .test_bundle import certified
 from .test_pathway_rules import at
 from .test_referrals import READY
 from .test_referrals import case as case  # the fixture
@@ -228,6 +229,7 @@ def test_a_prosecution_decision_shows_the_eso_and_the_contract(case, officer):
     sees the decision and both answers."""
     with at(READY):
         referral = referral_submit(acting_user=case.lead_professional, case_id=case.pk)
+        certified(referral)
         referral_accept(acting_user=officer, referral_id=referral.pk)
         referral_decide(
             acting_user=officer,

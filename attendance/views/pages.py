@@ -19,6 +19,7 @@ from core.dates import today
 from .. import charts, selectors_pages
 from ..hooks import pupil_page_panels
 from ..selectors import DashboardFilters
+from ..years import academic_year_of, year_start
 
 # GET values are free text: cut them to the longest real value, so that a
 # crafted URL cannot make a filter or sort do anything but match nothing.
@@ -130,6 +131,12 @@ def pupil_attendance(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 pattern, period=f"{page.academic_year} to {as_at.day} {as_at:%B %Y}"
             ),
             "herringbone_rows": charts.herringbone_rows(pattern),
+            "herringbone_grid": charts.herringbone_grid_chart(
+                charts.register_weeks(
+                    page.attendance.registers, year_start(academic_year_of(as_at)), as_at
+                ),
+                period=f"{page.academic_year} to {as_at.day} {as_at:%B %Y}",
+            ),
             # The apps above attendance add their own (cases: the open case).
             "panels": [panel for panel in pupil_page_panels(request, page.pupil) if panel],
         },

@@ -1,3 +1,4 @@
+from .certificate import RegisterCertificate
 from .holiday import HolidayRequest
 from .notice import NoticeToImprove, ParentsToldOfReferral
 from .penalties import PenaltyNotice
@@ -10,4 +11,5 @@ __all__ = [
     "NoticeToImprove",
     "ParentsToldOfReferral",
     "PenaltyNotice",
+    "RegisterCertificate",
 ]

@@ -28,7 +28,7 @@ from pathway.models import PathwayEvaluation
 from pathway.services import evaluation_record
 
 from ..bundle import bundle_build
-from ..models import LADecision, LegalReferral, NoticeToImprove
+from ..models import LADecision, LegalReferral, NoticeToImprove, RegisterCertificate
 from ..penalties import (
     UnauthorisedSession,
     decision_period_errors,
@@ -293,6 +293,18 @@ def referral_decide(
             raise ValidationError(
                 f"A decision is recorded on an accepted referral; this one is "
                 f"{referral.get_status_display().lower()}."
+            )
+        # A court takes the register extract on the head teacher's certificate
+        # (EA 1996 s566): no prosecution on an uncertified extract
+        # (docs/rules.md#register-certificate).
+        if (
+            kind in LADecision.PROSECUTIONS
+            and "kind" not in errors
+            and not RegisterCertificate.unscoped.filter(referral=referral).exists()
+        ):
+            errors["kind"] = (
+                "A prosecution needs the head teacher's register certificate (Education Act "
+                "1996 s566) signed on this referral: ask the school to sign it"
             )
         if prosecution and "decided_on" not in errors:
             period_errors, sessions = _offence_period(
