@@ -16,3 +16,9 @@ class DocumentsConfig(AppConfig):
         from .providers import chronology_items as document_chronology
 
         chronology_items.provide(document_chronology)
+
+        from notices.hooks import letter_as_served
+
+        from .providers import letter_as_served as stored_letter
+
+        letter_as_served.provide(stored_letter)

@@ -9,7 +9,10 @@ from django.utils.timezone import localdate
 
 from cases.hooks import ChronologyItem
 from cases.models import AttendanceCase
+from notices.models import NoticeToImprove
+from pupils.models import PupilCarer
 
+from .kinds import Subject
 from .models import Document
 
 
@@ -37,3 +40,36 @@ def chronology_items(case: AttendanceCase, day: dt.date) -> list[ChronologyItem]
             )
         )
     return items
+
+
+def letter_as_served(notice: NoticeToImprove, recipient: PupilCarer) -> tuple[str, bool]:
+    """The stored letter to this parent, made again from the data it was made
+    from (the same words and figures), or, where none was stored, the letter
+    the product would make from the record now."""
+    from .kinds import KINDS
+    from .services.generate import render_html
+
+    kind = KINDS["notice_to_improve"]
+    stored = (
+        Document.unscoped.filter(
+            kind=kind.code, notice=notice, recipient=recipient, superseded_by__isnull=True
+        )
+        .order_by("-version")
+        .first()
+    )
+    if stored is not None:
+        html = render_html(
+            kind,
+            stored.data,
+            reference=stored.reference,
+            local_authority_id=notice.case.school.local_authority_id,
+        )
+        return html, True
+    subject = Subject(kind=kind, case=notice.case, notice=notice, recipient=recipient)
+    html = render_html(
+        kind,
+        kind.data(subject),
+        reference=subject.reference(1),
+        local_authority_id=notice.case.school.local_authority_id,
+    )
+    return html, False

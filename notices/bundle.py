@@ -33,7 +33,7 @@ from pathway.models import PathwayEvaluation
 from pathway.rules import context_load
 from pupils.models import PupilCarer
 
-from .letters import letter_html
+from .hooks import letter_as_served
 from .models import (
     LegalReferral,
     NoticeToImprove,
@@ -259,11 +259,13 @@ _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
 
 
 def _letters_served(notice: NoticeToImprove, recipients: list[PupilCarer]) -> list[dict[str, Any]]:
-    """The Notice to Improve letter to each parent served, as the product makes
-    it (notices.letters), kept as HTML so the bundle prints the letter itself."""
+    """The Notice to Improve letter to each parent served, as the documents app
+    stored it when it was made, kept as HTML so the bundle prints the letter
+    itself; where no copy was stored, the letter made from the record now,
+    and the bundle says so."""
     served = []
     for recipient in recipients:
-        html = letter_html(notice, recipient)
+        html, stored = letter_as_served(notice, recipient)
         match = _BODY.search(html)
         served.append(
             {
@@ -271,6 +273,7 @@ def _letters_served(notice: NoticeToImprove, recipients: list[PupilCarer]) -> li
                 "address": recipient.carer.address,
                 "postcode": recipient.carer.postcode,
                 "html": match.group(1) if match else html,
+                "stored": stored,
             }
         )
     return served

@@ -447,3 +447,26 @@ def test_a_letter_of_a_withdrawn_notice_is_kept_and_marked_not_to_send(client_fo
         )
     assert "Do not send: the Notice to Improve is withdrawn." in page.text
     assert "Make a new version" not in page.text
+
+
+def test_the_bundle_prints_the_stored_letter_and_says_when_none_was_stored():
+    """The referral bundle's "Notice to Improve as served" (notices.hooks): the
+    stored letter where one was made, otherwise the letter made from the record,
+    marked as such; never the placeholder letter of old."""
+    from notices.hooks import letter_as_served
+
+    case, mother, _ = two_parent_case()
+    made = issue(case)
+    html, stored = letter_as_served(made, mother)
+    assert stored is False
+    assert "[School address]" not in html
+    assert "1 School Lane" in html
+
+    subject = next(
+        s for s in subjects_of(case) if s.kind.code == "notice_to_improve" and s.recipient == mother
+    )
+    with at(ISSUED):
+        letter = make(case, subject)
+    html, stored = letter_as_served(made, mother)
+    assert stored is True
+    assert letter.reference in html
