@@ -41,16 +41,11 @@ from attendance.services.calendars import school_days_after
 from cases.models import AttendanceCase
 from notices.models import (
     HolidayRequest,
-    LADecision,
-    LegalReferral,
-    NoticeToImprove,
-    ParentsToldOfReferral,
-    PenaltyNotice,
 )
 from notices.services.notices import issue_date_check, notice_issue
-from pathway.models import PathwayEvaluation
 from pathway.services import readiness_unscoped
-from pupils.models import Pupil
+from pupils.models import Carer, Pupil, PupilCarer
+from records.walk import Found, delete_found, rows_pointing_to
 
 from .cases import CaseStaff
 from .legal_cases import demo_legal_cases_build
@@ -138,14 +133,13 @@ def _accepted(case: AttendanceCase, day: dt.date) -> bool:
 
 
 def demo_legal_delete(pupils: QuerySet[Pupil]) -> None:
-    """The legal records of the pupils' cases, before the cases go: penalty
-    notices protect their decisions, decisions their referrals, referrals their
-    notices, notices and the pathway's stored verdicts their cases."""
-    cases = AttendanceCase.unscoped.filter(pupil__in=pupils)
-    PenaltyNotice.unscoped.filter(case__in=cases).delete()
-    HolidayRequest.unscoped.filter(pupil__in=pupils).delete()
-    LADecision.unscoped.filter(referral__case__in=cases).delete()
-    LegalReferral.unscoped.filter(case__in=cases).delete()
-    ParentsToldOfReferral.unscoped.filter(notice__case__in=cases).delete()
-    NoticeToImprove.unscoped.filter(case__in=cases).delete()
-    PathwayEvaluation.unscoped.filter(case__in=cases).delete()
+    """The pupils' cases and holiday requests with every record that points to
+    them (notices, referrals, certificates, decisions, penalty notices, stored
+    letters, flags, verdicts), last made first: found by following the models'
+    foreign keys (records.walk), so a model added later needs no change here.
+    The pupils, their families and registers are deleted by the builder."""
+    found = Found()
+    found.add(AttendanceCase.unscoped.filter(pupil__in=pupils))
+    found.add(HolidayRequest.unscoped.filter(pupil__in=pupils))
+    rows_pointing_to(found, leaves=(Pupil, Carer, PupilCarer))
+    delete_found(found)

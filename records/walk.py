@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import ProtectedError
 
 # The apps whose rows can be about a pupil. accounts (staff, schools, LAs) and
 # core (the audit trail, taken through the access log) are not in the walk.
@@ -86,3 +88,41 @@ def rows_pointing_to(found: Found, *, leaves: tuple[type[models.Model], ...]) ->
             asked[model, pointer.name] = len(ids)
             changed |= found.add(_manager(model).filter(**{f"{pointer.name}__in": ids}))
     return found
+
+
+def delete_found(found: Found) -> int:
+    """Deletes what was found, last found first (a row points only to rows
+    found before it); rows of one round that point to each other are retried
+    until the round is empty."""
+    deleted = 0
+    files = [
+        (field.storage, name)
+        for rows in found.rounds
+        for row in rows
+        for field in row._meta.concrete_fields
+        if isinstance(field, models.FileField) and (name := getattr(row, field.attname).name)
+    ]
+    for round_rows in reversed(found.rounds):
+        pending = list(round_rows)
+        while pending:
+            stuck = []
+            for row in pending:
+                try:
+                    with transaction.atomic():
+                        deleted += type(row)._base_manager.filter(pk=row.pk).delete()[0]
+                except ProtectedError:
+                    stuck.append(row)
+            if len(stuck) == len(pending):
+                raise ValidationError(
+                    f"{len(stuck)} records could not be deleted: other records still point to them."
+                )
+            pending = stuck
+
+    # The stored letters go with their rows, once the deletion has committed
+    # (a rollback must not leave rows whose files are gone).
+    def delete_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return deleted

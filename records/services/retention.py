@@ -9,8 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
-from django.db.models import ProtectedError
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import LocalAuthority, Role, User
@@ -29,7 +28,7 @@ from ..retention_rules import (
     case_file_kept_until,
     register_kept_until,
 )
-from ..walk import Found, rows_pointing_to
+from ..walk import Found, delete_found, rows_pointing_to
 
 # After "keep", the record is not listed again for this long.
 KEPT_FOR = 1
@@ -163,44 +162,6 @@ def _review_for_manager(acting_user: User, review_id: int) -> RetentionReview:
     return review
 
 
-def _delete_in_order(found: Found) -> int:
-    """Deletes what was found, last found first (a row points only to rows
-    found before it); rows of one round that point to each other are retried
-    until the round is empty."""
-    deleted = 0
-    files = [
-        (field.storage, name)
-        for rows in found.rounds
-        for row in rows
-        for field in row._meta.concrete_fields
-        if isinstance(field, models.FileField) and (name := getattr(row, field.attname).name)
-    ]
-    for round_rows in reversed(found.rounds):
-        pending = list(round_rows)
-        while pending:
-            stuck = []
-            for row in pending:
-                try:
-                    with transaction.atomic():
-                        deleted += type(row)._base_manager.filter(pk=row.pk).delete()[0]
-                except ProtectedError:
-                    stuck.append(row)
-            if len(stuck) == len(pending):
-                raise ValidationError(
-                    f"{len(stuck)} records could not be deleted: other records still point to them."
-                )
-            pending = stuck
-
-    # The stored letters go with their rows, once the deletion has committed
-    # (a rollback must not leave rows whose files are gone).
-    def delete_files() -> None:
-        for storage, name in files:
-            storage.delete(name)
-
-    transaction.on_commit(delete_files)
-    return deleted
-
-
 def retention_delete(*, acting_user: User, review_id: int, reason: str) -> RetentionReview:
     with transaction.atomic():
         review = _review_for_manager(acting_user, review_id)
@@ -215,7 +176,7 @@ def retention_delete(*, acting_user: User, review_id: int, reason: str) -> Reten
                 found.add([case])
                 # The pupil and their family stay: they are the school's roll.
                 rows_pointing_to(found, leaves=(Pupil, Carer, PupilCarer))
-                count = _delete_in_order(found)
+                count = delete_found(found)
         review.status = RetentionReview.Status.DELETED
         review.decided_by = acting_user
         review.decided_at = timezone.now()
