@@ -55,6 +55,8 @@ rules.add_perm("cases.view_access_log", is_dsl | is_la_manager | is_system_admin
 # A subject access request is answered by the school's DSL (or the LA's manager
 # for the LA's records): the same people who may read the access log.
 rules.add_perm("records.export_subject_access", is_dsl | is_la_manager | is_system_admin)
+# What is deleted past its retention period is an LA manager's decision.
+rules.add_perm("records.review_retention", is_la_manager)
 rules.add_perm("cases.view_case", is_school_user | is_la_user | is_system_admin)
 rules.add_perm("cases.change_case", can_do_school_casework | is_system_admin)
 rules.add_perm("notices.review_referral", is_la_user)

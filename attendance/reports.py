@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.dates import long_date
 from pupils.models import Pupil
 
 from . import figures as fig
@@ -63,10 +64,6 @@ def percent(rate: float) -> str:
     """A rate to 1 decimal place, halves rounded up as people (and Django's
     floatformat filter) round them: 1.25 -> "1.3", where format() gives "1.2"."""
     return str(Decimal(repr(rate)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def figures_summary(figures: fig.Figures) -> str:

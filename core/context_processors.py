@@ -36,4 +36,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Asked of the rules alone: `perms` would fall through to Django's
         # ModelBackend for everyone else and cost two queries on every page.
         "nav_la_figures": rules.has_perm("notices.view_la_figures", getattr(request, "user", None)),
+        "nav_retention": rules.has_perm("records.review_retention", getattr(request, "user", None)),
     }

@@ -18,3 +18,8 @@ def last_full_day() -> dt.date:
     dashboards' figures are as at this day, so today's open registers do not
     show as missing marks."""
     return today() - dt.timedelta(days=1)
+
+
+def long_date(day: dt.date) -> str:
+    """ "4 March 2026": how a date is written in pages, messages and letters."""
+    return f"{day.day} {day:%B %Y}"

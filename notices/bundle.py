@@ -29,6 +29,7 @@ from attendance.selectors import WeekTotal
 from attendance.years import academic_year_of, mark_index, year_start
 from cases.models import AttendanceCase, ReasonableAdjustment, SupportMeeting
 from cases.selectors_chronology import case_chronology
+from core.dates import long_date
 from pathway.models import PathwayEvaluation
 from pathway.rules import context_load
 from pupils.models import PupilCarer
@@ -548,10 +549,6 @@ def referral_reference(referral: LegalReferral) -> str:
     """What an officer or a court cites: the case and the referral, stable
     across versions of the same referral."""
     return f"AP-{referral.case_id}-R{referral.notice_id}"
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

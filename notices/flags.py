@@ -19,6 +19,7 @@ from attendance.loading import registers_by_pupil
 from attendance.years import academic_year_of
 from cases.hooks import Audience, Due, FlagKind, Night
 from cases.models import AttendanceCase, Flag
+from core.dates import long_date
 from pathway.models import settings_for
 
 from . import penalties as rules
@@ -29,10 +30,6 @@ DAY = dt.timedelta(days=1)
 # (no national figure: docs/rules.md#flags). Settings may change it.
 DEFAULT_REFERRAL_TARGET_DAYS = 20
 PERIOD_ENDING_SCHOOL_DAYS = 5
-
-
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _running(night: Night) -> QuerySet[NoticeToImprove]:
@@ -83,7 +80,7 @@ def new_unauthorised_during_notice(night: Night) -> Iterator[Due]:
                 pupil_id,
                 case_id,
                 f"{len(found)} unauthorised session{'s' if len(found) != 1 else ''} since the "
-                f"notice; the latest on {_long(latest)}",
+                f"notice; the latest on {long_date(latest)}",
             )
 
 
@@ -108,7 +105,7 @@ def period_ending_soon(night: Night) -> Iterator[Due]:
                 due,
                 pupil_id,
                 case_id,
-                f"The improvement period ends on {_long(ends_on)}",
+                f"The improvement period ends on {long_date(ends_on)}",
             )
 
 
@@ -127,7 +124,7 @@ def period_ended_without_outcome(night: Night) -> Iterator[Due]:
                 due,
                 pupil_id,
                 case_id,
-                f"The improvement period ended on {_long(ends_on)}",
+                f"The improvement period ended on {long_date(ends_on)}",
             )
 
 
@@ -166,7 +163,8 @@ def referral_not_made(night: Night) -> Iterator[Due]:
                 due,
                 pupil_id,
                 case_id,
-                f"Parents told on {_long(told_on)}; the referral was due by {_long(deadline)}",
+                f"Parents told on {long_date(told_on)}; "
+                f"the referral was due by {long_date(deadline)}",
             )
 
 
@@ -188,7 +186,12 @@ def referral_returned(night: Night) -> Iterator[Due]:
     ):
         on = timezone.localdate(returned_at) if returned_at else night.as_at
         yield Due(
-            f"case:{case_id}", school_id, on, pupil_id, case_id, f"Referral returned on {_long(on)}"
+            f"case:{case_id}",
+            school_id,
+            on,
+            pupil_id,
+            case_id,
+            f"Referral returned on {long_date(on)}",
         )
 
 
@@ -211,7 +214,7 @@ def referral_waiting_for_la(night: Night) -> Iterator[Due]:
                 due,
                 pupil_id,
                 case_id,
-                f"Submitted on {_long(submitted)}",
+                f"Submitted on {long_date(submitted)}",
             )
 
 
@@ -230,7 +233,7 @@ def penalty_unpaid(night: Night) -> Iterator[Due]:
             full_due_on + DAY,
             pupil_id,
             case_id,
-            f"Payment was due by {_long(full_due_on)}",
+            f"Payment was due by {long_date(full_due_on)}",
         )
 
 
@@ -263,7 +266,7 @@ def _limit(level: str):  # type: ignore[no-untyped-def]
                 due,
                 pupil_id,
                 case_id,
-                f"An information must be laid by {_long(limit.lay_by)}",
+                f"An information must be laid by {long_date(limit.lay_by)}",
             )
 
     return detect

@@ -34,6 +34,7 @@ from typing import Final, Protocol
 from attendance import codes
 from attendance.figures import Register
 from attendance.years import SESSIONS, Session, date_at, session_at, year_start
+from core.dates import long_date
 from core.working_days import working_days_after
 from pupils.school_age import compulsory_school_age
 
@@ -82,11 +83,6 @@ def pounds(pence: int) -> str:
     """£80 or £80.50: whole pounds without pence, as the notices print them."""
     whole, part = divmod(pence, 100)
     return f"£{whole:,}" if part == 0 else f"£{whole:,}.{part:02d}"
-
-
-def long_date(day: dt.date) -> str:
-    """1 September 2025: how dates are written in messages to staff."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -23,7 +23,7 @@ from accounts.models import User
 from cases.models import AttendanceCase
 from cases.views.section import CaseFormPage, FormPage
 from core.audit import record_view
-from core.dates import now, today
+from core.dates import long_date, now, today
 from core.http import acting_user
 from core.scoping import get_for_user_or_404, visible_schools
 from pathway.services import readiness_for
@@ -78,10 +78,6 @@ def _page(request: HttpRequest, referral: LegalReferral) -> FormPage:
 # School -------------------------------------------------------------------------
 
 
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _case_referral_state(case: AttendanceCase) -> str:
     """The case and its latest referral as a check saw them: a submission (or
     a second click) changes both."""
@@ -103,9 +99,9 @@ def _referral_rows(referral: LegalReferral) -> list[Row]:
         Row(
             "Notice to Improve it follows",
             [
-                f"Issued {_long(notice.issued_on)} to "
+                f"Issued {long_date(notice.issued_on)} to "
                 + ", ".join(str(r.carer) for r in notice.recipients.all())
-                + f"; improvement period ended {_long(notice.period_ends_on)}"
+                + f"; improvement period ended {long_date(notice.period_ends_on)}"
             ],
         ),
         Row("Version", [str(referral.version)]),
@@ -250,7 +246,7 @@ def referral_return_page(request: HttpRequest, referral_id: int) -> HttpResponse
                         Row(
                             "Submitted",
                             [
-                                f"{_long(timezone.localdate(referral.submitted_at))} by "
+                                f"{long_date(timezone.localdate(referral.submitted_at))} by "
                                 f"{referral.submitted_by}"
                             ],
                         ),
@@ -372,7 +368,7 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
         rows = [
             Row("Decision", [decision.get_kind_display()], "kind"),
             Row("Reason", [decision.reason], "reason"),
-            Row("Date of the decision", [_long(decision.decided_on)], "decided_on"),
+            Row("Date of the decision", [long_date(decision.decided_on)], "decided_on"),
             Row(
                 "Education supervision order considered",
                 ["Yes" if decision.eso_considered else "No"]
@@ -387,8 +383,8 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
                 Row(
                     "Offence period",
                     [
-                        f"{_long(decision.offence_first_day)} to "
-                        f"{_long(decision.offence_last_day)}",
+                        f"{long_date(decision.offence_first_day)} to "
+                        f"{long_date(decision.offence_last_day)}",
                         f"{count} unauthorised session{'s' if count != 1 else ''} in the registers",
                     ],
                     "offence_first_day",
@@ -396,7 +392,7 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
                 Row(
                     "Lay the information by",
                     [
-                        f"{_long(limit.lay_by)}: 6 months from the last day of the offence "
+                        f"{long_date(limit.lay_by)}: 6 months from the last day of the offence "
                         "period (Magistrates' Courts Act 1980 s127)"
                     ],
                 ),
@@ -540,7 +536,7 @@ def referral_information_laid(request: HttpRequest, decision_id: int) -> HttpRes
         laid = act(data)
         assert laid.information_laid_on is not None
         return page.saved(
-            f"Information laid on {_long(laid.information_laid_on)} recorded: the six-month "
+            f"Information laid on {long_date(laid.information_laid_on)} recorded: the six-month "
             "limit is met.",
             texts=[data["note"]],
         )
@@ -558,11 +554,16 @@ def referral_information_laid(request: HttpRequest, decision_id: int) -> HttpRes
                 Section(
                     "The prosecution",
                     [
-                        Row("Decision", [f"{laid.get_kind_display()}, {_long(laid.decided_on)}"]),
+                        Row(
+                            "Decision", [f"{laid.get_kind_display()}, {long_date(laid.decided_on)}"]
+                        ),
                         Row("Parents served the Notice to Improve", [parents]),
                         Row(
                             "Offence period",
-                            [f"{_long(laid.offence_first_day)} to {_long(laid.offence_last_day)}"],
+                            [
+                                f"{long_date(laid.offence_first_day)} to "
+                                f"{long_date(laid.offence_last_day)}"
+                            ],
                         ),
                     ],
                 ),
@@ -571,13 +572,13 @@ def referral_information_laid(request: HttpRequest, decision_id: int) -> HttpRes
                     [
                         Row(
                             "Laid at the magistrates' court on",
-                            [_long(laid.information_laid_on)],
+                            [long_date(laid.information_laid_on)],
                             "laid_on",
                         ),
                         Row(
                             "Six-month limit",
                             [
-                                f"Met: the information had to be laid by {_long(limit.lay_by)} "
+                                f"Met: the information had to be laid by {long_date(limit.lay_by)} "
                                 "(Magistrates' Courts Act 1980 s127)"
                             ],
                         ),

@@ -50,15 +50,11 @@ from cases.models import (
     WishesAndFeelings,
 )
 from cases.services.support import OfferStanding, all_exhausted, offer_standings
+from core.dates import long_date
 from pupils.school_age import compulsory_school_age
 
 from .hooks import NoticeOnFile, latest_notice
 from .models import PathwaySettings, settings_for
-
-
-def long_date(day: dt.date) -> str:
-    """ "4 March 2026": the date as letters to families write it."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def _lower_first(text: str) -> str:

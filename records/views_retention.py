@@ -4,13 +4,13 @@ decision on each, and the LA's periods."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Role
 from core.http import acting_user
 from core.once import act_once
 
@@ -27,16 +27,12 @@ from .services.retention import (
 REVIEWS_PER_PAGE = 50
 
 
-def _manager(request: HttpRequest):  # type: ignore[no-untyped-def]
-    user = acting_user(request)
-    if user.role != Role.LA_MANAGER:
-        raise PermissionDenied("Retention is decided by the LA's managers.")
-    return user
-
-
 @require_http_methods(["GET", "POST"])
+@permission_required("records.review_retention", raise_exception=True)
 def retention(request: HttpRequest) -> HttpResponse:
-    user = _manager(request)
+    user = acting_user(request)
+    # An LA manager always belongs to an LA (a constraint on the user table).
+    assert user.local_authority_id is not None
     current = {key: retention_years(user.local_authority_id, key) for key in KINDS}
     form = RetentionPeriodsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
@@ -61,8 +57,9 @@ def retention(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("records.review_retention", raise_exception=True)
 def retention_decide(request: HttpRequest, review_id: int) -> HttpResponse:
-    user = _manager(request)
+    user = acting_user(request)
     review = RetentionReview.objects.filter(
         pk=review_id, local_authority_id=user.local_authority_id
     ).first()

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import LocalAuthority, Role, User
+from accounts.models import LocalAuthority, User
 from attendance.models import RegisterYear
 from cases.models import AttendanceCase
 from core.audit import audit_record
@@ -41,7 +41,7 @@ def retention_years(la: LocalAuthority | int, kind: str) -> int:
 
 
 def retention_set(*, acting_user: User, kind: str, years: int) -> RetentionSetting:
-    if acting_user.role != Role.LA_MANAGER or acting_user.local_authority_id is None:
+    if not acting_user.has_perm("records.review_retention") or not acting_user.local_authority_id:
         raise PermissionDenied("Only an LA manager sets the LA's retention periods.")
     rule = KINDS[kind]
     if years < rule.minimum_years:
@@ -148,7 +148,7 @@ def retention_review_run(*, today: dt.date) -> ReviewRun:
 
 
 def _review_for_manager(acting_user: User, review_id: int) -> RetentionReview:
-    if acting_user.role != Role.LA_MANAGER:
+    if not acting_user.has_perm("records.review_retention"):
         raise PermissionDenied("Only an LA manager decides on records past retention.")
     review = (
         RetentionReview.objects.select_for_update()
