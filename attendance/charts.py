@@ -166,7 +166,85 @@ class Text:
         )
 
 
-Shape = Rect | Line | Polyline | Circle | Text
+@dataclass(frozen=True)
+class Path:
+    """Many rectangles or lines of one colour as a single <path>: a year's
+    herringbone is hundreds of cells and grid lines, and a printed bundle pays
+    for every SVG element (WeasyPrint)."""
+
+    d: str
+    fill: str = "none"
+    stroke: str = ""
+    stroke_width: float = 0
+
+    @classmethod
+    def rects(cls, rects: Sequence[tuple[float, float, float, float]], fill: str) -> Path:
+        return cls(
+            "".join(f"M{_n(x)} {_n(y)}h{_n(w)}v{_n(h)}h{_n(-w)}z" for x, y, w, h in rects), fill
+        )
+
+    @classmethod
+    def lines(
+        cls, lines: Sequence[tuple[float, float, float, float]], stroke: str, width: float = 1
+    ) -> Path:
+        return cls(
+            "".join(f"M{_n(x1)} {_n(y1)}L{_n(x2)} {_n(y2)}" for x1, y1, x2, y2 in lines),
+            stroke=stroke,
+            stroke_width=width,
+        )
+
+    def svg(self) -> SafeString:
+        stroke = (
+            format_html(' stroke="{}" stroke-width="{}"', self.stroke, _n(self.stroke_width))
+            if self.stroke
+            else ""
+        )
+        return format_html('<path d="{}" fill="{}"{}/>', self.d, self.fill, stroke)
+
+
+# Advance widths of Arial Bold (and of Liberation Sans Bold, its metric twin),
+# in thousandths of an em, of the characters in register codes: to centre each
+# code of a `Labels` run, where text-anchor would centre the run as a whole.
+_BOLD_WIDTHS = {
+    "#": 556, "/": 278, "\\": 278, "B": 722, "C": 722, "D": 722, "E": 667, "G": 778,
+    "I": 278, "J": 556, "K": 722, "L": 611, "M": 833, "N": 722, "O": 778, "P": 667,
+    "Q": 778, "R": 722, "S": 667, "T": 611, "U": 722, "V": 667, "W": 944, "X": 667,
+    "Y": 667, "Z": 611,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Short bold labels on one baseline in one colour, each centred on its own
+    x, drawn as one <text> with a position for every character: a row of the
+    herringbone's codes is one element instead of ten. (WeasyPrint made each
+    centred <text> a PDF object of its own.) Digits and any character not
+    listed are taken as 556 thousandths wide."""
+
+    y: float
+    labels: tuple[tuple[float, str], ...]
+    size: float = 14
+    fill: str = TEXT
+
+    def svg(self) -> SafeString:
+        xs: list[str] = []
+        for centre, label in self.labels:
+            widths = [_BOLD_WIDTHS.get(char, 556) * self.size / 1000 for char in label]
+            x = centre - sum(widths) / 2
+            for width in widths:
+                xs.append(_n(x))
+                x += width
+        return format_html(
+            '<text x="{}" y="{}" font-size="{}" fill="{}" font-weight="bold">{}</text>',
+            " ".join(xs),
+            _n(self.y),
+            _n(self.size),
+            self.fill,
+            "".join(label for _, label in self.labels),
+        )
+
+
+Shape = Rect | Line | Polyline | Circle | Text | Path | Labels
 
 
 @dataclass(frozen=True)
@@ -193,7 +271,13 @@ class Chart:
 
     def texts(self) -> list[str]:
         """Every text label, in drawing order (for tests and for reading)."""
-        return [shape.text for shape in self.shapes if isinstance(shape, Text)]
+        texts: list[str] = []
+        for shape in self.shapes:
+            if isinstance(shape, Text):
+                texts.append(shape.text)
+            elif isinstance(shape, Labels):
+                texts.extend(label for _, label in shape.labels)
+        return texts
 
     def svg(self) -> SafeString:
         defs = ""
@@ -509,33 +593,39 @@ def herringbone_grid_chart(
                 )
             )
     unauthorised_total = 0
+    # Cells of one colour are one path, and each row's codes of one colour one
+    # text: a year is some 330 cells, and a printed bundle pays for every
+    # element (docs/benchmarks.md, "The referral bundle").
+    fills: dict[str, list[tuple[float, float, float, float]]] = {}
+    labels: list[Shape] = []
     for row, week in enumerate(weeks):
         y = top + row * row_h
-        shapes.append(Text(8, y + 13, f"{week.monday:%d %b %Y}", anchor="start", size=11))
+        labels.append(Text(8, y + 13, f"{week.monday:%d %b %Y}", anchor="start", size=11))
         unauthorised = 0
+        inks: dict[str, list[tuple[float, str]]] = {}
         for index, code in enumerate(week.cells):
             x = left + index * cell_w
             category = codes.BY_CODE[code].category if code in codes.BY_CODE else None
             fill, ink = _GRID_STYLE[category] if category else ("#f3f2f1", SECONDARY_TEXT)
             if category is codes.Category.UNAUTHORISED:
                 unauthorised += 1
-            # White cells are left to the background: a year is some 330
-            # cells, and every shape costs time in a printed bundle.
+            # White cells are left to the background.
             if fill != WHITE:
-                shapes.append(Rect(x, y, cell_w, row_h, fill))
+                fills.setdefault(fill, []).append((x, y, cell_w, row_h))
             if code:
-                shapes.append(Text(x + cell_w / 2, y + 13, code, size=11, fill=ink, bold=True))
+                inks.setdefault(ink, []).append((x + cell_w / 2, code))
+        labels += [Labels(y + 13, tuple(run), size=11, fill=ink) for ink, run in inks.items()]
         unauthorised_total += unauthorised
-        shapes.append(Text(width - 32, y + 13, str(unauthorised), size=11))
+        labels.append(Text(width - 32, y + 13, str(unauthorised), size=11))
     bottom = top + len(weeks) * row_h
-    shapes += [
-        Line(left, top + r * row_h, left + 10 * cell_w, top + r * row_h, GRID, 1)
-        for r in range(len(weeks) + 1)
+    rows = [
+        (left, top + r * row_h, left + 10 * cell_w, top + r * row_h) for r in range(len(weeks) + 1)
     ]
-    shapes += [
-        Line(left + c * cell_w, top, left + c * cell_w, bottom, TEXT if c % 2 == 0 else GRID, 1)
-        for c in range(11)
-    ]
+    columns = [(left + c * cell_w, top, left + c * cell_w, bottom) for c in range(11)]
+    shapes += [Path.rects(cells, fill) for fill, cells in fills.items()]
+    shapes += labels
+    # Light lines between the sessions, dark ones between the days.
+    shapes += [Path.lines(rows + columns[1::2], GRID), Path.lines(columns[0::2], TEXT)]
     if not weeks:
         shapes.append(Text(left, top + 13, "No register marks in this period.", anchor="start"))
     return Chart(

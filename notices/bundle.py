@@ -13,12 +13,16 @@ refers to a live object.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 
@@ -29,19 +33,22 @@ from attendance.selectors import WeekTotal
 from attendance.years import academic_year_of, mark_index, year_start
 from cases.models import AttendanceCase, ReasonableAdjustment, SupportMeeting
 from cases.selectors_chronology import case_chronology
-from core.dates import long_date
+from core.dates import long_date, now
 from pathway.models import PathwayEvaluation
 from pathway.rules import context_load
 from pupils.models import PupilCarer
 
 from .hooks import letter_as_served
 from .models import (
+    BundleFile,
     LegalReferral,
     NoticeToImprove,
     ParentsToldOfReferral,
     PenaltyNotice,
     RegisterCertificate,
 )
+
+logger = logging.getLogger(__name__)
 
 # Bumped when the bundle gains sections: a bundle frozen before it still
 # renders, with only the sections it holds.
@@ -574,16 +581,17 @@ def _dated(value: Any) -> Any:
 
 def _by_week(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The extract's days as the register is kept: a row per school week,
-    Monday AM to Friday PM ("" where that day had no mark)."""
-    weeks: dict[dt.date, list[str]] = {}
+    Monday to Friday, each day its AM and PM codes ("" where that day had no
+    mark). A cell per day rather than per session: the printed table has half
+    the cells, and WeasyPrint's time goes with the cells."""
+    weeks: dict[dt.date, list[tuple[str, str]]] = {}
     for day in days:
         date = day["date"]
         monday = date - dt.timedelta(days=date.weekday())
-        cells = weeks.setdefault(monday, [""] * 10)
+        cells = weeks.setdefault(monday, [("", "")] * 5)
         if date.weekday() < 5:
-            cells[2 * date.weekday()] = day["am"]
-            cells[2 * date.weekday() + 1] = day["pm"]
-    return [{"monday": monday, "cells": cells} for monday, cells in weeks.items()]
+            cells[date.weekday()] = (day["am"], day["pm"])
+    return [{"monday": monday, "days": cells} for monday, cells in weeks.items()]
 
 
 def bundle_print_context(
@@ -624,10 +632,83 @@ def bundle_print_context(
     return context
 
 
-def bundle_pdf(referral: LegalReferral) -> bytes:
+# `bundle_pdf`'s default: read the certificate from the database.
+_LOOK_UP = object()
+
+
+def bundle_pdf(
+    referral: LegalReferral, *, certificate: RegisterCertificate | object | None = _LOOK_UP
+) -> bytes:
+    """The bundle printed now, with the s566 certificate as signed (or
+    `certificate`, when the caller has read it already). About a second and
+    a half of WeasyPrint for a year's bundle: the download serves the stored
+    copy (`bundle_pdf_served`), rendered once by the worker."""
     import weasyprint  # heavy (a second at start-up): loaded only when a PDF is made
 
-    html = render_to_string("notices/referral_bundle_pdf.html", bundle_print_context(referral))
+    context = bundle_print_context(referral)
+    if certificate is not _LOOK_UP:
+        context["certificate"] = certificate
+    html = render_to_string("notices/referral_bundle_pdf.html", context)
     pdf = weasyprint.HTML(string=html).write_pdf()
     assert pdf is not None  # bytes when no target is given
     return pdf
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stored_bytes(stored: BundleFile) -> bytes | None:
+    """The stored file's bytes, or None when the store has lost it."""
+    if not stored.file or not stored.file.storage.exists(stored.file.name):
+        return None
+    with stored.file.open("rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def bundle_file_store(referral: LegalReferral) -> tuple[BundleFile, bytes]:
+    """The referral's stored PDF as it prints now (with the certificate once
+    signed), and its bytes: rendered and stored if there is none yet, or if
+    the store has lost its file. Never replaced otherwise. Run by the worker
+    when the referral is submitted and when the certificate is signed
+    (`notices.tasks.store_bundle_file`); by the download if it comes first."""
+    certificate = RegisterCertificate.unscoped.filter(referral=referral).first()
+    stored = BundleFile.unscoped.filter(referral=referral, certificate=certificate).first()
+    if stored is not None:
+        data = _stored_bytes(stored)
+        if data is not None:
+            return stored, data
+        logger.warning("The stored bundle PDF %s is missing from the store: rendered again", stored)
+    pdf = bundle_pdf(referral, certificate=certificate)
+    name = f"referral-{referral_reference(referral)}-v{referral.version}"
+    name += "-certified.pdf" if certificate else ".pdf"
+    if stored is None:
+        stored = BundleFile(referral=referral, certificate=certificate)
+    stored.file.save(name, ContentFile(pdf), save=False)
+    stored.checksum = _sha256(pdf)
+    stored.rendered_at = now()
+    try:
+        with transaction.atomic():
+            stored.save()
+    except IntegrityError:
+        # Rendered at the same moment by the worker or another download: keep
+        # theirs, the first stored.
+        stored.file.storage.delete(stored.file.name)
+        winner = BundleFile.unscoped.get(referral=referral, certificate=certificate)
+        data = _stored_bytes(winner)
+        assert data is not None
+        return winner, data
+    return stored, pdf
+
+
+def bundle_pdf_served(referral: LegalReferral) -> bytes:
+    """What the download serves: the stored PDF, checked against its SHA-256.
+    A file that no longer matches is not served nor replaced: the mismatch is
+    logged as an error, kept for whoever looks into it, and the bundle
+    rendered afresh from the frozen data for this download."""
+    stored, data = bundle_file_store(referral)
+    if _sha256(data) != stored.checksum:
+        logger.error("The stored bundle PDF %s does not match its checksum", stored)
+        return bundle_pdf(referral, certificate=stored.certificate)
+    return data

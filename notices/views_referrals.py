@@ -28,7 +28,7 @@ from core.http import acting_user
 from core.scoping import get_for_user_or_404, visible_schools
 from pathway.services import readiness_for
 
-from .bundle import bundle_pdf, bundle_print_context, referral_reference
+from .bundle import bundle_pdf_served, bundle_print_context, referral_reference
 from .figures import referral_times
 from .forms_penalties import InformationLaidForm
 from .forms_referrals import DecisionForm, InboxFilterForm, ReturnForm, SubmitForm
@@ -483,7 +483,8 @@ def referral_bundle(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 def referral_bundle_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _referral(acting_user(request), referral_id)
-    pdf = bundle_pdf(referral)
+    # The copy stored when the referral was submitted (or its certificate signed).
+    pdf = bundle_pdf_served(referral)
     record_view(request, target=referral, what="referral bundle downloaded as PDF")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (

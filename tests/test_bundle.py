@@ -3,24 +3,28 @@ from the frozen bundle, read back with pypdf. A contents page whose page
 numbers are where the sections are; "Page N of M" and the reference on every
 page; the parents and their addresses; the register extract for the offence
 period, dated, with codes and meanings; the Notice to Improve as served; the
-s566 certificate, signed in the product or shown as not signed."""
+s566 certificate, signed in the product or shown as not signed. The PDF is
+stored once, when the referral is submitted, and served from the store."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import logging
 import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts.models import Role
 from cases.models import AttendanceCase
 from core.models import AuditEvent
-from notices.bundle import bundle_pdf, referral_reference
-from notices.models import LegalReferral, RegisterCertificate
+from notices.bundle import bundle_file_store, bundle_pdf, referral_reference
+from notices.models import BundleFile, LegalReferral, RegisterCertificate
 from notices.services.certificates import certificate_sign
 from notices.services.referrals import referral_accept, referral_decide, referral_submit
 from pupils.models import PupilCarer
@@ -117,7 +121,10 @@ def section_page(pages: list[str], heading: str) -> int:
 
 
 def test_the_contents_page_numbers_are_where_the_sections_are(referral):
-    pages = pdf_pages(bundle_pdf(referral))
+    assert_contents_match(pdf_pages(bundle_pdf(referral)))
+
+
+def assert_contents_match(pages: list[str]) -> None:
     contents = pages[0]
     listed = re.findall(r"^(\d+)\. (.+?)\s*\.*\s*page (\d+)$", contents, re.M)
     titles = [title.strip(" .") for _, title, _ in listed]
@@ -286,3 +293,110 @@ def test_no_prosecution_on_an_uncertified_register_extract(referral):
     with at(dt.date(2026, 3, 25)):
         made = referral_decide(acting_user=officer, referral_id=referral.pk, **decision)
     assert made.kind == "prosecution_444_1"
+
+
+# The stored PDF ------------------------------------------------------------------
+
+
+def download(referral: LegalReferral) -> bytes:
+    officer = UserFactory(la_user=True, local_authority=referral.case.school.local_authority)
+    response = signed_in_client(officer).get(
+        reverse("notices:referral_bundle_pdf", args=[referral.pk])
+    )
+    assert response.status_code == 200
+    return response.content
+
+
+def stored_bytes(stored: BundleFile) -> bytes:
+    with stored.file.open("rb") as handle:
+        return handle.read()
+
+
+def not_rendered(*args, **kwargs):
+    raise AssertionError("the bundle was laid out again")
+
+
+def test_the_pdf_is_stored_at_submission_and_every_download_serves_it(
+    case, django_capture_on_commit_callbacks, monkeypatch
+):
+    with at(READY), django_capture_on_commit_callbacks(execute=True):
+        referral = referral_submit(acting_user=case.lead_professional, case_id=case.pk)
+    stored = BundleFile.unscoped.get(referral=referral)
+    assert stored.certificate is None
+    assert f"referral-{referral_reference(referral)}-v1" in stored.file.name
+    data = stored_bytes(stored)
+    assert hashlib.sha256(data).hexdigest() == stored.checksum
+    # The stored copy is the whole bundle: its contents page still points at its sections.
+    pages = pdf_pages(data)
+    assert_contents_match(pages)
+    assert all("register certificate NOT SIGNED" in page for page in pages)
+    monkeypatch.setattr("notices.bundle.bundle_pdf", not_rendered)
+    assert download(referral) == data
+    assert download(referral) == data
+
+
+def test_signing_the_certificate_stores_the_certified_bundle_beside_the_first(
+    referral, django_capture_on_commit_callbacks
+):
+    # Submitted before the worker stored it: the first download renders and stores it.
+    first = download(referral)
+    unsigned = BundleFile.unscoped.get(referral=referral)
+    assert stored_bytes(unsigned) == first
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = sign(referral)
+    certified = BundleFile.unscoped.get(referral=referral, certificate=certificate)
+    served = download(referral)
+    assert served == stored_bytes(certified)
+    text = "\n".join(pdf_pages(served))
+    assert "NOT SIGNED" not in text
+    assert "Margaret Holloway" in text
+    # The unsigned copy the LA may have read is kept as it was.
+    assert stored_bytes(BundleFile.unscoped.get(pk=unsigned.pk)) == first
+
+
+def test_a_stored_pdf_that_no_longer_matches_its_checksum_is_neither_served_nor_replaced(
+    referral, caplog
+):
+    download(referral)
+    stored = BundleFile.unscoped.get(referral=referral)
+    storage, name = stored.file.storage, stored.file.name
+    storage.delete(name)
+    storage.save(name, ContentFile(b"%PDF-1.7 altered"))
+    with caplog.at_level(logging.ERROR, logger="notices.bundle"):
+        served = download(referral)
+    assert served.startswith(b"%PDF")
+    assert served != b"%PDF-1.7 altered"
+    assert "Page 1 of" in pdf_pages(served)[0]
+    assert "does not match its checksum" in caplog.text
+    assert stored_bytes(BundleFile.unscoped.get(pk=stored.pk)) == b"%PDF-1.7 altered"
+
+
+def test_a_file_lost_from_the_store_is_rendered_and_stored_again(referral, caplog):
+    download(referral)
+    stored = BundleFile.unscoped.get(referral=referral)
+    stored.file.storage.delete(stored.file.name)
+    with caplog.at_level(logging.WARNING, logger="notices.bundle"):
+        again = download(referral)
+    assert "missing from the store" in caplog.text
+    restored = BundleFile.unscoped.get(referral=referral)
+    assert restored.pk == stored.pk
+    assert stored_bytes(restored) == again
+    assert hashlib.sha256(again).hexdigest() == restored.checksum
+
+
+def test_two_renders_at_once_keep_the_first_stored(referral, monkeypatch):
+    """The worker and a download both find nothing stored and both render:
+    the one stored first is kept and served by both, the other discarded."""
+
+    def rendered_while_the_worker_stored_its_own(*args, **kwargs):
+        winner = BundleFile(referral=referral, checksum=hashlib.sha256(b"%PDF first").hexdigest())
+        winner.file.save("first.pdf", ContentFile(b"%PDF first"), save=False)
+        winner.rendered_at = referral.submitted_at
+        winner.save()
+        return b"%PDF second"
+
+    monkeypatch.setattr("notices.bundle.bundle_pdf", rendered_while_the_worker_stored_its_own)
+    stored, data = bundle_file_store(referral)
+    assert data == b"%PDF first"
+    assert BundleFile.unscoped.filter(referral=referral).count() == 1
+    assert stored_bytes(stored) == b"%PDF first"

@@ -1,3 +1,4 @@
+from .bundle_file import BundleFile
 from .certificate import RegisterCertificate
 from .holiday import HolidayRequest
 from .notice import NoticeToImprove, ParentsToldOfReferral
@@ -5,6 +6,7 @@ from .penalties import PenaltyNotice
 from .referrals import LADecision, LegalReferral
 
 __all__ = [
+    "BundleFile",
     "HolidayRequest",
     "LADecision",
     "LegalReferral",

@@ -17,11 +17,13 @@ from accounts.models import User
 from core.audit import audit_record
 from core.dates import now, today
 from core.models import AuditEvent
+from core.queue import enqueue_on_commit
 from core.scoping import get_for_user_or_404
 
 from ..bundle import bundle_sections, long_date
 from ..models import LegalReferral, RegisterCertificate
 from ..models.certificate import STATEMENT
+from ..tasks import store_bundle_file
 
 
 def certificate_refusal(referral: LegalReferral) -> str:
@@ -113,4 +115,6 @@ def certificate_sign(
                 "signed_on": certificate.signed_on.isoformat(),
             },
         )
+        # The bundle as now printed, with the certificate, stored beside the unsigned one.
+        enqueue_on_commit(store_bundle_file, referral.pk)
     return certificate

@@ -23,6 +23,7 @@ from cases.services.casework import case_for_change
 from core.audit import audit_record
 from core.dates import now, today
 from core.models import AuditEvent
+from core.queue import enqueue_on_commit
 from core.scoping import get_for_user_or_404
 from pathway.models import PathwayEvaluation
 from pathway.services import evaluation_record
@@ -38,6 +39,7 @@ from ..penalties import (
     recorded_span,
     unauthorised_sessions,
 )
+from ..tasks import store_bundle_file
 
 
 class ReferralNotAllowed(ValidationError):
@@ -138,6 +140,8 @@ def _create(
         raise ValidationError(
             "A referral for this Notice to Improve has already been submitted."
         ) from exc
+    # The PDF printed once, by the worker, and stored: downloads serve it.
+    enqueue_on_commit(store_bundle_file, referral.pk)
     case.stage = AttendanceCase.Stage.REFERRED
     case.version += 1
     case.save(update_fields=["stage", "version", "updated_at"])
