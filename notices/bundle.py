@@ -660,7 +660,8 @@ def _sha256(data: bytes) -> str:
 
 def _stored_bytes(stored: BundleFile) -> bytes | None:
     """The stored file's bytes, or None when the store has lost it."""
-    if not stored.file or not stored.file.storage.exists(stored.file.name):
+    name = stored.file.name
+    if not name or not stored.file.storage.exists(name):
         return None
     with stored.file.open("rb") as handle:
         data: bytes = handle.read()
@@ -694,7 +695,7 @@ def bundle_file_store(referral: LegalReferral) -> tuple[BundleFile, bytes]:
     except IntegrityError:
         # Rendered at the same moment by the worker or another download: keep
         # theirs, the first stored.
-        stored.file.storage.delete(stored.file.name)
+        stored.file.storage.delete(str(stored.file.name))
         winner = BundleFile.unscoped.get(referral=referral, certificate=certificate)
         data = _stored_bytes(winner)
         assert data is not None
