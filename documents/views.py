@@ -237,6 +237,8 @@ SAMPLE = {
     "notice_number": "1234",
     "la_phone": "01234 567890",
     "la_email": "attendance@example.gov.uk",
+    "meeting_date": "Tuesday 10 March 2026",
+    "meeting_time": "9:30am",
 }
 
 

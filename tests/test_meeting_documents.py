@@ -71,7 +71,10 @@ def pdf_text(document: Document) -> str:
 def family():
     school = SchoolFactory(name="Northmoor High School", address="1 School Lane\nNorthmoor")
     lead = UserFactory(
-        role=Role.ATTENDANCE_LEAD, school=school, full_name="Asha Patel", job_title="Attendance lead"
+        role=Role.ATTENDANCE_LEAD,
+        school=school,
+        full_name="Asha Patel",
+        job_title="Attendance lead",
     )
     case = AttendanceCaseFactory(
         school=school,
@@ -300,7 +303,7 @@ def test_the_action_plan_is_the_seed_table_after_the_aim_with_the_reviews(family
     """Norfolk's "Effective Plans" action plan: the aim first, then the five
     columns (barrier, actions, by when, person responsible, how we will know
     it is working), then the review dates and the latest review."""
-    case, mother, step_father, father = family
+    case, mother, step_father, _ = family
     plan_for(case)
 
     plans = make_all(case, "action_plan", dt.date(2026, 4, 1))
@@ -351,9 +354,7 @@ def test_no_school_address_refuses_each_new_document(family):
         }
         for subject in subjects:
             with pytest.raises(DocumentRefused, match="has no address yet"):
-                document_make(
-                    acting_user=case.lead_professional, case_id=case.pk, key=subject.key
-                )
+                document_make(acting_user=case.lead_professional, case_id=case.pk, key=subject.key)
     assert not Document.unscoped.exists()
 
 
@@ -378,9 +379,8 @@ def test_the_documents_page_lists_them_and_the_la_words_them(family, client_for)
     for title in (KINDS["meeting_invitation"].title, KINDS["meeting_record"].title):
         assert title in page.text
     letters = make_all(case, "meeting_invitation", MEETING_DAY)
-    assert (
-        "Phone Northmoor High School to move the meeting on Tuesday 10 March 2026."
-        in pdf_text(letters[mother])
+    assert "Phone Northmoor High School to move the meeting on Tuesday 10 March 2026." in pdf_text(
+        letters[mother]
     )
 
 

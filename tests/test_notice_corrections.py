@@ -12,9 +12,9 @@ import datetime as dt
 import io
 
 import pytest
-from pypdf import PdfReader
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from pypdf import PdfReader
 
 from accounts.models import Role
 from cases.models import AttendanceCase

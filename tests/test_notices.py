@@ -15,9 +15,8 @@ from accounts.models import Role
 from attendance.models import RegisterYear
 from attendance.years import mark_index
 from cases.models import AttendanceCase
-from documents.services.generate import document_make
 from documents.kinds import KINDS, Subject
-from documents.services.generate import render_html
+from documents.services.generate import document_make, render_html
 from notices.models import NoticeToImprove
 from notices.selectors import notices_in_review
 from notices.services.notices import NoticeRefused, notice_issue, notice_outcome_record

@@ -21,8 +21,8 @@ from django.urls import reverse
 from cases.models import AttendanceCase, SupportOffer
 from cases.selectors_chronology import case_chronology
 from core.models import AuditEvent
-from notices.bundle import bundle_build, bundle_print_context
 from documents.kinds import KINDS, Subject
+from notices.bundle import bundle_build, bundle_print_context
 from notices.models import NoticeToImprove, ParentsToldOfReferral
 from notices.services.notices import notice_issue, notice_outcome_record, parents_told_record
 from notices.services.referrals import ReferralNotAllowed, referral_submit
