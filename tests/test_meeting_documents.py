@@ -371,6 +371,15 @@ def test_the_documents_page_lists_them_and_the_la_words_them(family, client_for)
         key="rearrange",
         text="Phone {{ school_name }} to move the meeting on {{ meeting_date }}.",
     )
+    editor = client_for(manager).get(reverse("documents:wordings"))
+    for title in ("Invitation to a Support First meeting", "Record of a Support First meeting"):
+        assert title in editor.text
+    assert "Attendance action plan" in editor.text
+    preview = client_for(manager).post(
+        reverse("documents:wording_edit", args=["meeting_invitation", "rearrange"]),
+        {"text": "Call us about {{ meeting_date }} at {{ meeting_time }}.", "preview": "1"},
+    )
+    assert "Call us about Tuesday 10 March 2026 at 9:30am." in preview.text
     with at(MEETING_DAY):
         page = client_for(case.lead_professional).get(
             reverse("documents:case_documents", args=[case.pk])
