@@ -104,7 +104,7 @@ def download(request: HttpRequest, document_id: int) -> FileResponse:
         request,
         target=document,
         what=f"{document.title}{to} downloaded ({document.reference})",
-        school=document.case.school,
+        school=document.issuing_school,
     )
     return FileResponse(
         document.file.open("rb"),
@@ -124,7 +124,7 @@ def translation(request: HttpRequest, document_id: int) -> FileResponse:
         request,
         target=document,
         what=f"Translation ({document.translated_language}) of {document.reference} downloaded",
-        school=document.case.school,
+        school=document.issuing_school,
     )
     return FileResponse(
         document.translated_file.open("rb"),
@@ -139,7 +139,12 @@ def translation(request: HttpRequest, document_id: int) -> FileResponse:
 def translation_new(request: HttpRequest, document_id: int) -> HttpResponse:
     user = acting_user(request)
     document = document_for_user(user=user, document_id=document_id)
-    page = FormPage(request, back_to=_list_url(document.case_id))
+    page = FormPage(
+        request,
+        back_to=_list_url(document.case_id)
+        if document.case_id
+        else reverse("documents:half_term_batches"),
+    )
     form = TranslationForm(request.POST or None, request.FILES or None)
 
     def save(data: dict[str, Any]) -> HttpResponse:

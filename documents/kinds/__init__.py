@@ -9,6 +9,7 @@ a line below.
 from __future__ import annotations
 
 from .base import Kind, Paragraph, Subject
+from .half_term import HalfTermLetter, HalfTermText
 from .notice_to_improve import NoticeToImproveLetter
 from .parents_told import ParentsToldLetter
 from .penalty_notice import PenaltyNoticeDocument, PenaltyWithdrawalLetter
@@ -20,6 +21,8 @@ KINDS: dict[str, Kind] = {
         ParentsToldLetter(),
         PenaltyNoticeDocument(),
         PenaltyWithdrawalLetter(),
+        HalfTermLetter(),
+        HalfTermText(),
     )
 }
 
