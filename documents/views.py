@@ -222,6 +222,10 @@ SAMPLE = {
     "notice_number": "1234",
     "la_phone": "01234 567890",
     "la_email": "attendance@example.gov.uk",
+    "pupil_forename": "Sam",
+    "days_missed": "6",
+    "half_term": "Spring 2",
+    "attendance_rate": "76.0%",
 }
 
 

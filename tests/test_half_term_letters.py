@@ -17,6 +17,7 @@ import io
 import zipfile
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -435,9 +436,8 @@ def test_another_schools_lead_gets_404_and_school_staff_403(world, client_for):
     assert insider.get(reverse("documents:half_term_batch", args=[batch.pk])).status_code == 403
     assert insider.get(reverse("documents:half_term_new")).status_code == 403
     # Another school's term cannot be asked for.
-    with at(MADE_ON), pytest.raises(Exception) as refused:
+    with at(MADE_ON), pytest.raises(Http404):
         half_term_batch_start(acting_user=other, term_id=world["term"].pk, threshold=90)
-    assert refused.typename == "Http404"
     dsl = UserFactory(role=Role.DSL, school=world["school"])
     assert (
         client_for(dsl).get(reverse("documents:half_term_batch", args=[batch.pk])).status_code
@@ -450,3 +450,27 @@ def test_the_home_page_leads_the_lead_to_the_half_term_letters(world, client_for
     assert reverse("documents:half_term_batches") in page.text
     staff = UserFactory(role=Role.SCHOOL_STAFF, school=world["school"])
     assert reverse("documents:half_term_batches") not in client_for(staff).get(reverse("home")).text
+
+
+def test_the_choice_needs_a_percentage_and_the_list_reads_in_bounded_queries(
+    world, client_for, django_assert_max_num_queries
+):
+    client = client_for(world["lead"])
+    with at(MADE_ON):
+        page = client.get(
+            reverse("documents:half_term_new"),
+            {"term": world["term"].pk, "who": "below", "threshold": ""},
+        )
+        assert "Enter the percentage" in page.text
+        every = client.get(
+            reverse("documents:half_term_new"), {"term": world["term"].pk, "who": "all"}
+        )
+        assert "3 pupils" in every.text
+        # The half terms offered are those that have started.
+        assert "Spring 2: 23 February 2026 to 27 March 2026" in every.text
+        assert "Summer 1" not in client.get(reverse("documents:half_term_new")).text
+    run(world)
+    run(world, threshold=None)
+    with at(MADE_ON), django_assert_max_num_queries(8):
+        listing = client.get(reverse("documents:half_term_batches"))
+    assert listing.text.count("Spring 2") == 2
