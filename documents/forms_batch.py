@@ -8,6 +8,8 @@ from django import forms
 
 from attendance.models import SchoolTerm
 
+from .services.batch import DEFAULT_THRESHOLD
+
 EVERY_PUPIL = "all"
 BELOW = "below"
 
@@ -41,7 +43,7 @@ class HalfTermForm(forms.Form):
         min_value=1,
         max_value=100,
         required=False,
-        initial=90,
+        initial=DEFAULT_THRESHOLD,
         error_messages={
             "min_value": "Enter a percentage from 1 to 100",
             "max_value": "Enter a percentage from 1 to 100",

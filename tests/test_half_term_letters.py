@@ -474,3 +474,14 @@ def test_the_choice_needs_a_percentage_and_the_list_reads_in_bounded_queries(
     with at(MADE_ON), django_assert_max_num_queries(8):
         listing = client.get(reverse("documents:half_term_batches"))
     assert listing.text.count("Spring 2") == 2
+
+
+def test_the_csv_keeps_phone_numbers_and_quotes_what_a_spreadsheet_would_run(world):
+    from documents.services.batch import texts_csv
+
+    batch = run(world)
+    rows = list(csv.reader(io.StringIO(texts_csv(batch))))
+    assert rows[1][0] == "07700 900123"
+    TextMessage.unscoped.filter(batch=batch).update(phone="=HYPERLINK(1)", message="+1 evil")
+    rows = list(csv.reader(io.StringIO(texts_csv(batch))))
+    assert rows[1] == ["'=HYPERLINK(1)", "'+1 evil"]

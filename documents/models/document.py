@@ -128,7 +128,9 @@ class Document(models.Model):
 
     @property
     def issuing_school(self) -> School:
-        return self.case.school if self.case is not None else self.school  # type: ignore[return-value]
+        school = self.case.school if self.case is not None else self.school
+        assert school is not None  # a document without a case has a school (the constraint)
+        return school
 
     @property
     def is_current(self) -> bool:

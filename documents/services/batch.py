@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,14 +40,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from accounts.models import School, User
+from attendance.figures import PERSISTENT_ABSENCE_RATE
 from attendance.half_terms import HalfTermCounts, half_term_counts, half_terms_so_far, on_roll
 from attendance.models import SchoolTerm
 from core.audit import audit_record
 from core.dates import last_full_day, today
 from core.locks import JobAlreadyRunning, advisory_lock
 from core.models import AuditEvent
+from core.queue import enqueue_on_commit
 from core.scoping import get_for_user_or_404
 from pupils.models import Carer, Pupil, PupilCarer
 
@@ -68,7 +72,8 @@ logger = logging.getLogger(__name__)
 
 LETTER = "half_term"
 TEXT = "half_term_text"
-DEFAULT_THRESHOLD = 90
+# Below 90% attendance: missing 10% or more of sessions, persistent absence.
+DEFAULT_THRESHOLD = round(100 - PERSISTENT_ABSENCE_RATE)
 # Pupils made per round: their figures, families and existing letters are read
 # in a few queries, then the progress is saved.
 CHUNK = 25
@@ -77,6 +82,9 @@ TEXT_CONTACT_METHODS = {
     Carer.ContactMethod.PHONE,
     Carer.ContactMethod.APP,
 }
+# A phone number as the SMS provider's CSV takes it; anything else is quoted
+# so that a spreadsheet does not run it.
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]*")
 
 
 def may_send(user: object) -> bool:
@@ -95,7 +103,7 @@ def school_of(user: User) -> School:
     return user.school
 
 
-def school_refusal(school: School) -> Any:
+def school_refusal(school: School) -> SafeString | None:
     return address_refusal(school, reverse("documents:school_details"))
 
 
@@ -219,9 +227,7 @@ def half_term_batch_start(
             note=f"Half-term letters asked for: {batch.total} pupils, {half_term.name}"
             + (f", attendance below {threshold}%" if threshold is not None else ", every pupil"),
         )
-        from core.queue import enqueue_on_commit
-
-        from ..tasks import make_document_batch
+        from ..tasks import make_document_batch  # the task module imports this one
 
         enqueue_on_commit(make_document_batch, batch.pk)
     return batch
@@ -551,7 +557,9 @@ def texts_csv(batch: DocumentBatch) -> str:
     writer = csv.writer(out)
     writer.writerow(["phone", "message"])
     for phone, message in TextMessage.unscoped.filter(batch=batch).values_list("phone", "message"):
-        writer.writerow([phone, _safe_cell(message)])
+        writer.writerow(
+            [phone if _PHONE.fullmatch(phone) else _safe_cell(phone), _safe_cell(message)]
+        )
     return out.getvalue()
 
 
