@@ -39,6 +39,8 @@ from documents.services.batch import (
 from documents.services.generate import DocumentRefused
 from pupils.models import Carer, PupilCarer
 
+from . import browser_helpers
+from .browser_helpers import axe_violations, sign_in
 from .factories import (
     CarerFactory,
     EnrolmentFactory,
@@ -50,6 +52,10 @@ from .factories import (
 from .test_pathway_rules import TERMS, YEAR, at, school_days
 
 pytestmark = pytest.mark.django_db
+
+# The shared Chromium fixtures, for the one journey in a real browser.
+browser = browser_helpers.browser
+page = browser_helpers.page
 
 MADE_ON = dt.date(2026, 4, 1)
 SPRING_2 = (dt.date(2026, 2, 23), dt.date(2026, 3, 27))
@@ -485,3 +491,25 @@ def test_the_csv_keeps_phone_numbers_and_quotes_what_a_spreadsheet_would_run(wor
     TextMessage.unscoped.filter(batch=batch).update(phone="=HYPERLINK(1)", message="+1 evil")
     rows = list(csv.reader(io.StringIO(texts_csv(batch))))
     assert rows[1] == ["'=HYPERLINK(1)", "'+1 evil"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_lead_makes_the_letters_in_a_browser_on_accessible_pages(
+    world, live_server, page, axe_source
+):
+    """Without a frozen clock: Spring 2 2026 has ended by the real today."""
+    sign_in(page, live_server.url, world["lead"].email)
+    page.get_by_role("link", name="Half-term letters").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Half-term letters"
+    assert axe_violations(page, axe_source) == []
+    page.get_by_role("link", name="Make half-term letters").click()
+    assert axe_violations(page, axe_source) == []
+    page.get_by_label("Spring 2: 23 February 2026 to 27 March 2026").check()
+    page.get_by_role("button", name="Count the pupils").click()
+    assert page.get_by_text("2 pupils").first.is_visible()
+    assert axe_violations(page, axe_source) == []
+    page.get_by_role("button", name="Make the letters").click()
+    page.wait_for_url("**/documents/half-term/*/")
+    assert page.get_by_role("link", name="Every letter in one PDF, to print").is_visible()
+    assert axe_violations(page, axe_source) == []
