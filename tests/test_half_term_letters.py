@@ -513,3 +513,13 @@ def test_the_lead_makes_the_letters_in_a_browser_on_accessible_pages(
     page.wait_for_url("**/documents/half-term/*/")
     assert page.get_by_role("link", name="Every letter in one PDF, to print").is_visible()
     assert axe_violations(page, axe_source) == []
+
+
+def test_a_pupils_half_term_letters_and_texts_are_in_their_subject_access_export(world):
+    from records.services.subject_access import records_about
+
+    batch = run(world)
+    found = records_about(world["amy"])
+    letters = Document.unscoped.filter(batch=batch, pupil=world["amy"])
+    assert set(found.ids(Document)) == set(letters.values_list("pk", flat=True))
+    assert len(found.ids(TextMessage)) == 1
