@@ -8,8 +8,8 @@ term and whose attendance in it was below the threshold the lead chose
 (90% by default: missing 10% or more is persistent absence), or every such
 pupil whatever their attendance. Who is written to: each parent or carer who
 receives the school's letters (`PupilCarer.receives_correspondence`, the rule
-the Notice to Improve letter uses: a parent who does not live with the pupil
-only once the DSL agreed). Who gets a text: each of them with a mobile number
+every letter follows: a parent who does not live with the pupil only once the
+DSL agreed). Who gets a text: each of them with a mobile number
 who is reached by phone (their preferred contact is a text, a call or the
 school's app), when the pupil missed any school.
 
@@ -163,11 +163,12 @@ def pupils_chosen(*, school: School, half_term: HalfTerm, threshold: int | None)
 
 
 def _recipients(pupil_ids: Sequence[int]) -> dict[int, list[PupilCarer]]:
-    """Each pupil's parents and carers who receive the school's letters, as the
-    Notice to Improve letter chooses them (in the order they were added)."""
+    """Each pupil's parents and carers who receive the school's letters, in
+    contact order: `pupils.selectors.correspondence_recipients` (the rule every
+    letter follows) for many pupils in one query."""
     out: dict[int, list[PupilCarer]] = defaultdict(list)
     links = PupilCarer.unscoped.filter(pupil_id__in=pupil_ids).select_related("carer")
-    for link in links.order_by("pk"):
+    for link in links.order_by("contact_priority", "pk"):
         if link.receives_correspondence:
             out[link.pupil_id].append(link)
     return out
