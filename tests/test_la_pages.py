@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.models import Role
 from attendance.models import PupilFigures, SchoolFigures
 from attendance.selectors import _summaries, la_overview
+from cases.models import PartTimeTimetable
 from cases.selectors_cases import caseload, caseload_page
 
 from .conftest import signed_in_client
@@ -21,6 +22,7 @@ from .factories import (
     ActionPlanFactory,
     AttendanceCaseFactory,
     EnrolmentFactory,
+    PupilFactory,
     SchoolFactory,
     UserFactory,
 )
@@ -32,6 +34,7 @@ from .test_attendance_pages import (
     pupil,
     register,
 )
+from .test_referrals import quick_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +182,60 @@ def test_the_overview_shows_a_school_with_no_figures_yet_as_empty(two_schools):
     row = next(r for r in response.context["page"].rows if r.name == "New School")
     assert (row.pupils, row.possible, row.attendance_rate) == (0, 0, None)
     assert response.context["page"].total.pupils == 4
+
+
+# The LA's lists that grow, 25 to a page with the count shown ----------------------
+
+
+@pytest.mark.parametrize("referrals", [2, 27])
+def test_the_inbox_pages_through_the_referrals_in_a_fixed_number_of_queries(
+    referrals, django_assert_max_num_queries
+):
+    officer = UserFactory(la_user=True)
+    school = SchoolFactory(local_authority=officer.local_authority)
+    made = [
+        quick_referral(school, dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC) + dt.timedelta(hours=n))
+        for n in range(referrals)
+    ]
+    client = signed_in_client(officer)
+    url = reverse("notices:inbox")
+    with django_assert_max_num_queries(9):
+        first = client.get(url)
+    shown = min(referrals, 25)
+    assert f"Showing 1 to {shown} of {referrals} referrals" in first.text
+    listed = [r.pk for r in first.context["referrals"]]
+    if referrals > 25:
+        assert 'href="?page=2"' in first.text
+        second = client.get(url, {"page": "2"})
+        assert "Showing 26 to 27 of 27 referrals" in second.text
+        listed += [r.pk for r in second.context["referrals"]]
+    # Oldest first, each once.
+    assert listed == [r.pk for r in made]
+
+
+@pytest.mark.parametrize("timetables", [2, 27])
+def test_the_timetables_page_through_in_a_fixed_number_of_queries(
+    timetables, django_assert_max_num_queries
+):
+    officer = UserFactory(la_user=True)
+    school = SchoolFactory(local_authority=officer.local_authority)
+    author = UserFactory(school=school)
+    for _ in range(timetables):
+        PartTimeTimetable.unscoped.create(
+            pupil=PupilFactory(school=school),
+            school=school,
+            reason="Medical",
+            agreed_hours="Afternoons",
+            start=dt.date(2025, 10, 6),
+            planned_end=dt.date(2025, 10, 31),
+            next_review_due=dt.date(2025, 10, 20),
+            created_by=author,
+        )
+    client = signed_in_client(officer)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("cases:timetables"))
+    shown = min(timetables, 25)
+    assert f"Showing 1 to {shown} of {timetables} timetables" in response.text
+    assert response.text.count('<th scope="row"') == shown
+    # The summary counts every timetable, not only the page's.
+    assert f"Reviews overdue: <strong>{timetables}</strong>" in response.text
