@@ -14,12 +14,18 @@ from django.db import migrations, models
 
 NAME_COLUMNS = ("legal_surname", "legal_forename", "preferred_surname", "preferred_forename")
 
+# 0002 adds the extension; asked again so each direction stands alone (a
+# database whose records say 0002 ran, such as the test suite's, may lack it).
+TRGM = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+
 CREATE = [
+    TRGM,
     *(f"DROP INDEX IF EXISTS pupil_{column}_trgm" for column in NAME_COLUMNS),
     "CREATE INDEX IF NOT EXISTS pupil_search_text_trgm ON cases_pupil "
     'USING gin ("search_text" gin_trgm_ops)',
 ]
 DROP = [
+    TRGM,
     "DROP INDEX IF EXISTS pupil_search_text_trgm",
     *(
         f"CREATE INDEX IF NOT EXISTS pupil_{column}_trgm ON cases_pupil "
