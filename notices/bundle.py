@@ -33,7 +33,9 @@ from attendance.selectors import WeekTotal
 from attendance.years import academic_year_of, mark_index, year_start
 from cases.models import AttendanceCase, ReasonableAdjustment, SupportMeeting
 from cases.selectors_chronology import case_chronology
+from core.audit import audit_record
 from core.dates import long_date, now
+from core.models import AuditEvent
 from pathway.models import PathwayEvaluation
 from pathway.rules import context_load
 from pupils.models import PupilCarer
@@ -700,6 +702,15 @@ def bundle_file_store(referral: LegalReferral) -> tuple[BundleFile, bytes]:
         data = _stored_bytes(winner)
         assert data is not None
         return winner, data
+    # The checksum in the audit log too: a copy altered in the store and its
+    # row can still be told from the PDF that was made.
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.CREATE,
+        target=stored,
+        school=referral.case.school,
+        changes={"file": stored.file.name, "checksum": stored.checksum},
+    )
     return stored, pdf
 
 

@@ -326,6 +326,8 @@ def test_the_pdf_is_stored_at_submission_and_every_download_serves_it(
     assert f"referral-{referral_reference(referral)}-v1" in stored.file.name
     data = stored_bytes(stored)
     assert hashlib.sha256(data).hexdigest() == stored.checksum
+    event = AuditEvent.objects.get(target_type="notices.BundleFile", target_id=str(stored.pk))
+    assert event.changes["checksum"] == stored.checksum
     # The stored copy is the whole bundle: its contents page still points at its sections.
     pages = pdf_pages(data)
     assert_contents_match(pages)
