@@ -13,7 +13,7 @@ from pupils import selectors
 from pupils.models import Pupil
 
 from .hooks import pupil_record_targets
-from .models import AttendanceCase
+from .models import AttendanceCase, CaseShare
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -31,9 +31,14 @@ def pupil_access_log(
     case_ids = [
         str(pk) for pk in AttendanceCase.unscoped.filter(pupil=pupil).values_list("pk", flat=True)
     ]
+    share_ids = [
+        str(pk) for pk in CaseShare.unscoped.filter(case__pupil=pupil).values_list("pk", flat=True)
+    ]
     targets: list[tuple[str, list[str]]] = [
         (Pupil._meta.label, [str(pupil.pk)]),
         (AttendanceCase._meta.label, case_ids),
+        # Who shared the case file with the LA, and who took it back.
+        (CaseShare._meta.label, share_ids),
     ]
     for found in pupil_record_targets(pupil.pk):
         targets.extend(found)

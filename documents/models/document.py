@@ -68,6 +68,9 @@ class Document(models.Model):
     superseded_reason = models.TextField(blank=True)
 
     scope_lookup = "case__school"
+    # Letters are part of the case file: an LA user reads them once the case is
+    # shared with the LA (core/scoping.py, need to know).
+    case_file_lookup = "case"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["Document"]()
 

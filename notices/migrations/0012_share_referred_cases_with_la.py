@@ -1,0 +1,45 @@
+"""Need to know (issue 14): a case referred to the LA, or the subject of a
+penalty-notice request, is shared with the LA. Referrals and requests made
+before shares existed get theirs here, so that the LA keeps reading them."""
+
+from django.db import migrations
+
+
+def share(apps, schema_editor):
+    CaseShare = apps.get_model("cases", "CaseShare")
+    LegalReferral = apps.get_model("notices", "LegalReferral")
+    HolidayRequest = apps.get_model("notices", "HolidayRequest")
+    shared = set(
+        CaseShare.objects.filter(revoked_at__isnull=True).values_list("case_id", "kind")
+    )
+    for referral in LegalReferral.objects.order_by("submitted_at", "pk"):
+        if (referral.case_id, "referral") in shared:
+            continue
+        CaseShare.objects.create(
+            case_id=referral.case_id,
+            kind="referral",
+            reason=f"Referral version {referral.version} submitted to the LA.",
+            shared_by_id=referral.submitted_by_id,
+            shared_at=referral.submitted_at,
+        )
+        shared.add((referral.case_id, "referral"))
+    for request in HolidayRequest.objects.filter(case__isnull=False).order_by("submitted_at", "pk"):
+        if (request.case_id, "penalty_request") in shared:
+            continue
+        CaseShare.objects.create(
+            case_id=request.case_id,
+            kind="penalty_request",
+            reason=f"Holiday penalty-notice request version {request.version} sent to the LA.",
+            shared_by_id=request.submitted_by_id,
+            shared_at=request.submitted_at,
+        )
+        shared.add((request.case_id, "penalty_request"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("notices", "0011_register_certificate"),
+        ("cases", "0010_case_share_with_la"),
+    ]
+
+    operations = [migrations.RunPython(share, migrations.RunPython.noop)]
