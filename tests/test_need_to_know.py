@@ -293,9 +293,10 @@ def test_another_las_users_never_see_even_a_shared_case(case):
     elsewhere = UserFactory(la_user=True)
     assert statuses(elsewhere, case) == [404] * 5
     assert not AttendanceCase.objects.listed_for(elsewhere).exists()
-    assert case.pupil.display_name not in signed_in_client(elsewhere).get(
-        reverse("cases:caseload")
-    ).text
+    assert (
+        case.pupil.display_name
+        not in signed_in_client(elsewhere).get(reverse("cases:caseload")).text
+    )
     # Nor another school of the same LA.
     other_school = SchoolFactory(local_authority=case.school.local_authority)
     assert statuses(UserFactory(school=other_school), case) == [404] * 5
@@ -345,9 +346,7 @@ def test_a_referral_shares_the_case_and_a_return_keeps_it_shared(ready_case):
     assert statuses(officer, ready_case)[0] == 404
     assert not NoticeToImprove.objects.for_user(officer).exists()
     with on_day(READY):
-        referral = referral_submit(
-            acting_user=ready_case.lead_professional, case_id=ready_case.pk
-        )
+        referral = referral_submit(acting_user=ready_case.lead_professional, case_id=ready_case.pk)
     share = CaseShare.unscoped.get(case=ready_case)
     assert share.kind == CaseShare.Kind.REFERRAL
     assert share.shared_by == ready_case.lead_professional
@@ -393,7 +392,9 @@ def test_a_penalty_notice_request_without_a_case_shares_the_one_opened_on_accept
     request = submit(holiday_world)
     assert not CaseShare.unscoped.exists()
     with at(ACCEPTED_ON):
-        accepted = holiday_request_accept(acting_user=holiday_world["officer"], request_id=request.pk)
+        accepted = holiday_request_accept(
+            acting_user=holiday_world["officer"], request_id=request.pk
+        )
     share = CaseShare.unscoped.get()
     assert share.case == accepted.case
     assert share.shared_by == holiday_world["lead"]
