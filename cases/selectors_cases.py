@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.dates import today as today_in_england
-from core.scoping import get_for_user_or_404, needs_to_know
+from core.scoping import needs_to_know
 from pupils.models import PupilCarer
 
 from .flags import PlanState, next_contact_due, plan_state
@@ -107,6 +107,7 @@ def _rows(
     cases: QuerySet[AttendanceCase],
     day: dt.date,
     with_returned: bool = True,
+    file_opened: bool = False,
 ) -> list[CaseRow]:
     cases = cases.select_related("pupil", "school__local_authority", "lead_professional").annotate(
         meetings_held=Count("meetings", filter=_held_meetings(day), distinct=True),
@@ -127,7 +128,8 @@ def _rows(
         if with_returned and returned_referrals.provided
         else {}
     )
-    openable = openable_case_ids(user=user, case_ids=[c.pk for c in found])
+    # `file_opened`: the cases were read with `for_user`, so every file opens.
+    openable = None if file_opened else openable_case_ids(user=user, case_ids=[c.pk for c in found])
     for case in found:
         la_id = case.school.local_authority_id
         if la_id not in rules_by_la:
@@ -212,17 +214,12 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
     day = day or today_in_england()
     # The case page shows the referral in full (the notices app's section), so
     # its row does not ask again whether one was returned.
+    # The row's figures and the file's records come from one read of the case:
+    # `for_user` keeps it to a file this user may open (404 otherwise).
     rows = _rows(
         user=user,
-        cases=AttendanceCase.objects.for_user(user).filter(pk=case_id),
-        day=day,
-        with_returned=False,
-    )
-    if not rows:
-        raise Http404("No such record.")
-    row = rows[0]
-    case = get_for_user_or_404(
-        AttendanceCase.objects.for_user(user)
+        cases=AttendanceCase.objects.for_user(user)
+        .filter(pk=case_id)
         .select_related("pupil", "school", "lead_professional", "opened_by", "closed_by")
         # django-stubs cannot unify the different Prefetch types in one call.
         .prefetch_related(  # type: ignore[type-var]
@@ -242,9 +239,14 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
             "engagement_assessments__created_by",
             "timetables",
         ),
-        user,
-        pk=case_id,
+        day=day,
+        with_returned=False,
+        file_opened=True,
     )
+    if not rows:
+        raise Http404("No such record.")
+    row = rows[0]
+    case = row.case
     meetings = list(
         SupportMeeting.unscoped.filter(case=case)
         .prefetch_related("invited__carer", "attended__carer")

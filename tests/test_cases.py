@@ -169,8 +169,7 @@ def test_caseload_and_case_page_query_counts_do_not_grow(cases, django_assert_ma
     client = signed_in_client(lead)
     with django_assert_max_num_queries(10):
         client.get(reverse("cases:caseload"))
-    # 31: the "Shared with the LA" section reads the case's shares (one query).
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(30):
         client.get(reverse("cases:case_detail", args=[made[0].pk]))
 
 

@@ -10,12 +10,12 @@ def share(apps, schema_editor):
     LegalReferral = apps.get_model("notices", "LegalReferral")
     HolidayRequest = apps.get_model("notices", "HolidayRequest")
     shared = set(
-        CaseShare.objects.filter(revoked_at__isnull=True).values_list("case_id", "kind")
+        CaseShare._default_manager.filter(revoked_at__isnull=True).values_list("case_id", "kind")
     )
-    for referral in LegalReferral.objects.order_by("submitted_at", "pk"):
+    for referral in LegalReferral._default_manager.order_by("submitted_at", "pk"):
         if (referral.case_id, "referral") in shared:
             continue
-        CaseShare.objects.create(
+        CaseShare._default_manager.create(
             case_id=referral.case_id,
             kind="referral",
             reason=f"Referral version {referral.version} submitted to the LA.",
@@ -23,10 +23,12 @@ def share(apps, schema_editor):
             shared_at=referral.submitted_at,
         )
         shared.add((referral.case_id, "referral"))
-    for request in HolidayRequest.objects.filter(case__isnull=False).order_by("submitted_at", "pk"):
+    for request in HolidayRequest._default_manager.filter(case__isnull=False).order_by(
+        "submitted_at", "pk"
+    ):
         if (request.case_id, "penalty_request") in shared:
             continue
-        CaseShare.objects.create(
+        CaseShare._default_manager.create(
             case_id=request.case_id,
             kind="penalty_request",
             reason=f"Holiday penalty-notice request version {request.version} sent to the LA.",
