@@ -14,6 +14,9 @@ import zipfile
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +40,7 @@ from pathway.models import PathwayEvaluation
 
 from .conftest import signed_in_client
 from .factories import AttendanceCaseFactory, PupilCarerFactory, SchoolFactory, UserFactory
+from .penalty_helpers import penalty_route
 from .test_holiday_requests import ACCEPTED_ON, at, submit
 from .test_holiday_requests import world as holiday_world  # noqa: F401 (a fixture)
 from .test_pathway_rules import at as on_day
@@ -399,3 +403,28 @@ def test_a_penalty_notice_request_without_a_case_shares_the_one_opened_on_accept
     assert share.case == accepted.case
     assert share.shared_by == holiday_world["lead"]
     assert statuses(holiday_world["officer"], accepted.case)[0] == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(MIGRATION_MODULES={})
+def test_referrals_made_before_shares_existed_are_shared_by_the_migration() -> None:
+    case = AttendanceCaseFactory()
+    decision = penalty_route(case, PupilCarerFactory(pupil=case.pupil))
+    officer = UserFactory(la_user=True, local_authority=case.school.local_authority)
+    executor = MigrationExecutor(connection)
+    recorded = executor.recorder.applied_migrations()
+    for app_label, name in executor.loader.graph.nodes:
+        if (app_label, name) not in recorded:
+            executor.recorder.record_applied(app_label, name)
+    # Before shares: the table goes, and with it the share penalty_route stored.
+    executor = MigrationExecutor(connection)
+    executor.migrate([("notices", "0011_register_certificate"), ("cases", "0009_flags")])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    share = CaseShare.unscoped.get(case=case)
+    assert share.kind == CaseShare.Kind.REFERRAL
+    assert share.shared_by == decision.referral.submitted_by
+    assert share.shared_at == decision.referral.submitted_at
+    assert AttendanceCase.objects.for_user(officer).get() == case

@@ -1,6 +1,7 @@
 """Need to know (issue 14): a case referred to the LA, or the subject of a
 penalty-notice request, is shared with the LA. Referrals and requests made
-before shares existed get theirs here, so that the LA keeps reading them."""
+before shares existed get theirs here (and a penalty notice recorded
+before routes were checked), so that the LA keeps reading them."""
 
 from django.db import migrations
 
@@ -36,6 +37,20 @@ def share(apps, schema_editor):
             shared_at=request.submitted_at,
         )
         shared.add((request.case_id, "penalty_request"))
+    # A penalty notice recorded before routes were checked may have neither:
+    # the LA issued it, so it keeps reading the case it is on.
+    PenaltyNotice = apps.get_model("notices", "PenaltyNotice")
+    for notice in PenaltyNotice._default_manager.order_by("issued_on", "pk"):
+        if any((notice.case_id, kind) in shared for kind in ("referral", "penalty_request")):
+            continue
+        CaseShare._default_manager.create(
+            case_id=notice.case_id,
+            kind="penalty_request",
+            reason="Penalty notice issued by the LA before shares were recorded.",
+            shared_by_id=notice.issued_by_id,
+            shared_at=notice.created_at,
+        )
+        shared.add((notice.case_id, "penalty_request"))
 
 
 class Migration(migrations.Migration):
