@@ -419,7 +419,12 @@ def test_referrals_made_before_shares_existed_are_shared_by_the_migration() -> N
             executor.recorder.record_applied(app_label, name)
     # Before shares: the table goes, and with it the share penalty_route stored.
     executor = MigrationExecutor(connection)
-    executor.migrate([("notices", "0011_register_certificate"), ("cases", "0009_flags")])
+    executor.migrate(
+        [
+            ("notices", "0011_register_certificate"),
+            ("cases", "0010_meeting_place_and_family_record"),
+        ]
+    )
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.dates import today
 from core.http import acting_user
+from core.pagination import page_of
 
 from ..forms_timetables import TimetableEndForm, TimetableForm, TimetableReviewForm
 from ..models import PartTimeTimetable
@@ -48,7 +49,7 @@ def timetable_list(request: HttpRequest) -> HttpResponse:
         request,
         "cases/timetables.html",
         {
-            "rows": rows,
+            "rows": page_of(rows, request),
             # The LA is told of every timetable, but opens only a shared case file.
             "open_cases": case_ids if openable is None else openable,
             "show_school": acting_user(request).school_id is None,

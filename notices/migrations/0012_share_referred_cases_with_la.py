@@ -56,7 +56,7 @@ def share(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("notices", "0011_register_certificate"),
-        ("cases", "0010_case_share_with_la"),
+        ("cases", "0011_case_share_with_la"),
     ]
 
     operations = [migrations.RunPython(share, migrations.RunPython.noop)]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0009_flags'),
+        ('cases', '0010_meeting_place_and_family_record'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
