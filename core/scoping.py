@@ -26,7 +26,7 @@ models that is, so that this module never imports the app holding the cases:
 
 For both, `for_user(user)` keeps an LA user to the shared case files, so a
 forgotten check fails closed. Lists that show a case's stage without its file
-(the caseload, the threshold list) read the case with `listed_for(user)`.
+(the caseload, the pupil's open-case line) read the case with `listed_for(user)`.
 """
 
 from __future__ import annotations

@@ -433,3 +433,60 @@ def test_referrals_made_before_shares_existed_are_shared_by_the_migration() -> N
     assert share.shared_by == decision.referral.submitted_by
     assert share.shared_at == decision.referral.submitted_at
     assert AttendanceCase.objects.for_user(officer).get() == case
+
+
+def test_every_declared_case_file_model_leads_to_the_case():
+    """A misspelt `case_file_lookup` would fail on the first LA read; this says
+    which models hold case-file content, so a new one is a decision."""
+    from django.apps import apps
+
+    from core.scoping import holds_case_file, shared_case_file_q
+
+    declared = {
+        m._meta.label for m in apps.get_models() if holds_case_file(m) and m is not AttendanceCase
+    }
+    assert declared == {
+        "cases.ActionPlan",
+        "cases.ActionProgress",
+        "cases.Barrier",
+        "cases.CaseHistoryNote",
+        "cases.Contact",
+        "cases.EngagementAssessment",
+        "cases.OfferFollowUp",
+        "cases.PlanAction",
+        "cases.PlanReview",
+        "cases.ReasonableAdjustment",
+        "cases.SupportMeeting",
+        "cases.SupportOffer",
+        "cases.WishesAndFeelings",
+        "documents.Document",
+        "notices.NoticeToImprove",
+        "notices.ParentsToldOfReferral",
+        "pathway.PathwayEvaluation",
+    }
+    for label in declared:
+        assert shared_case_file_q(apps.get_model(label))
+    with pytest.raises(TypeError):
+        CaseShare.objects.listed_for(UserFactory(la_user=True))
+
+
+def test_the_la_sees_every_part_time_timetable_and_opens_only_a_shared_case(case, officer):
+    from cases.models import PartTimeTimetable
+
+    PartTimeTimetable.unscoped.create(
+        pupil=case.pupil,
+        school=case.school,
+        case=case,
+        reason="Phased return after illness",
+        agreed_hours="Mornings",
+        start=DAY,
+        planned_end=DAY + dt.timedelta(days=42),
+        next_review_due=DAY + dt.timedelta(days=14),
+        created_by=case.lead_professional,
+    )
+    link = reverse("cases:case_detail", args=[case.pk])
+    page = signed_in_client(officer).get(reverse("cases:timetables")).text
+    assert case.pupil.display_name in page
+    assert link not in page
+    case_share(acting_user=case.lead_professional, case_id=case.pk, reason="TSM")
+    assert link in signed_in_client(officer).get(reverse("cases:timetables")).text
