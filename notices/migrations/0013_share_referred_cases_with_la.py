@@ -55,7 +55,7 @@ def share(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notices", "0011_register_certificate"),
+        ("notices", "0012_referral_bundle_file"),
         ("cases", "0011_case_share_with_la"),
     ]
 
