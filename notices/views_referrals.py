@@ -296,6 +296,10 @@ def referral_return_page(request: HttpRequest, referral_id: int) -> HttpResponse
 def referral_accept_page(request: HttpRequest, referral_id: int) -> HttpResponse:
     user = acting_user(request)
     referral = _referral(user, referral_id)
+    # Before the check page: the service refuses the school on confirming, but
+    # the school must not be shown the LA's step at all.
+    if not user.has_perm("notices.review_referral"):
+        raise PermissionDenied("Only LA officers and managers can act on a referral.")
     page = _page(request, referral)
 
     def act() -> HttpResponse:
