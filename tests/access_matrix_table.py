@@ -101,18 +101,20 @@ def la_sees_case_file(variant: str) -> bool:
     return variant == "referred"
 
 
-def for_variant(statuses: Mapping[str, int], variant: str) -> dict[str, int]:
+def for_variant(
+    statuses: Mapping[str, int], variant: str, unshared: Mapping[str, int] | None = None
+) -> dict[str, int]:
     """A case-file page's statuses for the referred or the unshared case: the
-    owning LA's 2xx and 3xx become the 404 of a case they may not know about."""
+    owning LA's answers become the 404 of a case they may not know about,
+    except a role refused before the case is looked up (403, 405), and but
+    for the row's own `unshared` statuses."""
     if la_sees_case_file(variant):
         return dict(statuses)
     changed = dict(statuses)
     for role in GROUPS["la"]:
-        # A refused form (400) was found first; a role refused before the
-        # lookup (403, 405) is refused still.
-        if changed[role] <= 400:
+        if changed[role] not in (403, 405):
             changed[role] = 404
-    return changed
+    return {**changed, **(unshared or {})}
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class Row:
     # Statuses that differ for the referred case (its records have moved on:
     # a meeting held cannot be cancelled, and the page says so).
     referred: Mapping[str, int] = field(default_factory=dict)
+    # Statuses for the unshared case beyond `for_variant`'s rule.
+    unshared: Mapping[str, int] = field(default_factory=dict)
     # Query string keyword -> World.ids key.
     query: Mapping[str, str] = field(default_factory=dict)
 
