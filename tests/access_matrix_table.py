@@ -114,7 +114,7 @@ def for_variant(
     for role in GROUPS["la"]:
         if changed[role] not in (403, 405):
             changed[role] = 404
-    return {**changed, **(unshared or {})}
+    return but(changed, **(unshared or {}))
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,7 @@ TABLE: dict[str, Row] = {
     "notices:letter": page(expect(302)),
     # Referrals: the referral is decided, so the LA's steps send back or refuse
     # the form (400).
-    "notices:referral_submit": form(SCHOOL_ACTION, case_file=True),
+    "notices:referral_submit": form(SCHOOL_ACTION, case_file=True, unshared={"la": 404}),
     "notices:referral_detail": page(SCHOOL_RECORD),
     "notices:referral_return": action(
         but(LA_RECORD, la=400, admin=400), data={"reasons": "The matrix asks"}
@@ -279,7 +279,10 @@ TABLE: dict[str, Row] = {
     # Penalty notices: issued and decided by LA officers (and administrators).
     "notices:la_penalty_notices": page(expect(403, la=200, far_la=200, admin=200)),
     "notices:penalty_notices": form(
-        SCHOOL_RECORD, post=but(LA_OFFICER_ACTION, officer=400, admin=400), case_file=True
+        SCHOOL_RECORD,
+        post=but(LA_OFFICER_ACTION, officer=400, admin=400),
+        case_file=True,
+        unshared={"manager": 404},
     ),
     "notices:penalty_payment": form(
         LA_OFFICER_ACTION,
