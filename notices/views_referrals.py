@@ -183,6 +183,7 @@ def referral_submit_page(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
+@require_GET
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     user = acting_user(request)
     referral = _referral(user, referral_id)
@@ -451,6 +452,7 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
     )
 
 
+@require_GET
 def la_inbox(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if not user.has_perm("notices.review_referral"):
@@ -479,12 +481,14 @@ def la_inbox(request: HttpRequest) -> HttpResponse:
 # The bundle, as frozen at submission --------------------------------------------
 
 
+@require_GET
 def referral_bundle(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _referral(acting_user(request), referral_id)
     record_view(request, target=referral, what="referral bundle opened")
     return render(request, "notices/referral_bundle.html", bundle_print_context(referral))
 
 
+@require_GET
 def referral_bundle_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _referral(acting_user(request), referral_id)
     pdf = bundle_pdf(referral)
