@@ -161,7 +161,7 @@ TABLE: dict[str, Row] = {
     # The site and signing in.
     "home": page(ANYONE),
     "healthz": page(expect(200, anonymous=200)),
-    "login": page(expect(302, anonymous=200)),
+    "login": form(expect(302, anonymous=200)),
     "logout": page(expect(405)),
     # A session past its code (or owing none) is sent on from the code page.
     "two_factor_verify": form(expect(302)),
@@ -176,7 +176,7 @@ TABLE: dict[str, Row] = {
     "api_token_revoke": action(but(expect(404), lead=302)),
     "password_reset": form(expect(200, anonymous=200)),
     "password_reset_done": page(expect(200, anonymous=200)),
-    "password_reset_confirm": page(
+    "password_reset_confirm": form(
         expect(200, anonymous=200), ids={"uidb64": "uidb64", "token": "reset_token"}
     ),
     "password_reset_complete": page(expect(200, anonymous=200)),

@@ -29,7 +29,7 @@ from accounts.models import School
 from accounts.services.two_factor import second_factor_required
 from core.models import AuditEvent
 
-from .access_matrix_table import TABLE, admin_statuses, for_variant
+from .access_matrix_table import TABLE, Row, admin_statuses, for_variant
 from .access_matrix_world import ROLES, World, build_world
 from .two_factor_helpers import verify_session
 
@@ -94,6 +94,9 @@ class Case:
     expected: int
     data: dict[str, str]
     label: str  # the URL's name and variant, for the report
+    # False where the role may see the page and only the method is wrong: a
+    # 200 then is a difference, not a leak.
+    secret: bool = True
 
 
 def _admin_url(pattern: Pattern, world: World) -> str:
@@ -145,6 +148,7 @@ def _cases(world: World) -> Iterator[Case]:
             label = f"{pattern.key} ({variant})" if row.case_file else pattern.key
             for method, statuses in (("GET", row.get), ("POST", row.post)):
                 if statuses is None:
+                    yield from _post_to_a_read_page(url, row, label)
                     continue
                 if variant == "referred":
                     statuses = {**statuses, **row.referred}
@@ -153,6 +157,20 @@ def _cases(world: World) -> Iterator[Case]:
                 )
                 for role in ROLES:
                     yield Case(url, method, role, expected[role], dict(row.data), label)
+
+
+# A page that only shows things refuses a POST (405) before anything else, so
+# nothing can be changed through it: asked of one role of each kind.
+READ_PAGE_POSTERS = ("anonymous", "lead", "officer", "admin")
+
+
+def _post_to_a_read_page(url: str, row: Row, label: str) -> Iterator[Case]:
+    if all(row.get[role] == 405 for role in READ_PAGE_POSTERS[1:]):
+        return  # sign-out: its POST is the one thing it does
+    for role in READ_PAGE_POSTERS:
+        refusal = row.get[role] if role == "anonymous" else 405
+        expected = refusal if refusal in (302, 401) else 405
+        yield Case(url, "POST", role, expected, {}, label, secret=row.get[role] >= 300)
 
 
 # Asking -------------------------------------------------------------------------------
@@ -215,7 +233,9 @@ def _check(case: Case, status: int, to_sign_in: bool, wrote: bool) -> tuple[str,
         f"{case.method} {case.url} [{case.label}] as {case.role}: "
         f"expected {case.expected}, got {status}"
     )
-    refused = case.expected >= 400 or (case.role == "anonymous" and case.expected == 302)
+    refused = case.secret and (
+        case.expected >= 400 or (case.role == "anonymous" and case.expected == 302)
+    )
     let_in = status < 400 and not to_sign_in
     if refused and (let_in or wrote):
         return "leak", line + (" and wrote to the audit trail" if wrote else "")
