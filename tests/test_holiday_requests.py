@@ -273,6 +273,19 @@ def test_refused_when_the_threshold_is_not_met(world):
         submit(world)
 
 
+def test_refused_for_a_child_not_yet_of_compulsory_school_age(world):
+    """Born 10 February 2021: five on 10 February 2026, of compulsory school
+    age from the next prescribed day, 31 March 2026 (Education Act 1996 s8(2),
+    SI 1998/1607). The G sessions of 2 to 6 March fall before it, so no
+    penalty notice could follow and the request is refused at submission."""
+    world["pupil"].date_of_birth = D(2021, 2, 10)
+    world["pupil"].save(update_fields=["date_of_birth"])
+    with pytest.raises(ValidationError, match="only from 31 March 2026") as refused:
+        submit(world)
+    assert refused.value.code == "not_compulsory_school_age"
+    assert not HolidayRequest.unscoped.exists()
+
+
 def test_the_threshold_counts_other_unauthorised_absence_in_the_window(world):
     """G on 2 to 5 March (8) plus an O on Monday and Tuesday 9 February (2
     more sessions, within the 10 school weeks to 5 March): 10, met."""
@@ -453,6 +466,27 @@ def test_the_list_reads_a_fixed_number_of_queries(world, django_assert_max_num_q
         mark(pupil, world["school"], *LEAVE, "G")
         submit({**world, "pupil": pupil, "mother": parent})
     client = signed_in_client(world["officer"])
-    with django_assert_max_num_queries(5):
+    # One of them counts the requests for the pages of the list.
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("notices:holiday_list"))
     assert response.content.decode().count("notices/holiday-requests/") >= 3
+    assert "Showing 1 to 3 of 3 requests" in response.text
+
+
+def test_the_list_pages_with_the_count_shown(world, monkeypatch):
+    monkeypatch.setattr("core.pagination.LIST_PAGE_SIZE", 2)
+    submit(world)
+    for _ in range(2):
+        pupil = PupilFactory(school=world["school"], date_of_birth=D(2015, 5, 1))
+        parent = PupilCarerFactory(pupil=pupil)
+        mark(pupil, world["school"], *LEAVE, "G")
+        submit({**world, "pupil": pupil, "mother": parent})
+    client = signed_in_client(world["officer"])
+    first = client.get(reverse("notices:holiday_list"), {"status": "all"})
+    assert "Showing 1 to 2 of 3 requests" in first.text
+    # The next page keeps the list's filter.
+    assert 'href="?status=all&amp;page=2"' in first.text
+    second = client.get(reverse("notices:holiday_list"), {"status": "all", "page": "2"})
+    assert "Showing 3 to 3 of 3 requests" in second.text
+    shown = [r.pk for r in first.context["rows"]] + [r.pk for r in second.context["rows"]]
+    assert len(set(shown)) == 3
