@@ -89,6 +89,8 @@ LA_OFFICER_ACTION = but(LA_RECORD, manager=403)
 MAKE_SCHOOL_LETTER = expect(
     staff=403, lead=200, dsl=200, other_school=404, la=403, far_la=404, admin=200
 )
+LETTER_SENDERS = expect(403, lead=200, dsl=200, other_lead=200, other_dsl=200)
+LETTER_RUN = expect(403, lead=200, dsl=200, other_school=404, far_la=404)
 # A page only signed-in people of some role may open; no record in it.
 NOBODY = expect(403)
 GET_ONLY = expect(405)
@@ -328,6 +330,14 @@ TABLE: dict[str, Row] = {
     "documents:school_details": form(expect(403, lead=200, other_lead=200)),
     "documents:wordings": page(expect(403, manager=200, far_manager=200)),
     "documents:wording_edit": form(expect(403, manager=200, far_manager=200)),
+    # Half-term letters: sent by the school's lead or DSL; the run is found
+    # first (404 outside the scope), then the role.
+    "documents:half_term_batches": page(LETTER_SENDERS),
+    "documents:half_term_new": form(LETTER_SENDERS),
+    "documents:half_term_batch": page(LETTER_RUN, ids={"batch_id": "letters_id"}),
+    "documents:half_term_zip": page(LETTER_RUN, ids={"batch_id": "letters_id"}),
+    "documents:half_term_pdf": page(LETTER_RUN, ids={"batch_id": "letters_id"}),
+    "documents:half_term_texts": page(LETTER_RUN, ids={"batch_id": "letters_id"}),
     # Data protection.
     "records:subject_access": form(
         expect(403, dsl=200, other_dsl=404, manager=200, far_manager=404, admin=200)

@@ -14,6 +14,7 @@ from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 
 from accounts.models import Role, User
 from accounts.services.tokens import api_token_create
@@ -32,6 +33,7 @@ from cases.models import (
 )
 from cases.services.casework import record_create
 from documents.kinds import KINDS
+from documents.models import DocumentBatch
 from documents.services.generate import document_make, subjects_of, translation_attach
 from notices.models import HolidayRequest
 from notices.services.referrals import referral_accept, referral_decide, referral_submit
@@ -316,6 +318,19 @@ def build_world() -> World:
         kept_until=dt.date(2026, 1, 1),
         listed_on=dt.date(2026, 3, 25),
     )
+    # A run of half-term letters, done.
+    letters = DocumentBatch.unscoped.create(
+        school=school,
+        kind="half_term",
+        term_name="Spring 1",
+        first_day=dt.date(2026, 1, 5),
+        last_day=dt.date(2026, 2, 13),
+        as_at=dt.date(2026, 2, 13),
+        status=DocumentBatch.Status.DONE,
+        requested_by=lead,
+        requested_at=now,
+    )
+    letters.combined_file.save("letters.pdf", ContentFile(b"%PDF-1.7 letters"))
     token, _ = api_token_create(user=lead, name="Matrix", acting_user=lead)
     kind, paragraph = next((k, k.paragraphs[0]) for k in KINDS.values() if k.paragraphs)
 
@@ -331,6 +346,7 @@ def build_world() -> World:
         "timetable_id": timetable.pk,
         "flag_id": flag.pk,
         "batch_id": batch.pk,
+        "letters_id": letters.pk,
         "discrepancy_id": discrepancy.pk,
         "notice_id": notice.pk,
         "recipient_id": mother.pk,
