@@ -59,6 +59,9 @@ rules.add_perm("records.export_subject_access", is_dsl | is_la_manager | is_syst
 rules.add_perm("records.review_retention", is_la_manager)
 rules.add_perm("cases.view_case", is_school_user | is_la_user | is_system_admin)
 rules.add_perm("cases.change_case", can_do_school_casework | is_system_admin)
+# Sharing a case file with the LA (need to know, core/scoping.py) is the
+# school's decision: its attendance lead or DSL, who write the case.
+rules.add_perm("cases.share_case", can_do_school_casework)
 rules.add_perm("notices.review_referral", is_la_user)
 rules.add_perm("notices.view_la_figures", is_la_manager | is_system_admin)
 # The s566 register certificate on a referral: the school's attendance lead,

@@ -76,6 +76,7 @@ from cases.models import (  # noqa: E402
     ActionPlan,
     AttendanceCase,
     Barrier,
+    CaseShare,
     Contact,
     EngagementAssessment,
     PlanAction,
@@ -578,6 +579,13 @@ def manifest_write(workdir: Path, la: LocalAuthority) -> Path:
             LegalReferral.unscoped.filter(case__school__local_authority=la).values_list(
                 "pk", flat=True
             )
+        ),
+        # The case files an LA user may open: those shared with the LA (need to
+        # know); any other case page is a 404 for them.
+        "la_cases": list(
+            CaseShare.unscoped.filter(case__school__local_authority=la, revoked_at__isnull=True)
+            .values_list("case_id", flat=True)
+            .distinct()
         ),
     }
     path = workdir / "manifest.json"

@@ -109,7 +109,10 @@ class PathwayUser(HttpUser):
         return self.school["pupils"] if self.school else ALL_PUPILS
 
     def _cases(self) -> list[int]:
-        return (self.school["cases"] if self.school else ALL_CASES) or ALL_CASES
+        if self.school:
+            return self.school["cases"] or ALL_CASES
+        # An LA user opens only the case files shared with the LA (need to know).
+        return MANIFEST.get("la_cases") or ALL_CASES
 
     @task(3)
     def home(self) -> None:

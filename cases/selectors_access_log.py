@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from core.models import AuditEvent
 from pupils import selectors
 from pupils.models import Pupil
 
 from .hooks import pupil_record_targets
-from .models import AttendanceCase
+from .models import AttendanceCase, CaseShare
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -37,7 +38,14 @@ def pupil_access_log(
     ]
     for found in pupil_record_targets(pupil.pk):
         targets.extend(found)
-    about_pupil = Q(pk__in=[])
+    # Who shared the case file with the LA, and who took it back: a subquery,
+    # so the page's query count stays what it was.
+    shares = (
+        CaseShare.unscoped.filter(case__pupil=pupil)
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
+    about_pupil = Q(target_type=CaseShare._meta.label, target_id__in=shares)
     for label, ids in targets:
         if ids:
             about_pupil |= Q(target_type=label, target_id__in=ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.dates import today as today_in_england
-from core.scoping import get_for_user_or_404
+from core.scoping import needs_to_know
 from pupils.models import PupilCarer
 
 from .flags import PlanState, next_contact_due, plan_state
@@ -22,6 +23,7 @@ from .models import (
     ActionPlan,
     ActionProgress,
     AttendanceCase,
+    CaseShare,
     Contact,
     OfferFollowUp,
     PlanAction,
@@ -58,6 +60,9 @@ class CaseRow:
     no_response_wait_school_days: int = 10
     # The referral the LA sent back, waiting for the school (from the notices app).
     returned: ReturnedReferral | None = None
+    # Whether the user may open the case file: an LA user lists every case with
+    # its stage, but opens only those shared with the LA (core/scoping.py).
+    file_open: bool = True
 
     @property
     def overdue(self) -> bool:
@@ -72,7 +77,8 @@ def caseload(
     *, user: AnyUser, status: str = AttendanceCase.Status.OPEN, day: dt.date | None = None
 ) -> list[CaseRow]:
     """Cases the user may see: their own first, then anything overdue, then by
-    what falls due soonest."""
+    what falls due soonest. An LA user sees every case of the LA's schools with
+    its stage and dates, and opens the file of those shared with the LA."""
     day = day or today_in_england()
     order = _caseload_order(user=user, status=status, day=day)
     return _rows_in_order(user=user, order=order, case_ids=order.case_ids, day=day)
@@ -124,7 +130,7 @@ def _latest(rows: QuerySet[Any], column: str, **conditions: Any) -> Subquery:
 def _caseload_order(*, user: AnyUser, status: str, day: dt.date) -> _Order:
     """The ids of the user's cases of this status in the caseload's order."""
     keys = (
-        AttendanceCase.objects.for_user(user)
+        AttendanceCase.objects.listed_for(user)
         .filter(status=status)
         .annotate(
             last_contact=_latest(Contact.unscoped.all(), "occurred_at"),
@@ -188,7 +194,7 @@ def _rows_in_order(
         row.case.pk: row
         for row in _rows(
             user=user,
-            cases=AttendanceCase.objects.for_user(user).filter(pk__in=case_ids),
+            cases=AttendanceCase.objects.listed_for(user).filter(pk__in=case_ids),
             day=day,
             rules_by_la=order.rules_by_la,
             returned=order.returned,
@@ -205,9 +211,11 @@ def _rows(
     with_returned: bool = True,
     rules_by_la: dict[int, PathwayNumbers] | None = None,
     returned: dict[int, ReturnedReferral] | None = None,
+    file_opened: bool = False,
 ) -> list[CaseRow]:
     """The rows of these cases. `rules_by_la` and `returned`, when the caller
-    has read them already, save asking again."""
+    has read them already, save asking again. `file_opened`: the cases were
+    read with `for_user`, so every file opens without asking."""
     held = (
         SupportMeeting.unscoped.filter(
             case=OuterRef("pk"),
@@ -239,6 +247,7 @@ def _rows(
             if with_returned and returned_referrals.provided
             else {}
         )
+    openable = None if file_opened else openable_case_ids(user=user, case_ids=[c.pk for c in found])
     for case in found:
         la_id = case.school.local_authority_id
         if la_id not in rules_by_la:
@@ -266,9 +275,22 @@ def _rows(
                 is_mine=getattr(user, "pk", None) == case.lead_professional_id,
                 no_response_wait_school_days=rules.no_response_wait_school_days,
                 returned=returned.get(case.pk),
+                file_open=openable is None or case.pk in openable,
             )
         )
     return rows
+
+
+def openable_case_ids(*, user: AnyUser, case_ids: Collection[int]) -> set[int] | None:
+    """Which of these cases' files the user may open; None when every case they
+    can list (a school user's, an administrator's), without a query."""
+    if not needs_to_know(user):
+        return None
+    if not case_ids:
+        return set()
+    return set(
+        AttendanceCase.objects.for_user(user).filter(pk__in=case_ids).values_list("pk", flat=True)
+    )
 
 
 @dataclass
@@ -289,6 +311,17 @@ class CaseFile:
     # needs a follow-up and a wait).
     offer_standings: dict[int, OfferStanding] = field(default_factory=dict)
     timetables: list[TimetableRow] = field(default_factory=list)
+    # Every share of the file with the LA, live or taken back, newest first.
+    shares: list[CaseShare] = field(default_factory=list)
+
+    @property
+    def live_shares(self) -> list[CaseShare]:
+        return [s for s in self.shares if s.is_live]
+
+    @property
+    def shared_by_school(self) -> bool:
+        """The school's own share is live (it can be taken back, not doubled)."""
+        return any(s.kind == CaseShare.Kind.SCHOOL for s in self.live_shares)
 
     @property
     def offer_rows(self) -> list[tuple[SupportOffer, OfferStanding | None]]:
@@ -299,17 +332,12 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
     day = day or today_in_england()
     # The case page shows the referral in full (the notices app's section), so
     # its row does not ask again whether one was returned.
+    # The row's figures and the file's records come from one read of the case:
+    # `for_user` keeps it to a file this user may open (404 otherwise).
     rows = _rows(
         user=user,
-        cases=AttendanceCase.objects.for_user(user).filter(pk=case_id),
-        day=day,
-        with_returned=False,
-    )
-    if not rows:
-        raise Http404("No such record.")
-    row = rows[0]
-    case = get_for_user_or_404(
-        AttendanceCase.objects.for_user(user)
+        cases=AttendanceCase.objects.for_user(user)
+        .filter(pk=case_id)
         .select_related("pupil", "school", "lead_professional", "opened_by", "closed_by")
         # django-stubs cannot unify the different Prefetch types in one call.
         .prefetch_related(  # type: ignore[type-var]
@@ -329,9 +357,14 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
             "engagement_assessments__created_by",
             "timetables",
         ),
-        user,
-        pk=case_id,
+        day=day,
+        with_returned=False,
+        file_opened=True,
     )
+    if not rows:
+        raise Http404("No such record.")
+    row = rows[0]
+    case = row.case
     meetings = list(
         SupportMeeting.unscoped.filter(case=case)
         .prefetch_related("invited__carer", "attended__carer")
@@ -403,14 +436,29 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
             TimetableRow(t, timetable_flags(t, day), timetable_status(t, day))
             for t in case.timetables.all()
         ],
+        shares=list(
+            CaseShare.objects.for_user(user)
+            .filter(case=case)
+            .select_related("shared_by", "revoked_by")
+            .order_by("-shared_at", "-pk")
+        ),
     )
 
 
 def open_case_for(*, user: AnyUser, pupil_id: int) -> AttendanceCase | None:
-    """The pupil's open case that this user can see (their school's, for staff)."""
-    return (
-        AttendanceCase.objects.for_user(user)
+    """The pupil's open case that this user can see (their school's, for staff),
+    with `file_open`: whether they may open its file (an LA user lists every
+    case's stage, but opens only a file shared with the LA)."""
+    case = (
+        AttendanceCase.objects.listed_for(user)
         .filter(pupil_id=pupil_id, status=AttendanceCase.Status.OPEN)
+        .select_related("lead_professional", "school")
         .order_by("-opened_at")
         .first()
     )
+    if case is not None:
+        case.file_open = (  # type: ignore[attr-defined]
+            not needs_to_know(user)
+            or AttendanceCase.objects.for_user(user).filter(pk=case.pk).exists()
+        )
+    return case

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from accounts.models import School
 from attendance.models import PupilFigures
@@ -49,12 +49,14 @@ def threshold_pupils(
     """Pupils on roll at a school the user may see who meet the national
     threshold on the figures' as-at date, most unauthorised sessions first, each
     annotated with the stage and id of their open case at that school (None
-    where there is none)."""
-    open_case = AttendanceCase.unscoped.filter(
-        pupil_id=OuterRef("pupil_id"),
-        school_id=OuterRef("school_id"),
-        status=AttendanceCase.Status.OPEN,
-    )
+    where there is none), and whether the user may open its file (an LA user:
+    only a case shared with the LA, core/scoping.py)."""
+    same_pupil = {
+        "pupil_id": OuterRef("pupil_id"),
+        "school_id": OuterRef("school_id"),
+        "status": AttendanceCase.Status.OPEN,
+    }
+    open_case = AttendanceCase.unscoped.filter(**same_pupil)
     rows = (
         PupilFigures.objects.for_user(user)
         .filter(on_roll=True, national_threshold_met=True)
@@ -62,6 +64,7 @@ def threshold_pupils(
         .annotate(
             case_stage=Subquery(open_case.values("stage")[:1]),
             case_id=Subquery(open_case.values("pk")[:1]),
+            case_file_open=Exists(AttendanceCase.objects.for_user(user).filter(**same_pupil)),
         )
         .order_by("-unauthorised_last_10_school_weeks", "pupil__legal_surname", "pk")
     )

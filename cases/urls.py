@@ -8,6 +8,7 @@ from .views import (
     meetings,
     plans,
     pupils,
+    sharing,
     support,
     threshold,
     timetables,
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include(plans.urlpatterns)),
     path("", include(timetables.urlpatterns)),
     path("", include(chronology.urlpatterns)),
+    path("", include(sharing.urlpatterns)),
     path("", include(today.urlpatterns)),
     path("cases/", include(threshold.urlpatterns)),
 ]

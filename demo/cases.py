@@ -58,6 +58,7 @@ from cases.models import (
     ActionProgress,
     AttendanceCase,
     Barrier,
+    CaseShare,
     Contact,
     EngagementAssessment,
     PartTimeTimetable,
@@ -886,6 +887,18 @@ class _Story:
             outcome_note=note,
         )
         self._record(record, _at(day, 17, 5), _at(outcome_on, 16, 20) if outcome_on else None)
+
+    def share_with_la(self, day: dt.date, reason: str) -> None:
+        """The lead shares the case file with the LA (need to know), as the
+        case page's "Share the case file with the LA" does."""
+        # Dated by its own field, so not through the book's timestamps.
+        CaseShare.unscoped.create(
+            case=self._case(),
+            kind=CaseShare.Kind.SCHOOL,
+            reason=reason,
+            shared_by=self.lead,
+            shared_at=_at(day, 17, 0),
+        )
 
     def engagement(self, day: dt.date, level: str, reason: str) -> None:
         record = EngagementAssessment(assessed_on=day, level=level, reason=reason)
@@ -1781,6 +1794,12 @@ def _friday_afternoons(s: _Story) -> None:
         f"{w.carer} came to both meetings, agreed the plan and met the school nurse with {w.name}.",
     )
     s.meeting(3, m3, attended=[], scheduled_on=m2, hour=9, minute=0)
+    # The one Support First case the LA's officer can open without a referral.
+    s.share_with_la(
+        m2,
+        f"For the Targeting Support Meeting: {w.name}'s Friday afternoons and the plan, "
+        "for the attendance officer's advice on the third meeting.",
+    )
 
 
 # --- Support First: late after the register closes on one morning a week ------------------
@@ -2371,8 +2390,9 @@ def demo_cases(la: LocalAuthority, today: dt.date) -> DemoCases | None:
     )
     if not cases:
         return None
-    # Someone with the LA's view: every demo school, and nobody's own caseload.
-    reader = User(role=Role.LA_OFFICER, local_authority=la, is_active=True)
+    # Someone who may open every case file (an LA officer opens only the shared
+    # ones), with nobody's own caseload; the cases are the LA's, found above.
+    reader = User(role=Role.SYSTEM_ADMIN, is_active=True)
     # The furthest along the pathway first; closed cases last.
     order: list[str] = [
         _Stage.REFERRED,
@@ -2417,6 +2437,8 @@ def _notes(file: CaseFile, today: dt.date) -> tuple[str, ...]:
             f"{_long(notice.period_ends_on)}"
         )
     notes += _legal_notes(case, today)
+    if file.shared_by_school:
+        notes.append("shared with the LA by the school")
     if case.stage in (_Stage.SUPPORT_FIRST, _Stage.NOTICE_TO_IMPROVE) or file.meetings:
         notes.append(f"{row.meetings_held} of {row.minimum_meetings} meetings held")
     offers = list(case.offers.all())

@@ -11,6 +11,7 @@ from typing import Any
 
 from attendance.models import RegisterYear
 from attendance.years import academic_year_of, empty_marks, mark_index
+from cases.models import CaseShare
 from notices.models import LADecision, LegalReferral, NoticeToImprove
 from notices.services.penalties import penalty_notice_issue
 from pupils.models import PupilCarer
@@ -36,6 +37,18 @@ def penalty_route(
     )
     notice.recipients.set(parents)
     moment = dt.datetime.combine(decided_on, dt.time(9), tzinfo=dt.UTC)
+    # Stored directly, so the share that submitting makes is stored here too:
+    # the LA opens the case file of a case referred to it.
+    CaseShare.unscoped.get_or_create(
+        case=case,
+        kind=CaseShare.Kind.REFERRAL,
+        revoked_at=None,
+        defaults={
+            "reason": "Referral submitted",
+            "shared_by": case.lead_professional,
+            "shared_at": moment,
+        },
+    )
     referral = LegalReferral.unscoped.create(
         case=case,
         notice=notice,

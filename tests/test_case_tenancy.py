@@ -19,6 +19,7 @@ from cases.models import (
     WishesAndFeelings,
 )
 from cases.services.casework import record_create
+from cases.services.sharing import case_share
 
 from .conftest import signed_in_client
 from .factories import AttendanceCaseFactory, SchoolFactory, UserFactory
@@ -124,6 +125,8 @@ def a_full_case():
             next_review_due=day + dt.timedelta(days=14),
             created_by=lead,
         ).pk,
+        # The school's share with the LA, so that "stop sharing" has one to stop.
+        "share_id": case_share(acting_user=lead, case_id=case.pk, reason="For the TSM").pk,
     }
     return case, ids
 

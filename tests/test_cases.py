@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import Role
 from cases.models import AttendanceCase, Barrier
 from cases.services.casework import CaseClosed, StaleEdit, case_close, case_update, record_create
+from cases.services.sharing import case_share
 from core.models import AuditEvent
 
 from .conftest import signed_in_client
@@ -90,10 +91,16 @@ def test_read_only_staff_see_the_case_but_cannot_change_it():
         case_update(acting_user=staff, case_id=case.pk, version=case.version, stage="support_first")
 
 
-def test_the_las_officer_can_read_a_case_in_their_la():
+def test_the_las_officer_can_read_a_case_shared_with_their_la():
     case = AttendanceCaseFactory()
     officer = UserFactory(la_user=True, local_authority=case.school.local_authority)
     other_la = UserFactory(la_user=True, local_authority=LocalAuthorityFactory(code="999"))
+    # Need to know: not before the school shares it (tests/test_need_to_know.py).
+    assert (
+        signed_in_client(officer).get(reverse("cases:case_detail", args=[case.pk])).status_code
+        == 404
+    )
+    case_share(acting_user=case.lead_professional, case_id=case.pk, reason="For the TSM")
     assert (
         signed_in_client(officer).get(reverse("cases:case_detail", args=[case.pk])).status_code
         == 200

@@ -20,6 +20,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import AttendanceCase
+from cases.services.sharing import case_share
 from core.models import AuditEvent
 from notices.models import HolidayRequest, PenaltyNotice
 
@@ -279,7 +280,9 @@ def test_the_case_penalty_page_shows_the_holiday_route(
 
 def test_a_case_with_neither_route_says_so(world):  # noqa: F811
     case = AttendanceCaseFactory(pupil=world["pupil"], school=world["school"])
-    body = text(
-        signed_in_client(world["officer"]).get(reverse("notices:penalty_notices", args=[case.pk]))
-    )
+    url = reverse("notices:penalty_notices", args=[case.pk])
+    # Need to know: the LA opens the case only once it is shared with it.
+    assert signed_in_client(world["officer"]).get(url).status_code == 404
+    case_share(acting_user=case.lead_professional, case_id=case.pk, reason="For the TSM")
+    body = text(signed_in_client(world["officer"]).get(url))
     assert "or on a holiday request it accepted. Neither is recorded for this case." in body

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from accounts.models import Role
 from cases.models import AttendanceCase
 from cases.selectors_chronology import case_chronology
+from cases.services.sharing import case_share
 from core.models import AuditEvent
 from documents.models import Document
 from notices.models import NoticeToImprove
@@ -227,6 +228,11 @@ def test_the_la_reads_but_cannot_withdraw_or_correct(case, issued):
         role=Role.LA_OFFICER, la_user=True, local_authority=case.school.local_authority
     )
     outsider = UserFactory(role=Role.ATTENDANCE_LEAD)
+    # The LA reads the notice once the case is shared with it (need to know).
+    for name in ("notices:notice_withdraw", "notices:notice_correct"):
+        url = reverse(name, args=[issued.pk])
+        assert signed_in_client(officer).get(url).status_code == 404
+    case_share(acting_user=case.lead_professional, case_id=case.pk, reason="For the TSM")
     for name in ("notices:notice_withdraw", "notices:notice_correct"):
         url = reverse(name, args=[issued.pk])
         assert signed_in_client(officer).get(url).status_code == 403

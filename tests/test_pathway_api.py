@@ -15,6 +15,7 @@ from django.test import Client
 
 from accounts.models import Role
 from accounts.services.tokens import api_token_create
+from cases.services.sharing import case_share
 from core.models import AuditEvent
 from pathway.models import PathwayEvaluation
 from pathway.services import evaluation_record
@@ -125,8 +126,11 @@ def test_a_case_outside_the_scope_is_a_404_like_a_missing_one(case, who):
     assert response.json() == token_client(case.lead_professional).get(url(999999)).json()
 
 
-def test_la_officer_of_the_schools_la_may_see(case):
+def test_la_officer_of_the_schools_la_may_see_a_case_shared_with_the_la(case):
     officer = UserFactory(la_user=True, local_authority=case.school.local_authority)
+    # Need to know: the checks quote the case file (tests/test_need_to_know.py).
+    assert token_client(officer).get(url(case.pk)).status_code == 404
+    case_share(acting_user=case.lead_professional, case_id=case.pk, reason="For the TSM")
     assert token_client(officer).get(url(case.pk)).status_code == 200
 
 

@@ -33,6 +33,7 @@ from cases.models import (
     ActionProgress,
     AttendanceCase,
     Barrier,
+    CaseShare,
     Contact,
     EngagementAssessment,
     PartTimeTimetable,
@@ -717,6 +718,10 @@ def la_reader() -> User:
     return User.objects.get(email="officer@northmoor-council.example.org")
 
 
+def every_file_reader() -> User:
+    return User.objects.get(email="admin@pathway.example.com")
+
+
 def plan_states(day: dt.date) -> dict[int, PlanState]:
     """Each plan's flags by case, as the case page computes them."""
     states = {}
@@ -844,6 +849,17 @@ def test_the_demo_has_cases_at_every_stage_with_a_living_case_file():
         for row in caseload(user=la_reader(), day=TODAY)
         if row.case.pk not in legal
     }
+    # Need to know: the LA's officer lists every case, and opens the files of
+    # the referred cases, the holiday requests' and the one the school shared.
+    opened = set(AttendanceCase.objects.for_user(la_reader()).values_list("pk", flat=True))
+    assert set(legal) <= opened
+    assert opened == set(
+        CaseShare.unscoped.filter(revoked_at__isnull=True).values_list("case_id", flat=True)
+    )
+    by_school = CaseShare.unscoped.get(kind=CaseShare.Kind.SCHOOL)
+    assert rows[by_school.case_id].file_open
+    assert rows[by_school.case_id].case.stage in PAST_SUPPORT_FIRST
+    assert any(not r.file_open for r in rows.values())
     support_first = [r for r in rows.values() if r.case.stage in PAST_SUPPORT_FIRST]
     assert sorted(r.meetings_held for r in support_first)[-3:] == [2, 2, 3]
     assert min(r.meetings_held for r in support_first) == 1
@@ -1026,7 +1042,9 @@ def test_the_brother_and_sister_have_linked_cases_at_two_schools():
     assert shared
     # Each school's lead sees the other's case beside its own.
     for case, other in ((first, second), (second, first)):
-        file = case_file(user=la_reader(), case_id=case.pk, day=TODAY)
+        # Someone who may open both files (the LA's officer opens only those
+        # shared with the LA: need to know) sees each beside the other.
+        file = case_file(user=every_file_reader(), case_id=case.pk, day=TODAY)
         assert [c.pk for c in file.sibling_cases] == [other.pk]
         lead = case.lead_professional
         own = case_file(user=lead, case_id=case.pk, day=TODAY)

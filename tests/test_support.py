@@ -16,6 +16,7 @@ from django.urls import reverse
 from accounts.models import Role
 from cases.models import Barrier, EngagementAssessment, ReasonableAdjustment, SupportOffer
 from cases.services.casework import CaseClosed, StaleEdit
+from cases.services.sharing import case_share
 from cases.services.support import (
     adjustment_create,
     barrier_create,
@@ -407,6 +408,12 @@ SERVICES = [
 MODELS = (Barrier, ReasonableAdjustment, SupportOffer, EngagementAssessment)
 
 
+def _shared_with_la(case):
+    """An LA officer of the case's LA, once the school has shared the case."""
+    case_share(acting_user=case.lead_professional, case_id=case.pk, reason="For the TSM")
+    return UserFactory(la_user=True, local_authority=case.school.local_authority)
+
+
 def _everything() -> list[list[dict]]:
     return [list(model.unscoped.order_by("pk").values()) for model in MODELS]
 
@@ -418,7 +425,8 @@ def _everything() -> list[list[dict]]:
         ("lead of another school", Http404),
         ("LA officer of another LA", Http404),
         ("school staff (read-only)", PermissionDenied),
-        ("LA officer of the case's LA (read-only)", PermissionDenied),
+        ("LA officer of the case's LA, the case not shared", Http404),
+        ("LA officer of the case's LA, the case shared (read-only)", PermissionDenied),
     ],
 )
 def test_every_support_service_refuses_who_may_not_change_the_case(case, service, who, refusal):
@@ -431,9 +439,10 @@ def test_every_support_service_refuses_who_may_not_change_the_case(case, service
             la_user=True, local_authority=LocalAuthorityFactory(code="999")
         ),
         "school staff (read-only)": lambda: UserFactory(role=Role.SCHOOL_STAFF, school=case.school),
-        "LA officer of the case's LA (read-only)": lambda: UserFactory(
+        "LA officer of the case's LA, the case not shared": lambda: UserFactory(
             la_user=True, local_authority=case.school.local_authority
         ),
+        "LA officer of the case's LA, the case shared (read-only)": lambda: _shared_with_la(case),
     }[who]()
     before = _everything()
 

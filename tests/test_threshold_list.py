@@ -10,6 +10,7 @@ from accounts.models import Role
 from attendance.services.calendars import school_days_refresh
 from attendance.services.marks import registers_merge
 from attendance.services.snapshots import figures_refresh
+from cases.services.sharing import case_share
 
 from .factories import (
     AttendanceCaseFactory,
@@ -70,9 +71,16 @@ def test_la_officer_sees_every_threshold_pupil_of_their_la_with_school_and_stage
     assert "Northmoor High" in html
     assert "Brookfield Academy" in html
     assert "Support First" in html
-    assert reverse("cases:case_detail", args=[borough["case"].pk]) in html
+    # The stage, but not the case file until the school shares it (need to know).
+    assert reverse("cases:case_detail", args=[borough["case"].pk]) not in html
+    assert "Case file not shared with the LA" in html
     assert "No open case" in html
     assert "Showing 1 to 2 of 2 pupils" in html
+    case = borough["case"]
+    case_share(acting_user=case.lead_professional, case_id=case.pk, reason="For the TSM")
+    html = client_for(officer).get(reverse("cases:threshold_list")).content.decode()
+    assert reverse("cases:case_detail", args=[case.pk]) in html
+    assert "Case file not shared with the LA" not in html
 
 
 def test_filters_by_school_and_by_having_no_case(borough, la, brookfield, client_for):

@@ -4,6 +4,7 @@ from .flags import DigestSent, Flag, NightlyRun
 from .history import CaseHistoryNote
 from .meetings import SupportMeeting
 from .plans import ActionPlan, ActionProgress, PlanAction, PlanReview
+from .sharing import CaseShare
 from .support import (
     Barrier,
     EngagementAssessment,
@@ -21,6 +22,7 @@ __all__ = [
     "Barrier",
     "CaseHistoryNote",
     "CaseRecord",
+    "CaseShare",
     "Contact",
     "DigestSent",
     "EngagementAssessment",

@@ -58,6 +58,9 @@ class AttendanceCase(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     scope_lookup = "school"
+    # Its shares with the LA (models/sharing.py): an LA user opens the file only
+    # while one is live (core/scoping.py, need to know).
+    case_file_shares = "la_shares"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["AttendanceCase"]()
 
@@ -101,6 +104,8 @@ class CaseRecord(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     scope_lookup = "case__school"
+    # Part of the case file: an LA user sees it only while the case is shared.
+    case_file_lookup = "case"
 
     class Meta:
         abstract = True

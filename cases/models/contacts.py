@@ -60,6 +60,9 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_lookup = "school"
+    # Contacts and home visits are the case file; one kept outside any case
+    # (a first-day call) is the school's alone.
+    case_file_lookup = "case"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["Contact"]()
 

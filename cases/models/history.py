@@ -24,6 +24,7 @@ class CaseHistoryNote(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_lookup = "case__school"
+    case_file_lookup = "case"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["CaseHistoryNote"]()
 

@@ -87,6 +87,7 @@ class ActionProgress(models.Model):
     note = models.TextField(blank=True)
 
     scope_lookup = "review__case__school"
+    case_file_lookup = "review__case"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["ActionProgress"]()
 

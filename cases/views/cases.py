@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -92,6 +93,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "file": file,
             "case": file.case,
             "can_change": file.case.is_open and request.user.has_perm("cases.change_case"),
+            "may_share": rules.has_perm("cases.share_case", request.user),
         },
     )
 

@@ -17,6 +17,7 @@ from core.pagination import page_of
 
 from ..forms_timetables import TimetableEndForm, TimetableForm, TimetableReviewForm
 from ..models import PartTimeTimetable
+from ..selectors_cases import openable_case_ids
 from ..services.timetables import (
     timetable_create,
     timetable_end,
@@ -42,11 +43,15 @@ def _page(request: HttpRequest, timetable: PartTimeTimetable) -> FormPage:
 @permission_required("cases.view_case", raise_exception=True)
 def timetable_list(request: HttpRequest) -> HttpResponse:
     rows = timetable_register(user=request.user)
+    case_ids = {r.timetable.case_id for r in rows if r.timetable.case_id}
+    openable = openable_case_ids(user=request.user, case_ids=case_ids)
     return render(
         request,
         "cases/timetables.html",
         {
             "rows": page_of(rows, request),
+            # The LA is told of every timetable, but opens only a shared case file.
+            "open_cases": case_ids if openable is None else openable,
             "show_school": acting_user(request).school_id is None,
             "reviews_overdue": sum(r.flags.review_overdue for r in rows),
             "past_end": sum(r.flags.past_planned_end for r in rows),

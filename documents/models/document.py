@@ -89,6 +89,10 @@ class Document(models.Model):
     superseded_at = models.DateTimeField(null=True, blank=True)
     superseded_reason = models.TextField(blank=True)
 
+    # Letters are part of the case file: an LA user reads them once the case is
+    # shared with the LA (core/scoping.py, need to know). A letter made for a
+    # pupil without a case (the half-term letter) is the school's alone.
+    case_file_lookup = "case"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["Document"]()
 

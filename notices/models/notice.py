@@ -79,6 +79,9 @@ class NoticeToImprove(models.Model):
     )
 
     scope_lookup = "case__school"
+    # The school's step in the case file: an LA user sees it once the case is
+    # shared with the LA (core/scoping.py, need to know).
+    case_file_lookup = "case"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["NoticeToImprove"]()
 
@@ -133,6 +136,7 @@ class ParentsToldOfReferral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_lookup = "notice__case__school"
+    case_file_lookup = "notice__case"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["ParentsToldOfReferral"]()
 

@@ -29,7 +29,8 @@ from accounts.models import User
 from attendance.figures import NATIONAL_THRESHOLD_SESSIONS, NATIONAL_THRESHOLD_WEEKS, pupil_figures
 from attendance.loading import pupil_data, registers_by_pupil
 from attendance.years import academic_year_of
-from cases.models import AttendanceCase
+from cases.models import AttendanceCase, CaseShare
+from cases.services.sharing import case_share_with_la
 from core.audit import audit_record
 from core.dates import now, today
 from core.models import AuditEvent
@@ -311,6 +312,11 @@ def holiday_request_submit(
             submitted_by=acting_user,
         )
         request.parents.set(parents)
+        open_case = AttendanceCase.unscoped.filter(
+            pupil=pupil, school=school, status=AttendanceCase.Status.OPEN
+        ).first()
+        if open_case is not None:
+            _share(acting_user, request, open_case, shared_by=acting_user)
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.CREATE,
@@ -428,6 +434,8 @@ def holiday_request_accept(*, acting_user: User, request_id: int) -> HolidayRequ
         request.accepted_by = acting_user
         request.case = case
         request.save(update_fields=["status", "accepted_at", "accepted_by", "case", "updated_at"])
+        # The penalty notice is issued on this case: the LA reads its file.
+        _share(acting_user, request, case, shared_by=request.submitted_by)
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.UPDATE,
@@ -440,6 +448,20 @@ def holiday_request_accept(*, acting_user: User, request_id: int) -> HolidayRequ
             },
         )
     return request
+
+
+def _share(
+    acting_user: User, request: HolidayRequest, case: AttendanceCase, *, shared_by: User
+) -> None:
+    """A penalty-notice request shares the pupil's case with the LA (need to
+    know, docs/security.md); the school cannot take it back."""
+    case_share_with_la(
+        acting_user=acting_user,
+        case=case,
+        kind=CaseShare.Kind.PENALTY_REQUEST,
+        reason=f"Holiday penalty-notice request version {request.version} sent to the LA.",
+        shared_by=shared_by,
+    )
 
 
 def _open_case(acting_user: User, request: HolidayRequest) -> AttendanceCase:

@@ -18,8 +18,9 @@ from django.db.models import Max
 from accounts.models import User
 from attendance.loading import registers_by_pupil
 from attendance.years import academic_year_of
-from cases.models import AttendanceCase
+from cases.models import AttendanceCase, CaseShare
 from cases.services.casework import case_for_change
+from cases.services.sharing import case_share_with_la
 from core.audit import audit_record
 from core.dates import now, today
 from core.models import AuditEvent
@@ -147,6 +148,16 @@ def _create(
         target=referral,
         school=case.school,
         changes={"version": version, "notice": notice.pk, "evaluation": evaluation.pk},
+    )
+    # The LA reviews the whole case file, not only the bundle. A returned
+    # referral keeps the share: the LA has read the file, and the school is
+    # expected to send it back corrected (docs/security.md, need to know).
+    case_share_with_la(
+        acting_user=acting_user,
+        case=case,
+        kind=CaseShare.Kind.REFERRAL,
+        reason=f"Referral version {version} submitted to the LA.",
+        at=at,
     )
     return referral
 

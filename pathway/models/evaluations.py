@@ -41,6 +41,8 @@ class PathwayEvaluation(models.Model):
     )
 
     scope_lookup = "case__school"
+    # Its evidence quotes the case file (core/scoping.py, need to know).
+    case_file_lookup = "case"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["PathwayEvaluation"]()
 

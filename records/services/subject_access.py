@@ -10,6 +10,10 @@ until nothing new turns up. So a model added to any app is in the export
 without this file changing. Parents and carers linked to the pupil are
 included as people, but nothing is followed from them: a sibling's records
 are not the subject's. Staff, schools and LAs are named, not exported.
+
+An LA manager's export holds what the LA may see (need to know,
+core/scoping.py): the case file of a case not shared with the LA is left out,
+with every row found through it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from accounts.models import User
 from cases.selectors_access_log import pupil_access_log
 from core.audit import audit_record
 from core.models import AuditEvent
+from core.scoping import holds_case_file, needs_to_know
 from documents.models import Document
 from pupils.models import Carer, Pupil, PupilCarer
 
@@ -48,6 +53,38 @@ def records_about(pupil: Pupil) -> Found:
     carer_ids = [link.carer_id for link in links if isinstance(link, PupilCarer)]
     found.add(Carer.unscoped.filter(pk__in=carer_ids))
     return found
+
+
+def within_need_to_know(found: Found, user: User) -> Found:
+    """`found` without the case-file rows this user may not see, nor any row
+    found through one. Everything is kept for a user who is not held to need
+    to know (a school's DSL, an administrator)."""
+    if not needs_to_know(user):
+        return found
+    hidden: set[tuple[type[models.Model], Any]] = set()
+    for model, rows in found.by_model.items():
+        if holds_case_file(model) and not hasattr(model, "case_file_shares"):
+            seen = set(
+                model.objects.for_user(user)  # type: ignore[attr-defined]
+                .filter(pk__in=list(rows))
+                .values_list("pk", flat=True)
+            )
+            hidden |= {(model, pk) for pk in rows if pk not in seen}
+    kept = Found()
+    # A row points only to rows found before it, so one pass in that order
+    # hides everything found through a hidden row.
+    for found_round in found.rounds:
+        for row in found_round:
+            points_to_hidden = any(
+                (f.related_model, getattr(row, f.attname)) in hidden
+                for f in row._meta.concrete_fields
+                if isinstance(f, models.ForeignKey)
+            )
+            if points_to_hidden:
+                hidden.add((type(row), row.pk))
+            elif (type(row), row.pk) not in hidden:
+                kept.add([row])
+    return kept
 
 
 def _row_json(row: models.Model) -> dict[str, Any]:
@@ -95,7 +132,7 @@ def subject_access_export(
     *, pupil: Pupil, acting_user: User, access_log: Iterable[AuditEvent], base_url: str
 ) -> Export:
     """The ZIP, and a record in the audit trail that it was made, by whom."""
-    found = records_about(pupil)
+    found = within_need_to_know(records_about(pupil), acting_user)
     made_at = timezone.now()
     records = {
         model._meta.label: [_row_json(row) for row in rows.values()]
