@@ -234,6 +234,9 @@ TABLE: dict[str, Row] = {
     "cases:timetable_new": form(CASE_FORM, case_file=True),
     "cases:timetable_review": form(CASE_FORM, case_file=True),
     "cases:timetable_end": form(CASE_FORM, case_file=True),
+    # Shared by the referral: the school may not take it back, and is told so.
+    "cases:case_share": form(SCHOOL_ACTION, case_file=True, unshared={"la": 404}),
+    "cases:case_share_revoke": form(but(SCHOOL_ACTION, lead=302, dsl=302)),
     "cases:chronology": page(SCHOOL_RECORD, case_file=True),
     "cases:chronology_pdf": page(SCHOOL_RECORD, case_file=True),
     "cases:flag_resolve": form(

@@ -24,6 +24,7 @@ from cases.models import (
     ActionPlan,
     AttendanceCase,
     Barrier,
+    CaseShare,
     Flag,
     PartTimeTimetable,
     PlanAction,
@@ -358,6 +359,8 @@ def build_world() -> World:
         "review_id": review.pk,
         "token_id": token.pk,
         "school_id": school.pk,
+        # The share the referral made: the school may not take it back.
+        "share_id": CaseShare.unscoped.filter(case=case).values_list("pk", flat=True)[0],
         "kind": kind.code,
         "key": paragraph.key,
         # A password-reset link that is not valid: the page says so to anyone.
