@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 # 302 for the anonymous visitor means "sent to the sign-in page" (the test
 # checks where); any other 3xx is checked only as a status.
@@ -89,10 +90,10 @@ LA_OFFICER_ACTION = but(LA_RECORD, manager=403)
 MAKE_SCHOOL_LETTER = expect(
     staff=403, lead=200, dsl=200, other_school=404, la=403, far_la=404, admin=200
 )
+# Half-term letters: each school's lead and DSL send their own school's.
 LETTER_SENDERS = expect(403, lead=200, dsl=200, other_lead=200, other_dsl=200)
 LETTER_RUN = expect(403, lead=200, dsl=200, other_school=404, far_la=404)
-# A page only signed-in people of some role may open; no record in it.
-NOBODY = expect(403)
+# A POST-only action, asked with a GET.
 GET_ONLY = expect(405)
 
 
@@ -122,10 +123,11 @@ def for_variant(
 @dataclass(frozen=True)
 class Row:
     get: Mapping[str, int]
-    # None: the view takes no POST (its 405 is not asked again for every role).
+    # None: a page that only shows things; the test posts to it as one role
+    # of each kind and expects 405.
     post: Mapping[str, int] | None = None
-    # The form sent with the POST: enough to reach the view's checks, never
-    # anything a refused role could have changed (each request is rolled back).
+    # The form sent with the POST: enough to reach the view's checks (each
+    # POST is rolled back, and a refused one must not write to the audit trail).
     data: Mapping[str, str] = field(default_factory=dict)
     # URL keyword -> World.ids key, where they differ.
     ids: Mapping[str, str] = field(default_factory=dict)
@@ -140,23 +142,20 @@ class Row:
     query: Mapping[str, str] = field(default_factory=dict)
 
 
-def page(statuses: Mapping[str, int], **extra: object) -> Row:
-    return Row(get=statuses, **extra)  # type: ignore[arg-type]
+def page(statuses: Mapping[str, int], **extra: Any) -> Row:
+    return Row(get=statuses, **extra)
 
 
-def form(
-    statuses: Mapping[str, int], post: Mapping[str, int] | None = None, **extra: object
-) -> Row:
+def form(statuses: Mapping[str, int], post: Mapping[str, int] | None = None, **extra: Any) -> Row:
     """A GET and POST page: the POST answers as the GET unless given."""
-    return Row(get=statuses, post=post or statuses, **extra)  # type: ignore[arg-type]
+    return Row(get=statuses, post=post or statuses, **extra)
 
 
-def action(post: Mapping[str, int], **extra: object) -> Row:
+def action(post: Mapping[str, int], **extra: Any) -> Row:
     """A POST-only action: a GET is 405 for anyone signed in."""
-    return Row(get=GET_ONLY, post=post, **extra)  # type: ignore[arg-type]
+    return Row(get=GET_ONLY, post=post, **extra)
 
 
-CASE_PAGE = but(SCHOOL_RECORD)
 CASE_FORM = CASEWORK
 
 TABLE: dict[str, Row] = {

@@ -126,15 +126,9 @@ def _cases(world: World) -> Iterator[Case]:
     for pattern in PATTERNS:
         if is_admin(pattern):
             url = _admin_url(pattern, world)
+            statuses = admin_statuses(pattern.key, pattern.route)
             for role in ROLES if pattern.key == "admin:index" else ADMIN_ROLES:
-                yield Case(
-                    url,
-                    "GET",
-                    role,
-                    admin_statuses(pattern.key, pattern.route)[role],
-                    {},
-                    pattern.key,
-                )
+                yield Case(url, "GET", role, statuses[role], {}, pattern.key)
             continue
         row = TABLE.get(pattern.key)
         if row is None:
