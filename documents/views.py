@@ -140,6 +140,9 @@ def translation(request: HttpRequest, document_id: int) -> FileResponse:
 def translation_new(request: HttpRequest, document_id: int) -> HttpResponse:
     user = acting_user(request)
     document = document_for_user(user=user, document_id=document_id)
+    # Refused as the service refuses it, before the form is shown.
+    if not may_make(user, KINDS[document.kind]):
+        raise PermissionDenied("Your role cannot add a translation to this document.")
     page = FormPage(
         request,
         back_to=_list_url(document.case_id)

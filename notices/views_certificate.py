@@ -28,7 +28,12 @@ def certificate_page(request: HttpRequest, referral_id: int) -> HttpResponse:
         user,
         pk=referral_id,
     )
-    if not user.has_perm("notices.sign_register_certificate"):
+    # The service also asks for the pupil's own school: an administrator holds
+    # every permission but has no school to certify for.
+    if (
+        not user.has_perm("notices.sign_register_certificate")
+        or user.school_id != referral.case.school_id
+    ):
         raise PermissionDenied(
             "Only the school's attendance lead, as the head teacher or a person the head "
             "teacher authorises, can sign the register certificate."

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from cases.models import AttendanceCase
@@ -142,6 +142,7 @@ def _submit_page(
 # Both -----------------------------------------------------------------------------
 
 
+@require_GET
 def holiday_list(request: HttpRequest) -> HttpResponse:
     """The LA's holiday requests (its schools'), or the school's own; waiting first."""
     user = acting_user(request)
@@ -166,6 +167,7 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 def holiday_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     user = acting_user(request)
     holiday = _request(user, request_id)

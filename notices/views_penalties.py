@@ -17,7 +17,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from accounts.rules import is_la_officer, is_system_admin
@@ -279,6 +279,7 @@ def issue_summary(
     )
 
 
+@require_GET
 def la_penalty_notices(request: HttpRequest) -> HttpResponse:
     """The LA's notices still open: when each information must be laid by, and
     which are due to be withdrawn; and its referral decisions to prosecute,

@@ -184,6 +184,7 @@ def referral_submit_page(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
+@require_GET
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     user = acting_user(request)
     referral = _referral(user, referral_id)
@@ -297,6 +298,10 @@ def referral_return_page(request: HttpRequest, referral_id: int) -> HttpResponse
 def referral_accept_page(request: HttpRequest, referral_id: int) -> HttpResponse:
     user = acting_user(request)
     referral = _referral(user, referral_id)
+    # Before the check page: the service refuses the school on confirming, but
+    # the school must not be shown the LA's step at all.
+    if not user.has_perm("notices.review_referral"):
+        raise PermissionDenied("Only LA officers and managers can act on a referral.")
     page = _page(request, referral)
 
     def act() -> HttpResponse:
@@ -448,6 +453,7 @@ def referral_decide_page(request: HttpRequest, referral_id: int) -> HttpResponse
     )
 
 
+@require_GET
 def la_inbox(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if not user.has_perm("notices.review_referral"):
@@ -476,12 +482,14 @@ def la_inbox(request: HttpRequest) -> HttpResponse:
 # The bundle, as frozen at submission --------------------------------------------
 
 
+@require_GET
 def referral_bundle(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _referral(acting_user(request), referral_id)
     record_view(request, target=referral, what="referral bundle opened")
     return render(request, "notices/referral_bundle.html", bundle_print_context(referral))
 
 
+@require_GET
 def referral_bundle_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _referral(acting_user(request), referral_id)
     # The copy stored when the referral was submitted (or its certificate signed).

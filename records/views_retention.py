@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,8 +31,9 @@ REVIEWS_PER_PAGE = 50
 @permission_required("records.review_retention", raise_exception=True)
 def retention(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    # An LA manager always belongs to an LA (a constraint on the user table).
-    assert user.local_authority_id is not None
+    # The permission holds for a superuser too, who has no LA's periods to set.
+    if user.local_authority_id is None:
+        raise PermissionDenied("Retention is decided by the LA's managers.")
     current = {key: retention_years(user.local_authority_id, key) for key in KINDS}
     form = RetentionPeriodsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
