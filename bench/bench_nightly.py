@@ -34,7 +34,6 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import Role, School, User  # noqa: E402
-from attendance.codes import UNAUTHORISED_CHARS  # noqa: E402
 from attendance.models import PupilFigures  # noqa: E402
 from attendance.services.marks import registers_merge  # noqa: E402
 from attendance.services.snapshots import figures_refresh  # noqa: E402
@@ -217,30 +216,16 @@ def build_casework(school_ids: list[int]) -> None:
 # The bare SQL: one count per kind of the subjects its condition holds for as
 # at the night, at every school, with no flags kept or compared.
 #
-# - A kind judged in the database (cases.hooks.SqlJudge: 16 of the 21) is
+# - A kind judged in the database (cases.hooks.SqlJudge: 17 of the 21) is
 #   counted with its own SELECT of the subjects due: the very same condition,
 #   school days included (each school's last school day, worked out before the
 #   clock starts).
-# - The five still judged in Python are counted by hand below: the rows whose
-#   condition SQL can state (the running notices, the referrals not made, the
-#   penalty notices within the limit's reach, the notices with an unauthorised
-#   mark in their period so far); the school-day counting done in Python is
-#   left out, which makes the bare SQL quicker, not slower.
+# - The four still judged in Python are counted by hand below: the rows whose
+#   condition SQL can state (the running notices whose period has not ended,
+#   the parents told with no referral made, the penalty notices between four
+#   and six months); the school-day counting done in Python is left out,
+#   which makes the bare SQL quicker, not slower.
 PYTHON_KINDS_SQL = {
-    "notice_new_unauthorised": """
-        SELECT count(*) FROM notices_noticetoimprove n
-        JOIN cases_attendancecase c ON c.id = n.case_id
-        WHERE c.status = 'open' AND n.outcome = '' AND n.status = ''
-          AND n.issued_on < %(as_at)s AND EXISTS (
-            SELECT 1 FROM (
-              SELECT r.marks,
-                     greatest(0, 2 * (n.issued_on + 1 - make_date(r.academic_year, 9, 1))) AS lo,
-                     least(length(r.marks), 2 * (least(n.period_ends_on, %(as_at)s - 1)
-                           - make_date(r.academic_year, 9, 1) + 1)) AS hi
-              FROM attendance_registeryear r WHERE r.pupil_id = c.pupil_id) w
-            WHERE w.hi > w.lo AND translate(substr(w.marks, w.lo + 1, w.hi - w.lo),
-                                            %(unauthorised)s, '')
-                                  <> substr(w.marks, w.lo + 1, w.hi - w.lo))""",
     "notice_period_ending": """
         SELECT count(*) FROM notices_noticetoimprove n
         JOIN cases_attendancecase c ON c.id = n.case_id
@@ -273,7 +258,7 @@ def bare_sql_queries() -> list[tuple[str, str, dict[str, object]]]:
             counted = "SELECT count(*) FROM ({}) x"
             queries.append((code, counted.format(due), {**night.sql_params(), **params}))
     for label, query in PYTHON_KINDS_SQL.items():
-        queries.append((label, query, {"as_at": NIGHT, "unauthorised": UNAUTHORISED_CHARS}))
+        queries.append((label, query, {"as_at": NIGHT}))
     return queries
 
 

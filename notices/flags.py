@@ -133,7 +133,7 @@ _NEW_UNAUTHORISED = f"""
                                 - make_date(r.academic_year, 9, 1) + 1)) AS hi) g
             WHERE r.pupil_id = c.pupil_id AND g.hi > g.lo) w
     ) x
-    WHERE c.school_id = ANY(%(schools)s) AND n.outcome = %(pending)s
+    WHERE n.outcome = %(pending)s
       AND n.status = %(live)s AND c.status = %(open)s AND n.issued_on < %(as_at)s
       AND x.sessions > 0 AND x.latest < sd.last_day
 """  # noqa: S608
@@ -216,7 +216,7 @@ period_ended_judge = SqlJudge(
                    n.period_ends_on
             FROM {_NOTICES} n JOIN {_CASES} c ON c.id = n.case_id
             JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id
-            WHERE c.school_id = ANY(%(schools)s) AND n.outcome = %(pending)s
+            WHERE n.outcome = %(pending)s
               AND n.status = %(live)s AND c.status = %(open)s AND n.issued_on < %(as_at)s
               AND n.period_ends_on < %(as_at)s AND n.period_ends_on < sd.last_day""",  # noqa: S608
         _VALUES,
@@ -301,7 +301,8 @@ def _returned(
 # Each case's latest referral (`_latest_referrals`), at the night's schools.
 _LATEST_REFERRALS = f"""
     FROM {_REFERRALS} r JOIN {_CASES} c ON c.id = r.case_id
-    WHERE c.school_id = ANY(%(schools)s) AND r.status = %(status)s
+    JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id
+    WHERE r.status = %(status)s
       AND NOT EXISTS (SELECT 1 FROM {_REFERRALS} later
                       WHERE later.case_id = r.case_id AND later.version > r.version)
 """  # noqa: S608
@@ -394,7 +395,8 @@ penalty_unpaid_judge = SqlJudge(
         f"""SELECT 'penalty:' || p.id AS subject, c.school_id, c.pupil_id, p.case_id,
                    p.full_due_on
             FROM {PenaltyNotice._meta.db_table} p JOIN {_CASES} c ON c.id = p.case_id
-            WHERE c.school_id = ANY(%(schools)s) AND p.status = %(issued)s
+            JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id
+            WHERE p.status = %(issued)s
               AND p.full_due_on < %(as_at)s""",  # noqa: S608
         {"issued": rules.ISSUED},
     ),

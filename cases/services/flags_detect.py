@@ -99,7 +99,7 @@ def _threshold_no_case(
 # the school's last school day (Night.last_school_day).
 _FIGURES_DUE = f"""
     FROM {PupilFigures._meta.db_table} f JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = f.school_id
-    WHERE f.school_id = ANY(%(schools)s) AND f.on_roll AND f.as_at < sd.last_day
+    WHERE f.on_roll AND f.as_at < sd.last_day
 """
 _OPEN_CASE = f"""
     SELECT c.id FROM {AttendanceCase._meta.db_table} c
@@ -305,7 +305,8 @@ plan_review_overdue_judge = SqlJudge(
                       AND r.reviewed_on <= %(as_at)s) AS reviewed
                   FROM {ActionPlan._meta.db_table} p) p
             JOIN {AttendanceCase._meta.db_table} c ON c.id = p.case_id
-            WHERE c.school_id = ANY(%(schools)s) AND c.status = %(open)s
+            JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id
+            WHERE c.status = %(open)s
               AND CASE WHEN NOT p.reviewed AND p.agreed_on IS NOT NULL
                             AND COALESCE(p.review_every_days, 0) <> 0
                        THEN LEAST(p.next_review_due, p.agreed_on + p.review_every_days)
@@ -379,7 +380,7 @@ def _contact_due_sql(night: Night) -> tuple[str, dict[str, Any]]:
     opened = "(c.opened_at AT TIME ZONE %(tz)s)::date"
     cases = f"""
         SELECT c.id FROM {AttendanceCase._meta.db_table} c
-        WHERE c.school_id = ANY(%(schools)s) AND c.status = %(open)s
+        JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id WHERE c.status = %(open)s
     """  # noqa: S608
     sql = f"""
         SELECT 'case:' || x.id AS subject, x.school_id, x.pupil_id, x.id AS case_id,
@@ -399,7 +400,7 @@ def _contact_due_sql(night: Night) -> tuple[str, dict[str, Any]]:
                          WHERE m.case_id IN ({cases}) AND NOT m.cancelled
                            AND m.held_on <= %(as_at)s
                          GROUP BY m.case_id) m ON m.case_id = c.id
-              WHERE c.school_id = ANY(%(schools)s) AND c.status = %(open)s) x
+              WHERE c.status = %(open)s) x
         WHERE x.latest < %(as_at)s - x.every
     """  # noqa: S608
     return sql, {
@@ -464,7 +465,7 @@ meeting_not_recorded_judge = SqlJudge(
             FROM {SupportMeeting._meta.db_table} m
             JOIN {AttendanceCase._meta.db_table} c ON c.id = m.case_id
             JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id
-            WHERE c.school_id = ANY(%(schools)s) AND c.status = %(open)s AND NOT m.cancelled
+            WHERE c.status = %(open)s AND NOT m.cancelled
               AND m.scheduled_for < %(start_of_day)s
               AND (m.held_on IS NULL OR m.outcome = '')
               AND (m.scheduled_for AT TIME ZONE %(tz)s)::date < sd.last_day""",  # noqa: S608
@@ -551,7 +552,8 @@ def _timetable_judge(condition: str, date: str, make: Callable[[dt.date], tuple[
             f"""SELECT 'timetable:' || t.id AS subject, t.school_id, t.pupil_id, t.case_id,
                        t.{date}
                 FROM {PartTimeTimetable._meta.db_table} t
-                WHERE t.school_id = ANY(%(schools)s) AND t.ended_on IS NULL AND {condition}""",  # noqa: S608
+                JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = t.school_id
+                WHERE t.ended_on IS NULL AND {condition}""",  # noqa: S608
             {},
         ),
         build,
@@ -624,8 +626,9 @@ correspondence_decision_judge = SqlJudge(
                    e.school_id, l.pupil_id, NULL::integer AS case_id
             FROM {PupilCarer._meta.db_table} l
             JOIN {Enrolment._meta.db_table} e ON e.pupil_id = l.pupil_id
+            JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = e.school_id
             WHERE NOT l.lives_with_pupil AND l.included_in_correspondence IS NULL
-              AND e.school_id = ANY(%(schools)s) AND e.start <= %(as_at)s
+              AND e.start <= %(as_at)s
               AND (e."end" IS NULL OR e."end" >= %(as_at)s)
             ORDER BY l.id, e.start, e.id""",  # noqa: S608
         {},
