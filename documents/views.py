@@ -32,6 +32,7 @@ from .services.generate import (
     DocumentRefused,
     may_make,
     needs_explaining,
+    notice_letter_not_to_send,
     refusal,
     subject_for,
     translation_attach,
@@ -161,20 +162,39 @@ def translation_new(request: HttpRequest, document_id: int) -> HttpResponse:
 @require_GET
 @permission_required("cases.view_case", raise_exception=True)
 def notice_letter(request: HttpRequest, notice_id: int, recipient_id: int) -> HttpResponse:
-    """The Notice to Improve letter's old address: the letter as made and
-    stored, or the case's documents to make it."""
+    """The Notice to Improve letter's old address (`notices:letter` leads here):
+    the live notice's letter as made and stored, or the case's documents to
+    make it; a corrected or withdrawn notice's letter marked "DO NOT SEND"."""
     user = acting_user(request)
+    notice = notice_for_user(user=user, notice_id=notice_id)
+    recipient = notice.recipients.select_related("carer").filter(pk=recipient_id).first()
+    if recipient is None:
+        raise Http404("No such recipient of this notice.")
+    if not notice.is_live:
+        rendered = notice_letter_not_to_send(notice, recipient)
+        record_view(
+            request,
+            target=notice,
+            what=f"{notice.get_status_display().split(' by')[0]} Notice to Improve letter "
+            f"to {recipient.carer} downloaded",
+            school=notice.case.school,
+        )
+        return HttpResponse(
+            rendered.pdf,
+            content_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="nti-{notice.pk}-{recipient.pk}'
+                f'-{notice.status}.pdf"'
+            },
+        )
     document = (
         Document.objects.for_user(user)
-        .filter(kind="notice_to_improve", notice_id=notice_id, recipient_id=recipient_id)
-        .order_by("superseded_at", "-version")
+        .filter(kind="notice_to_improve", notice=notice, recipient=recipient)
+        .order_by("-version")
         .first()
     )
     if document is not None:
         return redirect("documents:download", document.pk)
-    notice = notice_for_user(user=user, notice_id=notice_id)
-    if not notice.recipients.filter(pk=recipient_id).exists():
-        raise Http404("No such recipient of this notice.")
     messages.info(request, "Make the letter here first: it is stored once made.")
     return redirect(_list_url(notice.case_id))
 
@@ -217,6 +237,8 @@ SAMPLE = {
     "notice_number": "1234",
     "la_phone": "01234 567890",
     "la_email": "attendance@example.gov.uk",
+    "meeting_date": "Tuesday 10 March 2026",
+    "meeting_time": "9:30am",
 }
 
 

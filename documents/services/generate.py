@@ -31,9 +31,12 @@ from cases.models import AttendanceCase
 from core.audit import audit_record
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
+from notices.models import NoticeToImprove
+from pupils.models import PupilCarer
 
 from ..kinds import KINDS, Kind, Subject
 from ..kinds.base import fill
+from ..kinds.notice_to_improve import not_to_send
 from ..models import Document
 from .wording import wording_for
 
@@ -138,6 +141,29 @@ def render(subject: Subject, *, version: int) -> tuple[dict[str, Any], Rendered]
     )
     pdf = render_pdf(html)
     return data, Rendered(html, pdf, hashlib.sha256(pdf).hexdigest())
+
+
+def notice_letter_not_to_send(notice: NoticeToImprove, recipient: PupilCarer) -> Rendered:
+    """A corrected or withdrawn notice's letter, kept for the record: the
+    letter as stored (or as the record makes it now, if none was), marked
+    "DO NOT SEND" at the top with why. Made on request, never stored."""
+    kind = KINDS["notice_to_improve"]
+    subject = Subject(kind, notice.case, notice=notice, recipient=recipient)
+    stored = (
+        Document.unscoped.filter(kind=kind.code, notice=notice, recipient=recipient)
+        .order_by("-version")
+        .first()
+    )
+    data = dict(stored.data) if stored is not None else kind.data(subject)
+    data["not_to_send"] = not_to_send(notice)
+    html = render_html(
+        kind,
+        data,
+        reference=stored.reference if stored is not None else subject.reference(1),
+        local_authority_id=notice.case.school.local_authority_id,
+    )
+    pdf = render_pdf(html)
+    return Rendered(html, pdf, hashlib.sha256(pdf).hexdigest())
 
 
 def document_make(
