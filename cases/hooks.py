@@ -158,7 +158,6 @@ class Night:
         if self._sql_params is None:
             self._sql_params = {
                 "as_at": self.as_at,
-                "schools": self.school_ids,
                 "last_day_schools": self.school_ids,
                 "last_days": [self.last_school_day(s) for s in self.school_ids],
             }
