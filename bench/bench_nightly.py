@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -248,7 +249,7 @@ PYTHON_KINDS_SQL = {
 }
 
 
-def bare_sql_queries() -> list[tuple[str, str, dict[str, object]]]:
+def bare_sql_queries() -> list[tuple[str, str, dict[str, Any]]]:
     """(kind, SELECT count, parameters) for every kind, for the whole LA."""
     night = Night(NIGHT, list(School.objects.order_by("pk").values_list("pk", flat=True)))
     queries = []
@@ -262,7 +263,7 @@ def bare_sql_queries() -> list[tuple[str, str, dict[str, object]]]:
     return queries
 
 
-def bare_sql(queries: list[tuple[str, str, dict[str, object]]]) -> None:
+def bare_sql(queries: list[tuple[str, str, dict[str, Any]]]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         # As the nightly run sets it: no JIT for statements this short.
         cursor.execute("SET LOCAL jit = off")
@@ -307,9 +308,18 @@ def nights() -> None:
     first, result = timed("first night (raising every flag)", lambda: run_nightly(as_at=NIGHT))
     print(f"    {result.summary()}")
     print(f"    flags by kind: {dict(sorted(result.raised.items()))}")
-    steady = statistics.median(
-        timed("steady night (nothing new)", lambda: run_nightly(as_at=NIGHT))[0] for _ in range(3)
-    )
+    # Each steady night followed by the bare SQL, three times: a machine whose
+    # load changes during the run weighs on both alike.
+    queries = bare_sql_queries()
+    steadies, bares = [], []
+    for _ in range(3):
+        steadies.append(timed("steady night (nothing new)", lambda: run_nightly(as_at=NIGHT))[0])
+        bares.append(
+            timed(
+                f"bare SQL, one count per kind ({len(queries)} queries)", lambda: bare_sql(queries)
+            )[0]
+        )
+    steady, bare = statistics.median(steadies), statistics.median(bares)
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
         import pstats
@@ -319,13 +329,6 @@ def nights() -> None:
         run_nightly(as_at=NIGHT)
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
-    queries = bare_sql_queries()
-    bare = statistics.median(
-        timed(f"bare SQL, one count per kind ({len(queries)} queries)", lambda: bare_sql(queries))[
-            0
-        ]
-        for _ in range(3)
-    )
     print(f"  open flags: {Flag.unscoped.filter(resolved_at__isnull=True).count()}")
     print(
         f"  nightly run: first night {first:.1f} s, steady night {steady:.1f} s "

@@ -156,15 +156,17 @@ def _threshold_case(
     )
 
 
+# A pupil has at most one open case at a school (the case's unique key), so
+# the detector's "first open case" is a join.
 threshold_with_case_judge = SqlJudge(
     lambda night: (
-        f"""SELECT 'case:' || x.case_id AS subject, x.school_id, x.pupil_id, x.case_id,
-                   x.as_at, x.sessions
-            FROM (SELECT f.pupil_id, f.school_id, f.as_at,
-                         f.unauthorised_last_10_school_weeks AS sessions,
-                         ({_OPEN_CASE} ORDER BY c.opened_at DESC LIMIT 1) AS case_id
-                  {_FIGURES_DUE} AND f.national_threshold_met) x
-            WHERE x.case_id IS NOT NULL""",  # noqa: S608
+        f"""SELECT 'case:' || c.id AS subject, f.school_id, f.pupil_id, c.id AS case_id,
+                   f.as_at, f.unauthorised_last_10_school_weeks
+            FROM {PupilFigures._meta.db_table} f
+            JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = f.school_id
+            JOIN {AttendanceCase._meta.db_table} c ON c.pupil_id = f.pupil_id
+                 AND c.school_id = f.school_id AND c.status = %(open)s
+            WHERE f.on_roll AND f.as_at < sd.last_day AND f.national_threshold_met""",  # noqa: S608
         _OPEN,
     ),
     lambda night, row: _threshold_case(night, row[3], row[2], row[1], row[4], row[5]),
