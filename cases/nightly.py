@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = "cases.run_nightly"
 # Schools per batch. Judged in the database, the benchmark LA's 420 schools
 # (130,000 pupils) are one batch: a transaction of a few seconds on a steady
-# night and under 20 on the first (docs/benchmarks.md); smaller batches only
+# night and under 30 on the first (docs/benchmarks.md); smaller batches only
 # add statements, as each kind is one statement whatever the batch's size.
 BATCH_SCHOOLS = 500
 # A run that raised or cleared this many flags refreshes the table's statistics.
