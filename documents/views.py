@@ -105,7 +105,7 @@ def download(request: HttpRequest, document_id: int) -> FileResponse:
         request,
         target=document,
         what=f"{document.title}{to} downloaded ({document.reference})",
-        school=document.case.school,
+        school=document.issuing_school,
     )
     return FileResponse(
         document.file.open("rb"),
@@ -125,7 +125,7 @@ def translation(request: HttpRequest, document_id: int) -> FileResponse:
         request,
         target=document,
         what=f"Translation ({document.translated_language}) of {document.reference} downloaded",
-        school=document.case.school,
+        school=document.issuing_school,
     )
     return FileResponse(
         document.translated_file.open("rb"),
@@ -140,7 +140,12 @@ def translation(request: HttpRequest, document_id: int) -> FileResponse:
 def translation_new(request: HttpRequest, document_id: int) -> HttpResponse:
     user = acting_user(request)
     document = document_for_user(user=user, document_id=document_id)
-    page = FormPage(request, back_to=_list_url(document.case_id))
+    page = FormPage(
+        request,
+        back_to=_list_url(document.case_id)
+        if document.case_id
+        else reverse("documents:half_term_batches"),
+    )
     form = TranslationForm(request.POST or None, request.FILES or None)
 
     def save(data: dict[str, Any]) -> HttpResponse:
@@ -237,6 +242,10 @@ SAMPLE = {
     "notice_number": "1234",
     "la_phone": "01234 567890",
     "la_email": "attendance@example.gov.uk",
+    "pupil_forename": "Sam",
+    "days_missed": "6",
+    "half_term": "Spring 2",
+    "attendance_rate": "76.0%",
     "meeting_date": "Tuesday 10 March 2026",
     "meeting_time": "9:30am",
 }

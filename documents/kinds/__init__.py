@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .action_plan import ActionPlanDocument
 from .base import Kind, Paragraph, Subject
+from .half_term import HalfTermLetter, HalfTermText
 from .meeting_invitation import MeetingInvitation
 from .meeting_record import MeetingRecord
 from .notice_to_improve import NoticeToImproveLetter
@@ -25,6 +26,8 @@ KINDS: dict[str, Kind] = {
         ParentsToldLetter(),
         PenaltyNoticeDocument(),
         PenaltyWithdrawalLetter(),
+        HalfTermLetter(),
+        HalfTermText(),
     )
 }
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import User
+from accounts.models import LocalAuthority, School, User
 from accounts.rules import can_do_school_casework, is_la_user, is_system_admin
 from cases.models import AttendanceCase
 from core.audit import audit_record
@@ -64,17 +64,24 @@ def settings_link(subject: Subject) -> str:
     return reverse("documents:school_details")
 
 
+def address_refusal(issuer: School | LocalAuthority, link: str) -> SafeString | None:
+    """A letter says who it is from: refused while the issuer has no address."""
+    if issuer.has_address:
+        return None
+    return format_html(
+        "{} has no address yet, so the letter cannot say who it is from. "
+        '<a class="govuk-link" href="{}">Add the address in {}\'s details</a>.',
+        issuer.name,
+        link,
+        issuer.name,
+    )
+
+
 def refusal(subject: Subject) -> SafeString | None:
     """Why this document cannot be made yet, with a link to put it right; None if it can."""
-    issuer = subject.issuer
-    if not issuer.has_address:
-        return format_html(
-            "{} has no address yet, so the letter cannot say who it is from. "
-            '<a class="govuk-link" href="{}">Add the address in {}\'s details</a>.',
-            issuer.name,
-            settings_link(subject),
-            issuer.name,
-        )
+    refused = address_refusal(subject.issuer, settings_link(subject))
+    if refused is not None:
+        return refused
     if subject.recipient is not None and not subject.recipient.carer.address.strip():
         return format_html(
             "There is no address for {}. "
@@ -282,7 +289,7 @@ def translation_attach(
             actor=acting_user,
             action=AuditEvent.Action.UPDATE,
             target=document,
-            school=document.case.school,
+            school=document.issuing_school,
             changes={
                 "translated_language": language.strip(),
                 "translated_checksum": document.translated_checksum,
