@@ -114,6 +114,7 @@ class Night:
         self.school_ids = list(school_ids)
         self._school_days: SchoolDays | None = None
         self._next: dict[tuple[int, dt.date], dt.date] = {}
+        self._sql_params: dict[str, Any] | None = None
 
     @property
     def school_days(self) -> SchoolDays:
@@ -136,11 +137,61 @@ class Night:
             found = self._next[key] = self.school_days.nth_after(school_id, day, 1)
         return found
 
+    def last_school_day(self, school_id: int) -> dt.date:
+        """The school's latest school day on or before the night's date. The
+        next school day after `day` is on or before the night exactly when
+        `day` is before this one: what a rule judged in the database compares
+        with, so only the rows it raises need `next_school_day`."""
+        days, current = self.school_days, self.as_at
+        for _ in range(3 * 366):
+            if days.is_school_day(school_id, current):
+                return current
+            current -= dt.timedelta(days=1)
+        return dt.date.min
+
+    def sql_params(self) -> dict[str, Any]:
+        """The night's values for a rule judged in the database (`SqlJudge`):
+        `%(as_at)s`, and the batch's schools with each one's last school day
+        as a table to join, `LAST_SCHOOL_DAYS` (school_id, last_day). A join,
+        not `school_id = ANY(...)`: the planner prices hundreds of ids in an
+        ANY as a scan of each and picks an index scan that reads every page."""
+        if self._sql_params is None:
+            self._sql_params = {
+                "as_at": self.as_at,
+                "last_day_schools": self.school_ids,
+                "last_days": [self.last_school_day(s) for s in self.school_ids],
+            }
+        return self._sql_params
+
+
+# Each school of the batch with its latest school day on or before the night
+# (Night.last_school_day), to join in a rule judged in the database.
+LAST_SCHOOL_DAYS = (
+    "(SELECT * FROM unnest(%(last_day_schools)s::integer[], %(last_days)s::date[])"
+    " AS sd(school_id, last_day))"
+)
+
 
 # A detector: as at the night's date, every subject of its kind due at the
 # night's schools. One set-based query (or a few) per call, whatever the
 # number of pupils; never one query per pupil.
 Detector = Callable[[Night], Iterable[Due]]
+
+
+@dataclass(frozen=True)
+class SqlJudge:
+    """A kind judged in the database, on PostgreSQL: the nightly run compares
+    the subjects due with the stored flags in one statement, so a steady night
+    brings nothing back to Python (cases/nightly.py).
+
+    `due(night)` is a SELECT (with `%(name)s` parameters) of the subjects due as
+    at the night, one row each: subject, school_id, pupil_id, case_id, then
+    whatever `build` needs. `build(night, row)` makes the `Due` of a row not
+    yet open, its date and words by the same rule as the kind's detector,
+    which still judges on SQLite."""
+
+    due: Callable[[Night], tuple[str, dict[str, Any]]]
+    build: Callable[[Night, tuple[Any, ...]], Due | None]
 
 
 @dataclass(frozen=True)
@@ -157,6 +208,8 @@ class FlagKind:
     source: str = ""
     # Lower first on the today page: the national threshold before a contact.
     order: int = 100
+    # Judged in the database on PostgreSQL (the detector judges on SQLite).
+    judge: SqlJudge | None = None
 
 
 # `flag_kinds()`: every app's kinds, cases' own included (one list per app).

@@ -8,6 +8,9 @@ has become due and resolving what has cleared (docs/rules.md#flags).
   worker killed mid-run leaves whole batches done and the rest untouched, and
   the next run finishes them.
 - One at a time: under a PostgreSQL advisory lock (core/locks.py).
+- In the database: on PostgreSQL a kind with an SQL form (cases.hooks.SqlJudge)
+  is judged by one read-only statement per batch that compares what is due
+  with the open flags; only what is new or cleared comes back to Python.
 - Catching up: detectors judge "as at" a date from the records themselves, so
   the run after a missed night raises what fell due on it, with its own date.
 """
@@ -21,21 +24,25 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import School
 from core.locks import advisory_lock
 
-from .hooks import Due, FlagKind, Night, all_flag_kinds
+from .hooks import LAST_SCHOOL_DAYS, Due, FlagKind, Night, SqlJudge, all_flag_kinds
 from .models import Flag, NightlyRun
 
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "cases.run_nightly"
-# Schools per batch: at the benchmark LA's ~30 pupils a school... a batch of
-# 50 schools is a few thousand pupils, one transaction of a second or two.
-BATCH_SCHOOLS = 50
+# Schools per batch. Judged in the database, the benchmark LA's 420 schools
+# (130,000 pupils) are one batch: a transaction of a few seconds on a steady
+# night and under 30 on the first (docs/benchmarks.md); smaller batches only
+# add statements, as each kind is one statement whatever the batch's size.
+BATCH_SCHOOLS = 500
+# A run that raised or cleared this many flags refreshes the table's statistics.
+REPLAN_AFTER = 1000
 
 
 @dataclass
@@ -75,10 +82,23 @@ def run_nightly(
         for start in range(0, len(school_ids), batch_schools):
             batch = school_ids[start : start + batch_schools]
             with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # Short statements, each planned as costly (a correlated
+                    # count, a register scan): compiling them with JIT took
+                    # longer than running them.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL jit = off")
                 night = Night(as_at, batch)
                 for kind in chosen:
                     _judge(kind, night, result, dry_run=dry_run)
             result.batches += 1
+        changed = sum(result.raised.values()) + sum(result.resolved.values())
+        if not dry_run and changed >= REPLAN_AFTER and connection.vendor == "postgresql":
+            # Many flags raised or cleared (a first night, the start of a
+            # term): the table's statistics are refreshed now, not whenever
+            # autovacuum next looks, so the next night is planned on them.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {Flag._meta.db_table}")
         result.seconds = time.monotonic() - started
         if not dry_run:
             NightlyRun.objects.update_or_create(
@@ -100,6 +120,9 @@ def run_nightly(
 
 
 def _judge(kind: FlagKind, night: Night, result: NightlyResult, *, dry_run: bool) -> None:
+    if kind.judge is not None and connection.vendor == "postgresql":
+        _judge_in_database(kind, kind.judge, night, result, dry_run=dry_run)
+        return
     due: dict[str, Due] = {}
     for found in kind.detect(night):
         due.setdefault(found.subject, found)
@@ -109,7 +132,74 @@ def _judge(kind: FlagKind, night: Night, result: NightlyResult, *, dry_run: bool
         ).values_list("subject", "pk")
     )
     cleared = [pk for subject, pk in open_flags.items() if subject not in due]
-    new = [d for subject, d in due.items() if subject not in open_flags]
+    result.resolved[kind.code] += len(cleared)
+    result.still_open[kind.code] += len(due)
+    if cleared and not dry_run:
+        Flag.unscoped.filter(pk__in=cleared, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolution=Flag.Resolution.CLEARED
+        )
+    _raise(
+        kind,
+        night,
+        [d for subject, d in due.items() if subject not in open_flags],
+        result,
+        dry_run=dry_run,
+    )
+
+
+# One read-only statement per kind and batch (so PostgreSQL may share a scan
+# of the registers between its workers): the subjects due (the kind's SELECT,
+# run once) side by side with the batch's open flags (a full join, so a hash or
+# merge join whatever the planner thinks of a table just filled); back come the
+# open flags no longer due and the subjects due with no open flag: on a steady
+# night, neither. A subject names its school (a pupil at a school, a case, a
+# notice), so as in the detectors' path only the batch's flags are compared;
+# the unique key guards the rest.
+_JUDGE_SQL = """
+    WITH due AS MATERIALIZED ({due}),
+    open AS MATERIALIZED (
+      SELECT f.id, f.subject::text AS subject FROM {flags} f
+      JOIN {schools} sd ON sd.school_id = f.school_id
+      WHERE f.kind = %(kind)s AND f.resolved_at IS NULL),
+    compared AS MATERIALIZED (
+      SELECT due.*, open.id AS open_flag_id FROM due
+      FULL JOIN open ON open.subject COLLATE "C" = due.subject COLLATE "C")
+    SELECT (SELECT count(*) FROM due),
+           (SELECT array_agg(c.open_flag_id) FROM compared c WHERE c.subject IS NULL),
+           new.*
+    FROM (SELECT 1) AS one
+    LEFT JOIN (SELECT * FROM compared c WHERE c.open_flag_id IS NULL) AS new ON true
+"""
+
+
+def _judge_in_database(
+    kind: FlagKind, judge: SqlJudge, night: Night, result: NightlyResult, *, dry_run: bool
+) -> None:
+    due_sql, params = judge.due(night)
+    sql = _JUDGE_SQL.format(due=due_sql, flags=Flag._meta.db_table, schools=LAST_SCHOOL_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**night.sql_params(), **params, "kind": kind.code})
+        rows = cursor.fetchall()
+    due_count, cleared = rows[0][0], rows[0][1] or []
+    result.still_open[kind.code] += due_count
+    result.resolved[kind.code] += len(cleared)
+    if cleared and not dry_run:
+        Flag.unscoped.filter(pk__in=cleared, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolution=Flag.Resolution.CLEARED
+        )
+    new: list[Due] = []
+    for row in rows:
+        # The counts, the kind's columns, then the (missing) open flag's id.
+        if row[2] is not None:
+            found = judge.build(night, tuple(row[2:-1]))
+            if found is not None:
+                new.append(found)
+    _raise(kind, night, new, result, dry_run=dry_run)
+
+
+def _raise(
+    kind: FlagKind, night: Night, new: list[Due], result: NightlyResult, *, dry_run: bool
+) -> None:
     if new:
         # A user resolved it (with a note) and the same thing is still due on
         # the same day: their decision stands until it becomes due afresh.
@@ -122,33 +212,26 @@ def _judge(kind: FlagKind, night: Night, result: NightlyResult, *, dry_run: bool
         )
         new = [d for d in new if (d.subject, d.due_on) not in dismissed]
     result.raised[kind.code] += len(new)
-    result.resolved[kind.code] += len(cleared)
-    result.still_open[kind.code] += len(due)
-    if dry_run:
+    if dry_run or not new:
         return
     now = timezone.now()
-    if cleared:
-        Flag.unscoped.filter(pk__in=cleared, resolved_at__isnull=True).update(
-            resolved_at=now, resolution=Flag.Resolution.CLEARED
-        )
-    if new:
-        Flag.unscoped.bulk_create(
-            [
-                Flag(
-                    kind=kind.code,
-                    subject=d.subject,
-                    pupil_id=d.pupil_id,
-                    case_id=d.case_id,
-                    school_id=d.school_id,
-                    due_on=d.due_on,
-                    detail=d.detail[:300],
-                    raised_at=now,
-                    raised_as_at=night.as_at,
-                )
-                for d in new
-            ],
-            batch_size=2000,
-            # The advisory lock keeps runs apart; this keeps a run that lost
-            # the lock some other way from failing on the unique key.
-            ignore_conflicts=True,
-        )
+    Flag.unscoped.bulk_create(
+        [
+            Flag(
+                kind=kind.code,
+                subject=d.subject,
+                pupil_id=d.pupil_id,
+                case_id=d.case_id,
+                school_id=d.school_id,
+                due_on=d.due_on,
+                detail=d.detail[:300],
+                raised_at=now,
+                raised_as_at=night.as_at,
+            )
+            for d in new
+        ],
+        batch_size=2000,
+        # The advisory lock keeps runs apart; this keeps a run that lost
+        # the lock some other way from failing on the unique key.
+        ignore_conflicts=True,
+    )

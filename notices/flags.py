@@ -15,9 +15,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from attendance import codes
 from attendance.loading import registers_by_pupil
+from attendance.models import RegisterYear
 from attendance.years import academic_year_of
-from cases.hooks import Audience, Due, FlagKind, Night
+from cases.hooks import LAST_SCHOOL_DAYS, Audience, Due, FlagKind, Night, SqlJudge
 from cases.models import AttendanceCase, Flag
 from core.dates import long_date
 from pathway.models import settings_for
@@ -30,6 +32,15 @@ DAY = dt.timedelta(days=1)
 # (no national figure: docs/rules.md#flags). Settings may change it.
 DEFAULT_REFERRAL_TARGET_DAYS = 20
 PERIOD_ENDING_SCHOOL_DAYS = 5
+
+_CASES = AttendanceCase._meta.db_table
+_NOTICES = NoticeToImprove._meta.db_table
+_REFERRALS = LegalReferral._meta.db_table
+_VALUES = {
+    "open": AttendanceCase.Status.OPEN,
+    "pending": NoticeToImprove.Outcome.PENDING,
+    "live": NoticeToImprove.Status.LIVE,
+}
 
 
 def _running(night: Night) -> QuerySet[NoticeToImprove]:
@@ -68,20 +79,78 @@ def new_unauthorised_during_notice(night: Night) -> Iterator[Due]:
         if last < first:
             continue
         found = rules.unauthorised_sessions(registers.get(pupil_id, []), first, last)
-        if not found:
-            continue
-        latest = found[-1].day
-        due = night.next_school_day(school_id, latest)
-        if due <= night.as_at:
-            yield Due(
-                f"notice:{pk}",
-                school_id,
-                due,
-                pupil_id,
-                case_id,
-                f"{len(found)} unauthorised session{'s' if len(found) != 1 else ''} since the "
-                f"notice; the latest on {long_date(latest)}",
+        if found:
+            due = _new_unauthorised(
+                night, pk, case_id, pupil_id, school_id, len(found), found[-1].day
             )
+            if due is not None:
+                yield due
+
+
+def _new_unauthorised(
+    night: Night,
+    pk: int,
+    case_id: int,
+    pupil_id: int,
+    school_id: int,
+    sessions: int,
+    latest: dt.date,
+) -> Due | None:
+    due = night.next_school_day(school_id, latest)
+    if due > night.as_at:
+        return None
+    return Due(
+        f"notice:{pk}",
+        school_id,
+        due,
+        pupil_id,
+        case_id,
+        f"{sessions} unauthorised session{'s' if sessions != 1 else ''} since the "
+        f"notice; the latest on {long_date(latest)}",
+    )
+
+
+# In the database: each running notice's unauthorised sessions from the day
+# after it was issued to the end of its period or the last complete day, read
+# from every register of the pupil's (rules.unauthorised_sessions): how many,
+# and the latest one's date (the last unauthorised mark in the part, found by a
+# greedy match, two marks a day).
+_NEW_UNAUTHORISED = f"""
+    SELECT 'notice:' || n.id AS subject, c.school_id, c.pupil_id, n.case_id, n.id,
+           x.sessions, x.latest
+    FROM {_NOTICES} n JOIN {_CASES} c ON c.id = n.case_id
+    JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id
+    CROSS JOIN LATERAL (
+      SELECT sum(length(w.part) - length(translate(w.part, %(unauthorised)s, ''))) AS sessions,
+             max(make_date(w.academic_year, 9, 1)
+                 + (w.lo + length(substring(w.part from %(last_unauthorised)s)) - 1) / 2) AS latest
+      FROM (SELECT r.academic_year, g.lo, substr(r.marks, g.lo + 1, g.hi - g.lo) AS part
+            FROM {RegisterYear._meta.db_table} r
+            CROSS JOIN LATERAL (
+              SELECT greatest(0, 2 * (n.issued_on + 1 - make_date(r.academic_year, 9, 1))) AS lo,
+                     least(length(r.marks),
+                           2 * (least(n.period_ends_on, %(as_at)s - 1)
+                                - make_date(r.academic_year, 9, 1) + 1)) AS hi) g
+            WHERE r.pupil_id = c.pupil_id AND g.hi > g.lo) w
+    ) x
+    WHERE n.outcome = %(pending)s
+      AND n.status = %(live)s AND c.status = %(open)s AND n.issued_on < %(as_at)s
+      AND x.sessions > 0 AND x.latest < sd.last_day
+"""  # noqa: S608
+
+new_unauthorised_judge = SqlJudge(
+    lambda night: (
+        _NEW_UNAUTHORISED,
+        {
+            **_VALUES,
+            "unauthorised": codes.UNAUTHORISED_CHARS,
+            "last_unauthorised": "^.*["
+            + "".join(c if c.isalnum() else "\\" + c for c in codes.UNAUTHORISED_CHARS)
+            + "]",
+        },
+    ),
+    lambda night, row: _new_unauthorised(night, row[4], row[3], row[2], row[1], row[5], row[6]),
+)
 
 
 def period_ending_soon(night: Night) -> Iterator[Due]:
@@ -113,19 +182,47 @@ def period_ended_without_outcome(night: Night) -> Iterator[Due]:
     """The improvement period has ended and no outcome is recorded: due the next
     school day after its last day."""
     rows = _running(night).filter(period_ends_on__lt=night.as_at)
-    for pk, case_id, pupil_id, school_id, ends_on in rows.values_list(
+    for row in rows.values_list(
         "pk", "case_id", "case__pupil_id", "case__school_id", "period_ends_on"
     ):
-        due = night.next_school_day(school_id, ends_on)
-        if due <= night.as_at:
-            yield Due(
-                f"notice:{pk}",
-                school_id,
-                due,
-                pupil_id,
-                case_id,
-                f"The improvement period ended on {long_date(ends_on)}",
-            )
+        found = _period_ended(night, *row)
+        if found is not None:
+            yield found
+
+
+def _period_ended(
+    night: Night, pk: int, case_id: int, pupil_id: int, school_id: int, ends_on: dt.date
+) -> Due | None:
+    due = night.next_school_day(school_id, ends_on)
+    if due > night.as_at:
+        return None
+    return Due(
+        f"notice:{pk}",
+        school_id,
+        due,
+        pupil_id,
+        case_id,
+        f"The improvement period ended on {long_date(ends_on)}",
+    )
+
+
+# In the database on PostgreSQL (cases.hooks.SqlJudge): the running notices as
+# `_running` picks them; the next school day after the period's last day is on
+# or before the night exactly when that day is before the school's last school
+# day (Night.last_school_day).
+period_ended_judge = SqlJudge(
+    lambda night: (
+        f"""SELECT 'notice:' || n.id AS subject, c.school_id, c.pupil_id, n.case_id, n.id,
+                   n.period_ends_on
+            FROM {_NOTICES} n JOIN {_CASES} c ON c.id = n.case_id
+            JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id
+            WHERE n.outcome = %(pending)s
+              AND n.status = %(live)s AND c.status = %(open)s AND n.issued_on < %(as_at)s
+              AND n.period_ends_on < %(as_at)s AND n.period_ends_on < sd.last_day""",  # noqa: S608
+        _VALUES,
+    ),
+    lambda night, row: _period_ended(night, row[4], row[3], row[2], row[1], row[5]),
+)
 
 
 def referral_not_made(night: Night) -> Iterator[Due]:
@@ -184,38 +281,90 @@ def referral_returned(night: Night) -> Iterator[Due]:
     for _pk, case_id, pupil_id, school_id, returned_at in rows.values_list(
         "pk", "case_id", "case__pupil_id", "case__school_id", "returned_at"
     ):
-        on = timezone.localdate(returned_at) if returned_at else night.as_at
-        yield Due(
-            f"case:{case_id}",
-            school_id,
-            on,
-            pupil_id,
-            case_id,
-            f"Referral returned on {long_date(on)}",
-        )
+        yield _returned(night, case_id, pupil_id, school_id, returned_at)
+
+
+def _returned(
+    night: Night, case_id: int, pupil_id: int, school_id: int, returned_at: dt.datetime | None
+) -> Due:
+    on = timezone.localdate(returned_at) if returned_at else night.as_at
+    return Due(
+        f"case:{case_id}",
+        school_id,
+        on,
+        pupil_id,
+        case_id,
+        f"Referral returned on {long_date(on)}",
+    )
+
+
+# Each case's latest referral (`_latest_referrals`), at the night's schools.
+_LATEST_REFERRALS = f"""
+    FROM {_REFERRALS} r JOIN {_CASES} c ON c.id = r.case_id
+    JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id
+    WHERE r.status = %(status)s
+      AND NOT EXISTS (SELECT 1 FROM {_REFERRALS} later
+                      WHERE later.case_id = r.case_id AND later.version > r.version)
+"""  # noqa: S608
+
+referral_returned_judge = SqlJudge(
+    lambda night: (
+        f"""SELECT DISTINCT ON (r.case_id) 'case:' || r.case_id AS subject, c.school_id,
+                   c.pupil_id, r.case_id, r.returned_at
+            {_LATEST_REFERRALS} ORDER BY r.case_id, r.submitted_at, r.id""",
+        {"status": LegalReferral.Status.RETURNED},
+    ),
+    lambda night, row: _returned(night, row[3], row[2], row[1], row[4]),
+)
 
 
 def referral_waiting_for_la(night: Night) -> Iterator[Due]:
     """A submitted referral the LA has not accepted or returned within its
     target (LA_REFERRAL_TARGET_DAYS): due the day after the target."""
-    target = dt.timedelta(
-        days=getattr(settings, "LA_REFERRAL_TARGET_DAYS", DEFAULT_REFERRAL_TARGET_DAYS)
-    )
     rows = _latest_referrals(night).filter(status=LegalReferral.Status.SUBMITTED)
-    for pk, case_id, pupil_id, school_id, submitted_at in rows.values_list(
+    for row in rows.values_list(
         "pk", "case_id", "case__pupil_id", "case__school_id", "submitted_at"
     ):
-        submitted = timezone.localdate(submitted_at)
-        due = submitted + target + DAY
-        if due <= night.as_at:
-            yield Due(
-                f"referral:{pk}",
-                school_id,
-                due,
-                pupil_id,
-                case_id,
-                f"Submitted on {long_date(submitted)}",
-            )
+        found = _waiting(night, *row)
+        if found is not None:
+            yield found
+
+
+def _target_days() -> int:
+    return int(getattr(settings, "LA_REFERRAL_TARGET_DAYS", DEFAULT_REFERRAL_TARGET_DAYS))
+
+
+def _waiting(
+    night: Night, pk: int, case_id: int, pupil_id: int, school_id: int, submitted_at: dt.datetime
+) -> Due | None:
+    submitted = timezone.localdate(submitted_at)
+    due = submitted + dt.timedelta(days=_target_days()) + DAY
+    if due > night.as_at:
+        return None
+    return Due(
+        f"referral:{pk}",
+        school_id,
+        due,
+        pupil_id,
+        case_id,
+        f"Submitted on {long_date(submitted)}",
+    )
+
+
+referral_waiting_judge = SqlJudge(
+    lambda night: (
+        f"""SELECT 'referral:' || r.id AS subject, c.school_id, c.pupil_id, r.case_id, r.id,
+                   r.submitted_at
+            {_LATEST_REFERRALS}
+              AND (r.submitted_at AT TIME ZONE %(tz)s)::date + %(target)s + 1 <= %(as_at)s""",
+        {
+            "status": LegalReferral.Status.SUBMITTED,
+            "tz": timezone.get_current_timezone_name(),
+            "target": _target_days(),
+        },
+    ),
+    lambda night, row: _waiting(night, row[4], row[3], row[2], row[1], row[5]),
+)
 
 
 def penalty_unpaid(night: Night) -> Iterator[Due]:
@@ -227,14 +376,32 @@ def penalty_unpaid(night: Night) -> Iterator[Due]:
     for pk, case_id, pupil_id, school_id, full_due_on in rows.values_list(
         "pk", "case_id", "case__pupil_id", "case__school_id", "full_due_on"
     ):
-        yield Due(
-            f"penalty:{pk}",
-            school_id,
-            full_due_on + DAY,
-            pupil_id,
-            case_id,
-            f"Payment was due by {long_date(full_due_on)}",
-        )
+        yield _unpaid(f"penalty:{pk}", school_id, pupil_id, case_id, full_due_on)
+
+
+def _unpaid(subject: str, school_id: int, pupil_id: int, case_id: int, full_due_on: dt.date) -> Due:
+    return Due(
+        subject,
+        school_id,
+        full_due_on + DAY,
+        pupil_id,
+        case_id,
+        f"Payment was due by {long_date(full_due_on)}",
+    )
+
+
+penalty_unpaid_judge = SqlJudge(
+    lambda night: (
+        f"""SELECT 'penalty:' || p.id AS subject, c.school_id, c.pupil_id, p.case_id,
+                   p.full_due_on
+            FROM {PenaltyNotice._meta.db_table} p JOIN {_CASES} c ON c.id = p.case_id
+            JOIN {LAST_SCHOOL_DAYS} sd ON sd.school_id = c.school_id
+            WHERE p.status = %(issued)s
+              AND p.full_due_on < %(as_at)s""",  # noqa: S608
+        {"issued": rules.ISSUED},
+    ),
+    lambda night, row: _unpaid(*row),
+)
 
 
 def _limit(level: str):  # type: ignore[no-untyped-def]
@@ -290,6 +457,7 @@ def notices_flag_kinds() -> list[FlagKind]:
             lambda f: reverse("notices:review"),
             "Rule A4: the register is reviewed daily during the period",
             order=20,
+            judge=new_unauthorised_judge,
         ),
         FlagKind(
             "notice_period_ending",
@@ -308,6 +476,7 @@ def notices_flag_kinds() -> list[FlagKind]:
             lambda f: reverse("notices:notice_outcome", args=[_subject_id(f)]),
             "Rule A4: an outcome is recorded when the period ends",
             order=22,
+            judge=period_ended_judge,
         ),
         FlagKind(
             "referral_not_made",
@@ -326,6 +495,7 @@ def notices_flag_kinds() -> list[FlagKind]:
             _case("referral"),
             "Rule A5: the LA returns a referral with its reasons",
             order=24,
+            judge=referral_returned_judge,
         ),
         FlagKind(
             "la_referral_waiting",
@@ -335,6 +505,7 @@ def notices_flag_kinds() -> list[FlagKind]:
             lambda f: reverse("notices:referral_detail", args=[_subject_id(f)]),
             "The LA's own target (LA_REFERRAL_TARGET_DAYS)",
             order=70,
+            judge=referral_waiting_judge,
         ),
         FlagKind(
             "la_penalty_unpaid",
@@ -344,6 +515,7 @@ def notices_flag_kinds() -> list[FlagKind]:
             lambda f: reverse("notices:penalty_notices", args=[f.case_id]),
             "The Education (Penalty Notices) (England) Regulations 2007, reg 9",
             order=71,
+            judge=penalty_unpaid_judge,
         ),
         FlagKind(
             "la_prosecution_five_months",

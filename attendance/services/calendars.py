@@ -219,10 +219,33 @@ def school_days_load(*, school_ids: Collection[int], years: Collection[int]) -> 
             school_id__in=school_ids, academic_year__gte=first
         ).values_list("school_id", "academic_year", "days", "source")
     }
-    for school_id in school_ids:
-        for year in years:
-            if (school_id, year) not in rows:
+    missing = {(s, y) for s in school_ids for y in years if (s, y) not in rows}
+    if missing:
+        # Mostly next year's, before any term dates or marks: those are found
+        # in two queries instead of two per school, and have no school days.
+        schools = {s for s, _ in missing}
+        first_day, last_day = year_start(min(years)), year_end(max(years))
+        some = {
+            (school_id, year)
+            for school_id, start, end in SchoolTerm.unscoped.filter(
+                school_id__in=schools, start__lte=last_day, end__gte=first_day
+            ).values_list("school_id", "start", "end")
+            for year in years
+            if start <= year_end(year) and end >= year_start(year)
+        }
+        some |= set(
+            RegisterYear.unscoped.filter(school_id__in=schools, academic_year__in=years)
+            .values_list("school_id", "academic_year")
+            .distinct()
+        )
+        for school_id, year in missing:
+            if (school_id, year) in some:
                 rows[(school_id, year)] = school_days_compute(school_id, year)
+            else:
+                rows[(school_id, year)] = (
+                    "0" * days_in_year(year),
+                    SchoolYearDays.Source.REGISTERS,
+                )
     # A school's latest known school day: the last one of its latest year with
     # any, from its calendar or its marks. Registers say nothing beyond it.
     latest: dict[int, dt.date | None] = dict.fromkeys(school_ids)
