@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from xml.etree.ElementTree import Element
 from xml.parsers.expat import ErrorString
 
@@ -431,7 +432,8 @@ class _Reader:
             )
             return None
         offset = mark_index(start, "AM")
-        unknown = set(raw) - CTF_MARK_CHARS
+        present = set(raw)
+        unknown = present - CTF_MARK_CHARS
         if unknown:
             for index, char in enumerate(raw):
                 if char in unknown:
@@ -443,10 +445,13 @@ class _Reader:
                         session=session_at(index),
                     )
             return None
-        # Legacy codes are stored as the code they map to, the original kept by position.
-        originals = {
-            str(offset + index): char for index, char in enumerate(raw) if char in LEGACY_CHARS
-        }
+        # Legacy codes are stored as the code they map to, the original kept by
+        # position; a look at each character only when there are any.
+        originals = (
+            {str(offset + index): char for index, char in enumerate(raw) if char in LEGACY_CHARS}
+            if not present.isdisjoint(LEGACY_CHARS)
+            else {}
+        )
         stored = raw.translate(_LEGACY_TO_STORED) if originals else raw
         full = empty_marks(academic_year)
         full = full[:offset] + stored + full[offset + len(stored) :]
@@ -463,6 +468,15 @@ class _Reader:
     def _registers(self, pupil: CtfPupil) -> list[CtfRegister]:
         """One register per school and year; two blocks marking the same session
         is a duplicate session, as the file cannot say which one is right."""
+        by_key: dict[tuple[tuple[str, str], int], list[CtfYear]] = {}
+        for block in pupil.years:
+            by_key.setdefault((block.school.key, block.academic_year), []).append(block)
+        if all(len(blocks) == 1 for blocks in by_key.values()):
+            # The usual pupil: one block a year, already a whole register.
+            return [
+                CtfRegister(block.school, block.academic_year, block.marks, dict(block.originals))
+                for (block,) in by_key.values()
+            ]
         merged: dict[tuple[tuple[str, str], int], tuple[list[str], dict[str, str], CtfYear]] = {}
         claimed: dict[tuple[tuple[str, str], int], dict[int, CtfYear]] = {}
         for block in pupil.years:
@@ -501,14 +515,22 @@ def _name(element: Element) -> str:
 
 
 def _local(element: Element) -> str:
-    return _name(element).lower()
+    return _local_name(element.tag)
+
+
+@cache
+def _local_name(tag: object) -> str:
+    """The tag in lower case, without a namespace; "" for a comment or a
+    processing instruction. A file has a few dozen distinct tags and half a
+    million elements, so each tag is worked out once."""
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
 def _kids(element: Element | None, name: str) -> list[Element]:
     if element is None:
         return []
     wanted = name.lower()
-    return [child for child in element if isinstance(child.tag, str) and _local(child) == wanted]
+    return [child for child in element if _local_name(child.tag) == wanted]
 
 
 def _kid(element: Element | None, name: str) -> Element | None:

@@ -19,6 +19,7 @@ import hashlib
 import heapq
 import logging
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -78,6 +79,8 @@ QUEUE_TIMEOUT = dt.timedelta(minutes=10)
 # A whole LA's year imports in about a minute (docs/benchmarks.md): a batch
 # "running" for an hour belongs to a worker that died.
 RUN_TIMEOUT = dt.timedelta(hours=1)
+# Seconds between two writes of a running batch's progress.
+PROGRESS_EVERY = 0.5
 
 
 class ImportRefused(Exception):
@@ -250,8 +253,16 @@ def import_batch_execute(
     """Import `source` as `batch` says (its kind, school and options) and record
     the outcome on the batch: status, progress, report, finish time."""
 
+    last_written = -PROGRESS_EVERY
+
     def on_progress(percent: int) -> None:
-        ImportBatch.unscoped.filter(pk=batch.pk).update(progress=percent)
+        # The page polls every 1.5 s: a write for every percent of a two-second
+        # import is fifty round trips that nobody sees.
+        nonlocal last_written
+        now = time.monotonic()
+        if now - last_written >= PROGRESS_EVERY:
+            last_written = now
+            ImportBatch.unscoped.filter(pk=batch.pk).update(progress=percent)
 
     try:
         if batch.kind == ImportBatch.Kind.CTF:
@@ -1071,6 +1082,7 @@ def marks_csv_import(
     date of each mark."""
     progress = _Progress(on_progress)
     progress(5)
+    start = 0 if isinstance(source, bytes) else source.tell()
     parsed = parse_marks_csv(
         source,
         columns=columns,
@@ -1091,8 +1103,17 @@ def marks_csv_import(
     for chunk in _chunks(sorted(pupil_ids.values())):
         for enrolment in Enrolment.unscoped.filter(pupil_id__in=chunk, school=school):
             enrolments[enrolment.pupil_id].append(enrolment)
-    errors = _marks_csv_roll_errors(parsed.registers, pupil_ids, enrolments, school, year)
-    if errors:
+    if _marks_csv_off_roll(parsed.registers, pupil_ids, enrolments, year):
+        if not parsed.lines_kept:
+            # Read quickly, without each mark's line: read again to name them.
+            if not isinstance(source, bytes):
+                source.seek(start)
+            parsed = parse_marks_csv(
+                source, columns=columns, academic_year=academic_year, keep_lines=True
+            )
+        errors = parsed.errors or _marks_csv_roll_errors(
+            parsed.registers, pupil_ids, enrolments, school, year
+        )
         return ImportReport.failed(errors)
     upn_of = {pk: upn for upn, pk in pupil_ids.items()}
     progress(60)
@@ -1131,6 +1152,30 @@ def marks_csv_import(
     return ImportReport(counts=counts, warnings=problems)
 
 
+def _marks_csv_off_roll(
+    registers: Mapping[str, CsvRegister],
+    pupil_ids: Mapping[str, int],
+    enrolments: Mapping[int, list[Enrolment]],
+    year: int,
+) -> bool:
+    """Is any mark for a pupil nobody knows, or on a day the pupil was not on
+    the school's roll? Cheap for the usual pupil, on roll for one stretch: a
+    count of "no mark" on either side of it, in C."""
+    for upn, register in registers.items():
+        pupil_id = pupil_ids.get(upn)
+        if pupil_id is None:
+            return True
+        on_roll = _positions_on_roll(enrolments.get(pupil_id, []), year)
+        chars = register.chars
+        if isinstance(on_roll, range) and on_roll:
+            lo, hi = on_roll.start, on_roll.stop
+            if chars.count(b"-", 0, lo) != lo or chars.count(b"-", hi) != len(chars) - hi:
+                return True
+        elif any(position not in on_roll for position in register.marked_positions()):
+            return True
+    return False
+
+
 def _marks_csv_roll_errors(
     registers: Mapping[str, CsvRegister],
     pupil_ids: Mapping[str, int],
@@ -1149,14 +1194,14 @@ def _marks_csv_roll_errors(
                     "no pupil with this UPN is known: import the pupil's Common Transfer File first"
                 )
                 for position in register.marked_positions():
-                    yield register.lines[position], reason, upn, *_session_of(year, position)
+                    yield register.line_of(position), reason, upn, *_session_of(year, position)
                 continue
             on_roll = _positions_on_roll(enrolments.get(pupil_id, []), year)
             for position in register.marked_positions():
                 if position not in on_roll:
                     day, session = _session_of(year, position)
                     reason = f"pupil {upn} is not on roll at {school.name} on {day.isoformat()}"
-                    yield register.lines[position], reason, upn, day, session
+                    yield register.line_of(position), reason, upn, day, session
 
     errors = ErrorList()
     # Every error is counted; only the earliest lines are kept to show, in a
