@@ -309,16 +309,36 @@ def la_year() -> None:
     del incoming
     print(f"  {len(files)} CTF files, {sum(map(len, files)) / 1e6:.0f} MB")
     load = os.getloadavg()[0]
+    server_started = server_cpu()
     started, cpu_started = time.perf_counter(), time.process_time()
     for data in files:
         report = ctf_import(source=data, batch=None, acting_user=None)
         if not report.succeeded:
             raise RuntimeError(report.errors[:3])
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    server = server_cpu() - server_started
     print(
-        f"  whole year through the CTF import: {seconds:.1f} s; CPU {cpu:.1f} s (load {load:.1f}); "
-        f"target {LA_TARGET_S} s: {judged(seconds <= LA_TARGET_S, cpu <= LA_TARGET_S, load)}"
+        f"  whole year through the CTF import: {seconds:.1f} s (load {load:.1f}); CPU "
+        f"{cpu:.1f} s here and {server:.1f} s in the database server, {cpu + server:.1f} s in all"
     )
+    print(
+        f"  against the target of {LA_TARGET_S} s: "
+        + judged(seconds <= LA_TARGET_S, cpu + server <= LA_TARGET_S, load)
+    )
+
+
+def server_cpu() -> float:
+    """CPU seconds so far of this connection's PostgreSQL process (on this
+    machine), which the wall clock counts but the process's own CPU time does not."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # the server is on another machine
+    # utime and stime: fields 14 and 15 of stat, 12 and 13 after the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":
