@@ -43,7 +43,7 @@ run: install
 	SECOND_FACTOR_REQUIRED=0 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 lint: install
 	$(VENV)/bin/ruff check .

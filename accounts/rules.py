@@ -65,3 +65,6 @@ rules.add_perm("notices.view_la_figures", is_la_manager | is_system_admin)
 # who states whether they are the head teacher or authorised by the head
 # teacher (the product has no head-teacher role; docs/rules.md#register-certificate).
 rules.add_perm("notices.sign_register_certificate", is_attendance_lead)
+# Half-term letters to every family of a school: the school's attendance lead
+# and DSL (the LA words them, but does not send them).
+rules.add_perm("documents.make_half_term_letters", can_do_school_casework)

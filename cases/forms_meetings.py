@@ -142,6 +142,13 @@ class MeetingArrangementsForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select how you will meet"},
     )
+    place = forms.CharField(
+        label="Where (optional)",
+        required=False,
+        max_length=300,
+        help_text="As the family's invitation will say it: the room and the entrance to use, "
+        "or how to join the call. For example, the meeting room by the main reception.",
+    )
     invited = forms.TypedMultipleChoiceField(
         label="Which parents and carers are invited?",
         coerce=int,
@@ -156,7 +163,7 @@ class MeetingArrangementsForm(forms.Form):
         "Other professionals invited (optional)",
         help_text="Invite any other professionals working with the family, and the schools "
         "of any school-age brothers and sisters, so that parents are invited to fewer "
-        "meetings and hear the same thing.",
+        "meetings and hear the same thing. The family's invitation lists them.",
     )
     interpreter = forms.BooleanField(label="Interpreter arranged", required=False)
     adjustments = _text(
@@ -186,6 +193,7 @@ class MeetingArrangementsForm(forms.Form):
                 "scheduled_on": local.date(),
                 "time": format_time(local.time()),
                 "method": meeting.method,
+                "place": meeting.place,
                 "invited": [link.pk for link in meeting.invited.all()],
                 "other_professionals": meeting.other_professionals,
                 "interpreter": meeting.interpreter,
@@ -244,6 +252,11 @@ class MeetingHeldForm(forms.Form):
         help_text="The parent's voice: when parents are fully engaged, and feel that they are "
         "meaningfully contributing, the outcomes are likely to be much more positive.",
     )
+    pupil_views = _text(
+        "The pupil's views, for the family (optional)",
+        help_text="What the pupil said about school and what would help, as they are happy for "
+        "their family to read it. It goes into the record of the meeting sent to the family.",
+    )
     going_well = _text(
         "What is going well (optional)",
         help_text="Recognise the small improvements.",
@@ -259,6 +272,11 @@ class MeetingHeldForm(forms.Form):
         "is recorded.",
         required=True,
         error_messages={"required": "Enter the outcome of the meeting"},
+    )
+    summary_for_family = _text(
+        "What was agreed, for the family (optional)",
+        help_text="In plain words, for the record of the meeting sent to the family. The "
+        "outcome above is for staff and never goes into a letter.",
     )
     next_review_date = GovDateField(
         label="Next review (optional)",
@@ -280,6 +298,8 @@ class MeetingHeldForm(forms.Form):
             "going_well": meeting.going_well,
             "agreed_actions": meeting.agreed_actions,
             "outcome": meeting.outcome,
+            "pupil_views": meeting.pupil_views,
+            "summary_for_family": meeting.summary_for_family,
             "next_review_date": meeting.next_review_date,
         }
         kwargs["initial"] = initial
@@ -308,19 +328,23 @@ class MeetingPastForm(MeetingArrangementsForm):
         error_messages={"invalid_choice": "Select only people who were invited to the meeting"},
     )
     barriers_discussed = MeetingHeldForm.base_fields["barriers_discussed"]
+    pupil_views = MeetingHeldForm.base_fields["pupil_views"]
     parent_voice = MeetingHeldForm.base_fields["parent_voice"]
     going_well = MeetingHeldForm.base_fields["going_well"]
     agreed_actions = MeetingHeldForm.base_fields["agreed_actions"]
     outcome = MeetingHeldForm.base_fields["outcome"]
+    summary_for_family = MeetingHeldForm.base_fields["summary_for_family"]
     next_review_date = MeetingHeldForm.base_fields["next_review_date"]
 
     RECORD_FIELDS = (
         "attended",
         "barriers_discussed",
+        "pupil_views",
         "parent_voice",
         "going_well",
         "agreed_actions",
         "outcome",
+        "summary_for_family",
         "next_review_date",
     )
 

@@ -766,6 +766,8 @@ class _Story:
         agreed: str = "",
         outcome: str = "",
         next_review: dt.date | None = None,
+        pupil_views: str = "",
+        summary_for_family: str = "",
     ) -> SupportMeeting:
         """A meeting held on `day` when it has an outcome; otherwise one arranged for it."""
         invited = self.p.invitees
@@ -790,6 +792,14 @@ class _Story:
             going_well=going_well,
             agreed_actions=agreed,
             next_review_date=next_review,
+            # The invitation tells the family where to come.
+            place=(
+                f"{self.p.school.name}, the family room"
+                if method == SupportMeeting.Method.IN_PERSON
+                else ""
+            ),
+            pupil_views=pupil_views,
+            summary_for_family=summary_for_family,
         )
         arranged = _at(scheduled_on or self.before(day, 7), 16, 45)
         self._record(meeting, arranged, _at(day, 17, 15) if held else arranged)
@@ -1120,6 +1130,17 @@ def _family_weekends(a: _Story, b: _Story) -> None:
             f"Plan agreed: {_AIM} attendance by {_long(target)}. Next meeting in three weeks."
         ),
         next_review=m2,
+        pupil_views=(
+            f"{wa.name} told us the Monday mornings are the hardest part: coming in late "
+            f"when everyone has started. {wa.name} would like to visit Nan after school "
+            "instead, and for the teacher to explain what was missed."
+        ),
+        summary_for_family=(
+            f"We all want {wa.name} in school every day. The family will leave for Nan's "
+            "after school on Fridays and be back in time for school on Mondays. School will "
+            "offer breakfast club on Mondays and a weekly maths catch-up. We meet again in "
+            "three weeks to see how it is going."
+        ),
     )
     plan = a.plan(m1, every=21, next_review=m2)
     fridays = a.action(

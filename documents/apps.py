@@ -22,3 +22,9 @@ class DocumentsConfig(AppConfig):
         from .providers import letter_as_served as stored_letter
 
         letter_as_served.provide(stored_letter)
+
+        from core.hooks import home_panels
+
+        from .providers import half_term_panel
+
+        home_panels.provide(half_term_panel)

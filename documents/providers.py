@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.timezone import localdate
 
 from cases.hooks import ChronologyItem
@@ -73,3 +76,13 @@ def letter_as_served(notice: NoticeToImprove, recipient: PupilCarer) -> tuple[st
         local_authority_id=notice.case.school.local_authority_id,
     )
     return html, False
+
+
+def half_term_panel(request: HttpRequest) -> SafeString:
+    """On the home page of a school's attendance lead or DSL: the way to the
+    half-term letters. Others see nothing."""
+    from .services.batch import may_send
+
+    if not may_send(request.user):
+        return SafeString("")
+    return render_to_string("documents/home_half_term.html", request=request)

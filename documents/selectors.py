@@ -94,7 +94,9 @@ def _orphan_subject(case: AttendanceCase, document: Document) -> Subject:
 
 def document_for_user(*, user: User | AnonymousUser, document_id: int) -> Document:
     return get_for_user_or_404(
-        Document.objects.for_user(user).select_related("case__school", "recipient__carer"),
+        Document.objects.for_user(user).select_related(
+            "case__school", "school", "recipient__carer"
+        ),
         user,
         pk=document_id,
     )

@@ -18,3 +18,11 @@ def make_document(
         reason=reason,
     )
     return document.pk
+
+
+@shared_task
+def make_document_batch(batch_id: int) -> str:
+    """Make a batch's letters (documents.services.batch); returns its status."""
+    from .services.batch import half_term_batch_run
+
+    return half_term_batch_run(batch_id=batch_id).status

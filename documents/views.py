@@ -32,6 +32,7 @@ from .services.generate import (
     DocumentRefused,
     may_make,
     needs_explaining,
+    notice_letter_not_to_send,
     refusal,
     subject_for,
     translation_attach,
@@ -104,7 +105,7 @@ def download(request: HttpRequest, document_id: int) -> FileResponse:
         request,
         target=document,
         what=f"{document.title}{to} downloaded ({document.reference})",
-        school=document.case.school,
+        school=document.issuing_school,
     )
     return FileResponse(
         document.file.open("rb"),
@@ -124,7 +125,7 @@ def translation(request: HttpRequest, document_id: int) -> FileResponse:
         request,
         target=document,
         what=f"Translation ({document.translated_language}) of {document.reference} downloaded",
-        school=document.case.school,
+        school=document.issuing_school,
     )
     return FileResponse(
         document.translated_file.open("rb"),
@@ -139,7 +140,12 @@ def translation(request: HttpRequest, document_id: int) -> FileResponse:
 def translation_new(request: HttpRequest, document_id: int) -> HttpResponse:
     user = acting_user(request)
     document = document_for_user(user=user, document_id=document_id)
-    page = FormPage(request, back_to=_list_url(document.case_id))
+    page = FormPage(
+        request,
+        back_to=_list_url(document.case_id)
+        if document.case_id
+        else reverse("documents:half_term_batches"),
+    )
     form = TranslationForm(request.POST or None, request.FILES or None)
 
     def save(data: dict[str, Any]) -> HttpResponse:
@@ -161,20 +167,39 @@ def translation_new(request: HttpRequest, document_id: int) -> HttpResponse:
 @require_GET
 @permission_required("cases.view_case", raise_exception=True)
 def notice_letter(request: HttpRequest, notice_id: int, recipient_id: int) -> HttpResponse:
-    """The Notice to Improve letter's old address: the letter as made and
-    stored, or the case's documents to make it."""
+    """The Notice to Improve letter's old address (`notices:letter` leads here):
+    the live notice's letter as made and stored, or the case's documents to
+    make it; a corrected or withdrawn notice's letter marked "DO NOT SEND"."""
     user = acting_user(request)
+    notice = notice_for_user(user=user, notice_id=notice_id)
+    recipient = notice.recipients.select_related("carer").filter(pk=recipient_id).first()
+    if recipient is None:
+        raise Http404("No such recipient of this notice.")
+    if not notice.is_live:
+        rendered = notice_letter_not_to_send(notice, recipient)
+        record_view(
+            request,
+            target=notice,
+            what=f"{notice.get_status_display().split(' by')[0]} Notice to Improve letter "
+            f"to {recipient.carer} downloaded",
+            school=notice.case.school,
+        )
+        return HttpResponse(
+            rendered.pdf,
+            content_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="nti-{notice.pk}-{recipient.pk}'
+                f'-{notice.status}.pdf"'
+            },
+        )
     document = (
         Document.objects.for_user(user)
-        .filter(kind="notice_to_improve", notice_id=notice_id, recipient_id=recipient_id)
-        .order_by("superseded_at", "-version")
+        .filter(kind="notice_to_improve", notice=notice, recipient=recipient)
+        .order_by("-version")
         .first()
     )
     if document is not None:
         return redirect("documents:download", document.pk)
-    notice = notice_for_user(user=user, notice_id=notice_id)
-    if not notice.recipients.filter(pk=recipient_id).exists():
-        raise Http404("No such recipient of this notice.")
     messages.info(request, "Make the letter here first: it is stored once made.")
     return redirect(_list_url(notice.case_id))
 
@@ -217,6 +242,12 @@ SAMPLE = {
     "notice_number": "1234",
     "la_phone": "01234 567890",
     "la_email": "attendance@example.gov.uk",
+    "pupil_forename": "Sam",
+    "days_missed": "6",
+    "half_term": "Spring 2",
+    "attendance_rate": "76.0%",
+    "meeting_date": "Tuesday 10 March 2026",
+    "meeting_time": "9:30am",
 }
 
 

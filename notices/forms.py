@@ -41,8 +41,9 @@ class NoticeIssueForm(forms.Form):
         label="Who will receive the notice?",
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Every parent with parental responsibility who receives letters about "
-        "the pupil. Each gets their own letter.",
+        help_text="Every parent or carer who receives letters about the pupil: those who "
+        "live with and care for them, and a parent who lives elsewhere once the DSL has "
+        "agreed. Each gets their own letter.",
         error_messages={"required": "Select at least one parent or carer"},
     )
     sufficient_improvement = _text(

@@ -65,3 +65,14 @@ def pupil_detail(*, user: User | AnonymousUser, pupil_id: int) -> Pupil:
         ),
     )
     return get_for_user_or_404(queryset, user, pk=pupil_id)
+
+
+def correspondence_recipients(pupil_id: int) -> list[PupilCarer]:
+    """The parents and carers who get the school's letters about this pupil,
+    in contact order: the one rule (`PupilCarer.receives_correspondence`) that
+    every letter, notice and invitation follows. Unscoped: the caller has
+    already found the pupil's case in the user's scope."""
+    links = PupilCarer.unscoped.filter(pupil_id=pupil_id).select_related("carer")
+    return [
+        link for link in links.order_by("contact_priority", "pk") if link.receives_correspondence
+    ]

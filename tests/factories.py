@@ -74,7 +74,9 @@ class UserFactory(DjangoModelFactory[User]):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
-    full_name = factory.Faker("name")
+    # Not Faker's names: a test that checks a pupil's surname is absent from a
+    # page must not find it in the signed-in user's name in the header.
+    full_name = factory.Sequence(lambda n: f"Staff Person {n}")
     role = Role.ATTENDANCE_LEAD
     school = factory.SubFactory(SchoolFactory)
     local_authority = None

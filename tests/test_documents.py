@@ -72,6 +72,12 @@ def two_parent_case():
     return case, mother, father
 
 
+def letters_of(case):
+    """The case's Notice to Improve letters (the ready case's meetings and plan
+    have their own documents, tests/test_meeting_documents.py)."""
+    return [s for s in subjects_of(case) if s.kind.code == "notice_to_improve"]
+
+
 def make(case, subject, user=None, **extra):
     return document_make(
         acting_user=user or case.lead_professional, case_id=case.pk, key=subject.key, **extra
@@ -153,7 +159,7 @@ def test_a_missing_school_address_refuses_with_a_link_to_the_details(client_for)
 def test_a_recipient_who_needs_it_explained_is_refused_without_a_word_on_how():
     case, _, father = two_parent_case()
     issue(case)
-    subject = next(s for s in subjects_of(case) if s.recipient == father)
+    subject = next(s for s in letters_of(case) if s.recipient == father)
     with at(ISSUED), pytest.raises(DocumentRefused) as refused:
         make(case, subject)
     assert "translation_note" in refused.value.error_dict
@@ -162,7 +168,7 @@ def test_a_recipient_who_needs_it_explained_is_refused_without_a_word_on_how():
 def test_never_regenerated_silently_a_new_version_supersedes_the_old():
     case, mother, _ = two_parent_case()
     issue(case)
-    subject = next(s for s in subjects_of(case) if s.recipient == mother)
+    subject = next(s for s in letters_of(case) if s.recipient == mother)
     with at(ISSUED):
         first = make(case, subject)
         with pytest.raises(DocumentRefused):
@@ -186,7 +192,7 @@ def test_the_documents_page_makes_through_the_task_and_downloads_are_scoped_and_
 ):
     case, mother, _ = two_parent_case()
     made = issue(case)
-    subject = next(s for s in subjects_of(case) if s.recipient == mother)
+    subject = next(s for s in letters_of(case) if s.recipient == mother)
     lead = client_for(case.lead_professional)
     with at(ISSUED):
         listing = lead.get(reverse("documents:case_documents", args=[case.pk]))
@@ -217,7 +223,7 @@ def test_the_chronology_shows_each_document():
 
     case, mother, _ = two_parent_case()
     issue(case)
-    subject = next(s for s in subjects_of(case) if s.recipient == mother)
+    subject = next(s for s in letters_of(case) if s.recipient == mother)
     with at(ISSUED):
         make(case, subject)
         _, entries = case_chronology(user=case.lead_professional, case_id=case.pk)
@@ -328,7 +334,7 @@ def test_an_la_wording_is_versioned_and_used_but_fixed_text_stays():
         wording_save(
             acting_user=manager, kind_code="notice_to_improve", key="opening", text="{{ secret }}"
         )
-    subject = next(s for s in subjects_of(case) if s.recipient == mother)
+    subject = next(s for s in letters_of(case) if s.recipient == mother)
     with at(ISSUED):
         text = pdf_text(make(case, subject))
     assert f"Our council writes to {mother.carer} about {case.pupil.display_name}." in text
@@ -344,8 +350,15 @@ def test_render_documents_writes_one_file_per_document_and_recipient(tmp_path):
     with at(ISSUED):
         call_command("render_documents", str(case.pk), "--out", str(tmp_path))
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert len(names) == 2
-    assert all(n.startswith("notice_to_improve-") for n in names)
+    assert len([n for n in names if n.startswith("notice_to_improve-")]) == 2
+    # The rest are the ready case's meetings' invitations and records and its plan.
+    assert len(names) == len(subjects_of(case))
+    assert {n.split("-")[0] for n in names} == {
+        "notice_to_improve",
+        "meeting_invitation",
+        "meeting_record",
+        "action_plan",
+    }
 
 
 def test_the_attendance_lead_sets_the_school_address_and_letters_can_then_be_made(client_for):
@@ -396,7 +409,7 @@ def test_a_translation_is_stored_with_the_letter(client_for):
 
     case, _, father = two_parent_case()
     issue(case)
-    subject = next(s for s in subjects_of(case) if s.recipient == father)
+    subject = next(s for s in letters_of(case) if s.recipient == father)
     with at(ISSUED):
         letter = make(case, subject, translation_note="Translated by the LA's service")
         response = client_for(case.lead_professional).post(
@@ -425,7 +438,7 @@ def test_the_documents_page_reads_a_bounded_number_of_queries(
         with django_assert_max_num_queries(20):
             page = client.get(reverse("documents:case_documents", args=[case.pk]))
     assert page.status_code == 200
-    assert page.text.count("Make a new version") == 2
+    assert page.text.count("Make a new version") == len(subjects_of(case))
     assert made.recipients.count() == 2
     assert str(mother.carer) in page.text
 
@@ -435,7 +448,7 @@ def test_a_letter_of_a_withdrawn_notice_is_kept_and_marked_not_to_send(client_fo
 
     case, mother, _ = two_parent_case()
     made = issue(case)
-    subject = next(s for s in subjects_of(case) if s.recipient == mother)
+    subject = next(s for s in letters_of(case) if s.recipient == mother)
     with at(ISSUED):
         make(case, subject)
     with at(dt.date(2026, 2, 4)):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.models import Role
 from core.models import AuditEvent
 from pupils.models import PupilCarer
+from pupils.selectors import correspondence_recipients
 
 from .conftest import signed_in_client
 from .factories import PupilCarerFactory, PupilFactory, SchoolFactory, UserFactory
@@ -70,8 +71,29 @@ def test_a_decision_needs_a_reason_and_nothing_changes_without_one(non_resident)
     assert PupilCarer.unscoped.get(pk=link.pk).included_in_correspondence is None
 
 
-def test_resident_carers_with_parental_responsibility_are_included_by_default():
-    link = PupilCarerFactory(lives_with_pupil=True, parental_responsibility=True)
-    step_parent = PupilCarerFactory(lives_with_pupil=True, parental_responsibility=False)
-    assert link.receives_correspondence
-    assert not step_parent.receives_correspondence
+def test_every_parent_or_carer_at_home_is_included_by_default_but_not_other_contacts():
+    """Education Act 1996 s576: "parent" includes anyone who has care of the
+    child; Support First: "any adult who lives with and takes care of the child
+    should be included". A step-father at home without parental
+    responsibility gets the letters; a childminder recorded at the same
+    address does not, and neither does a father elsewhere until the DSL agrees."""
+    pupil = PupilFactory()
+    mother = PupilCarerFactory(pupil=pupil, relationship="mother", parental_responsibility=True)
+    step_father = PupilCarerFactory(
+        pupil=pupil, relationship="step_father", parental_responsibility=False
+    )
+    grandmother = PupilCarerFactory(
+        pupil=pupil, relationship="grandparent", parental_responsibility=False
+    )
+    childminder = PupilCarerFactory(
+        pupil=pupil, relationship="childminder", parental_responsibility=False
+    )
+    father = PupilCarerFactory(pupil=pupil, relationship="father", lives_with_pupil=False)
+    assert [link.receives_correspondence for link in (mother, step_father, grandmother)] == [
+        True,
+        True,
+        True,
+    ]
+    assert not childminder.receives_correspondence
+    assert not father.receives_correspondence
+    assert correspondence_recipients(pupil.pk) == [mother, step_father, grandmother]

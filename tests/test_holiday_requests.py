@@ -273,6 +273,19 @@ def test_refused_when_the_threshold_is_not_met(world):
         submit(world)
 
 
+def test_refused_for_a_child_not_yet_of_compulsory_school_age(world):
+    """Born 10 February 2021: five on 10 February 2026, of compulsory school
+    age from the next prescribed day, 31 March 2026 (Education Act 1996 s8(2),
+    SI 1998/1607). The G sessions of 2 to 6 March fall before it, so no
+    penalty notice could follow and the request is refused at submission."""
+    world["pupil"].date_of_birth = D(2021, 2, 10)
+    world["pupil"].save(update_fields=["date_of_birth"])
+    with pytest.raises(ValidationError, match="only from 31 March 2026") as refused:
+        submit(world)
+    assert refused.value.code == "not_compulsory_school_age"
+    assert not HolidayRequest.unscoped.exists()
+
+
 def test_the_threshold_counts_other_unauthorised_absence_in_the_window(world):
     """G on 2 to 5 March (8) plus an O on Monday and Tuesday 9 February (2
     more sessions, within the 10 school weeks to 5 March): 10, met."""

@@ -230,8 +230,10 @@ def test_invitations_default_to_the_people_who_get_the_schools_letters(case, mot
         parental_responsibility=False,
     )
 
-    # Before the DSL has decided, the father who lives elsewhere is listed, not ticked.
-    assert invited_by_default(case) == [mother.pk]
+    # Before the DSL has decided, the father who lives elsewhere is listed, not
+    # ticked; the step-father at home is ticked, with or without parental
+    # responsibility (an adult who lives with and cares for the child).
+    assert invited_by_default(case) == sorted([mother.pk, step_father.pk])
     page = signed_in_client(case.lead_professional).get(
         reverse("cases:meeting_new", args=[case.pk])
     )
@@ -244,8 +246,7 @@ def test_invitations_default_to_the_people_who_get_the_schools_letters(case, mot
         acting_user=dsl, link_id=father.pk, include=True, reason="Shared care; no concerns."
     )
 
-    assert invited_by_default(case) == sorted([mother.pk, father.pk])
-    assert step_father.pk not in invited_by_default(case)
+    assert invited_by_default(case) == sorted([mother.pk, father.pk, step_father.pk])
 
 
 def test_a_parent_the_dsl_excluded_is_not_offered_and_cannot_be_invited(case, mother):

@@ -9,16 +9,18 @@ refused once a referral has been submitted on the notice."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from pypdf import PdfReader
 
 from accounts.models import Role
 from cases.models import AttendanceCase
 from cases.selectors_chronology import case_chronology
 from core.models import AuditEvent
-from notices.letters import letter_html
+from documents.models import Document
 from notices.models import NoticeToImprove
 from notices.providers import latest_notice
 from notices.services.notices import notice_correct, notice_withdraw, running_notice
@@ -28,7 +30,7 @@ from pupils.models import PupilCarer
 from .check_helpers import post_and_confirm
 from .conftest import signed_in_client
 from .factories import PupilCarerFactory, UserFactory
-from .test_notices import ISSUED, PERIOD_ENDS, issue, ready_case
+from .test_notices import ISSUED, PERIOD_ENDS, issue, letter_html, ready_case
 from .test_pathway_rules import at
 from .test_referrals import READY
 
@@ -151,6 +153,17 @@ def test_correcting_the_date_makes_a_new_version_and_supersedes_the_old(case, is
     assert "(version 2)" in page
     assert "Superseded" in page
     assert "download the superseded letter" in page
+    # Its link (and the old letter address) gives the old version's letter,
+    # marked at the top of the PDF, made on request and not stored.
+    with at(dt.date(2026, 2, 4)):
+        old_letter = client.get(reverse("notices:letter", args=[issued.pk, link.pk]), follow=True)
+    assert old_letter.status_code == 200
+    assert old_letter["Content-Type"] == "application/pdf"
+    assert "no-store" in old_letter["Cache-Control"]
+    first_page = PdfReader(io.BytesIO(old_letter.content)).pages[0].extract_text()
+    assert "SUPERSEDED: DO NOT SEND" in " ".join(first_page.split())
+    assert "replaced by version 2" in " ".join(first_page.split())
+    assert not Document.unscoped.exists()
     audit = AuditEvent.objects.get(
         target_type="notices.NoticeToImprove", target_id=str(issued.pk), action="update"
     )

@@ -15,8 +15,8 @@ from accounts.models import Role
 from attendance.models import RegisterYear
 from attendance.years import mark_index
 from cases.models import AttendanceCase
-from documents.services.generate import document_make
-from notices.letters import letter_html
+from documents.kinds import KINDS, Subject
+from documents.services.generate import document_make, render_html
 from notices.models import NoticeToImprove
 from notices.selectors import notices_in_review
 from notices.services.notices import NoticeRefused, notice_issue, notice_outcome_record
@@ -280,6 +280,20 @@ def test_not_improved_may_be_recorded_during_the_period():
 # The letter ------------------------------------------------------------------------
 
 
+def letter_html(notice: NoticeToImprove, recipient) -> str:
+    """The documents app's Notice to Improve letter to `recipient`, as it would
+    be made from the record now (corrected and withdrawn notices marked)."""
+    kind = KINDS["notice_to_improve"]
+    subject = Subject(kind, notice.case, notice=notice, recipient=recipient)
+    data = kind.data(subject)
+    return render_html(
+        kind,
+        data,
+        reference=subject.reference(1),
+        local_authority_id=notice.case.school.local_authority_id,
+    )
+
+
 def test_the_letter_is_a_pdf_with_the_pupil_period_and_recipient(client_for):
     case = ready_case()
     made = issue(case)
@@ -291,6 +305,7 @@ def test_the_letter_is_a_pdf_with_the_pupil_period_and_recipient(client_for):
     # The offences: the unauthorised sessions from the registers, with their code.
     assert "Monday 5 January 2026" in html
     assert "<td>O</td>" in html
+    assert "DO NOT SEND" not in html
 
     url = reverse("notices:letter", args=[made.pk, recipient.pk])
     with at(ISSUED):

@@ -18,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from cases.models import AttendanceCase
+from cases.models import AttendanceCase, SupportOffer
 from cases.selectors_chronology import case_chronology
 from core.models import AuditEvent
+from documents.kinds import KINDS, Subject
 from notices.bundle import bundle_build, bundle_print_context
-from notices.letters import letter_context
 from notices.models import NoticeToImprove, ParentsToldOfReferral
 from notices.services.notices import notice_issue, notice_outcome_record, parents_told_record
 from notices.services.referrals import ReferralNotAllowed, referral_submit
@@ -382,17 +382,25 @@ def test_a_notice_is_dated_today_or_a_recent_school_day(issued_on, today, allowe
 
 
 def test_the_letter_lists_the_support_the_check_relied_on():
-    """The letter lists the same support as the check that allowed the notice:
-    an offer added later (even one backdated) is not in it."""
+    """The Notice to Improve letter (documents app) lists the same support as
+    the check that allowed the notice: an offer added later (even one
+    backdated, still waiting for an answer) is neither listed nor "still
+    offered"."""
     case = ready_case()
+    SupportOffer.unscoped.filter(case=case).update(for_family="Help from the Early Help team")
     made = issue(case)
     with at(dt.date(2026, 2, 5)):
-        offer(case, "camhs", "awaiting", dt.date(2026, 1, 20))
+        later = offer(case, "camhs", "awaiting", dt.date(2026, 1, 20))
+    SupportOffer.unscoped.filter(pk=later.pk).update(for_family="Talking therapy with CAMHS")
     made.refresh_from_db()
-    recipient = made.recipients.get()
-    listed = letter_context(made, recipient)["offers"]
-    assert [(o.provider, o.outcome_label) for o in listed] == [("Early Help", "Declined")]
-    assert letter_context(made, recipient)["still_offered"] == []
+    kind = KINDS["notice_to_improve"]
+    support = kind.data(Subject(kind, case, notice=made, recipient=made.recipients.get()))[
+        "support"
+    ]
+    assert [(o["what"], o["by"], o["outcome"]) for o in support["offers"]] == [
+        ("Help from the Early Help team", "Early Help", "Declined")
+    ]
+    assert support["still_offered"] == []
 
 
 # Item 10: the bundle states only true things --------------------------------------------

@@ -22,6 +22,9 @@ class SupportMeeting(CaseRecord):
     sequence = models.PositiveSmallIntegerField("meeting number")
     scheduled_for = models.DateTimeField()
     method = models.CharField(max_length=16, choices=Method.choices)
+    # Where, or how to join, as the family's invitation says it (blank: the
+    # invitation says the school will confirm).
+    place = models.CharField("where (for the family)", max_length=300, blank=True)
     invited = models.ManyToManyField(PupilCarer, related_name="meetings_invited", blank=True)
     attended = models.ManyToManyField(PupilCarer, related_name="meetings_attended", blank=True)
     other_professionals = models.TextField(blank=True)
@@ -33,6 +36,10 @@ class SupportMeeting(CaseRecord):
     parent_voice = models.TextField("the parents' views", blank=True)
     going_well = models.TextField("what is going well", blank=True)
     agreed_actions = models.TextField(blank=True)
+    # What the record of the meeting sent to the family says. `outcome` and the
+    # arrangements' notes are for staff and never go into a letter.
+    pupil_views = models.TextField("the pupil's views (for the family)", blank=True)
+    summary_for_family = models.TextField("what was agreed (for the family)", blank=True)
     next_review_date = models.DateField(null=True, blank=True)
     cancelled = models.BooleanField(default=False)
 

@@ -39,6 +39,7 @@ from .casework import case_for_change, check_version
 ARRANGEMENT_FIELDS = (
     "scheduled_for",
     "method",
+    "place",
     "other_professionals",
     "interpreter",
     "adjustments",
@@ -50,6 +51,8 @@ RECORD_FIELDS = (
     "going_well",
     "agreed_actions",
     "outcome",
+    "pupil_views",
+    "summary_for_family",
     "next_review_date",
 )
 
@@ -91,10 +94,10 @@ def awaiting_dsl_decision(link: PupilCarer) -> bool:
 
 
 def default_invitees(carers: Iterable[PupilCarer]) -> list[PupilCarer]:
-    """Everyone who gets the school's letters about attendance: resident carers
-    with parental responsibility, and a non-resident parent only once the DSL
-    has decided to include them ("All parents should be included in attendance
-    correspondence")."""
+    """Everyone who gets the school's letters about attendance
+    (`PupilCarer.receives_correspondence`): every parent or carer who lives
+    with the pupil, and a non-resident parent only once the DSL has decided to
+    include them ("All parents should be included in attendance correspondence")."""
     return [link for link in carers if link.receives_correspondence]
 
 
@@ -219,6 +222,7 @@ def meeting_schedule(
     other_professionals: str = "",
     interpreter: bool = False,
     adjustments: str = "",
+    place: str = "",
 ) -> SupportMeeting:
     """Arrange the next Support First meeting; it takes the next number in the case."""
     with transaction.atomic():
@@ -231,6 +235,7 @@ def meeting_schedule(
             sequence=next_meeting_number(case),
             scheduled_for=scheduled_for,
             method=method,
+            place=place.strip(),
             other_professionals=other_professionals.strip(),
             interpreter=interpreter,
             adjustments=adjustments.strip(),
@@ -271,6 +276,9 @@ def meeting_schedule_held(
     going_well: str = "",
     agreed_actions: str = "",
     next_review_date: dt.date | None = None,
+    place: str = "",
+    pupil_views: str = "",
+    summary_for_family: str = "",
 ) -> SupportMeeting:
     """A meeting that has already taken place, recorded in one go: arranged and
     held on the day of `scheduled_for` (today or earlier). Both steps run in one
@@ -293,6 +301,7 @@ def meeting_schedule_held(
             other_professionals=other_professionals,
             interpreter=interpreter,
             adjustments=adjustments,
+            place=place,
         )
         try:
             return meeting_record_held(
@@ -308,6 +317,8 @@ def meeting_schedule_held(
                 going_well=going_well,
                 agreed_actions=agreed_actions,
                 next_review_date=next_review_date,
+                pupil_views=pupil_views,
+                summary_for_family=summary_for_family,
             )
         except ValidationError as exc:
             # On the one form, the day it was held is the meeting's date.
@@ -337,6 +348,7 @@ def meeting_update(
     other_professionals: str = "",
     interpreter: bool = False,
     adjustments: str = "",
+    place: str = "",
 ) -> SupportMeeting:
     """Change a meeting's arrangements (also after it was held, to correct who
     was invited), refusing a stale edit."""
@@ -358,6 +370,7 @@ def meeting_update(
         before = _snapshot(meeting, ARRANGEMENT_FIELDS)
         meeting.scheduled_for = scheduled_for
         meeting.method = method
+        meeting.place = place.strip()
         meeting.other_professionals = other_professionals.strip()
         meeting.interpreter = interpreter
         meeting.adjustments = adjustments.strip()
@@ -389,6 +402,8 @@ def meeting_record_held(
     going_well: str = "",
     agreed_actions: str = "",
     next_review_date: dt.date | None = None,
+    pupil_views: str = "",
+    summary_for_family: str = "",
 ) -> SupportMeeting:
     """Record what happened at a meeting (or correct the record). Once it has a
     date that has passed, an outcome and someone invited, it counts (rule A4)."""
@@ -419,6 +434,8 @@ def meeting_record_held(
         meeting.parent_voice = parent_voice.strip()
         meeting.going_well = going_well.strip()
         meeting.agreed_actions = agreed_actions.strip()
+        meeting.pupil_views = pupil_views.strip()
+        meeting.summary_for_family = summary_for_family.strip()
         meeting.next_review_date = next_review_date
         _save_change(acting_user, meeting)
         before_attended = _names(meeting.attended.all())

@@ -102,6 +102,8 @@ def meeting_past(request: HttpRequest, case_id: int) -> HttpResponse:
             going_well=data["going_well"],
             agreed_actions=data["agreed_actions"],
             next_review_date=data["next_review_date"],
+            pupil_views=data["pupil_views"],
+            summary_for_family=data["summary_for_family"],
         )
         return _saved(
             page,
@@ -193,6 +195,8 @@ def meeting_held(request: HttpRequest, case_id: int, meeting_id: int) -> HttpRes
             going_well=data["going_well"],
             agreed_actions=data["agreed_actions"],
             next_review_date=data["next_review_date"],
+            pupil_views=data["pupil_views"],
+            summary_for_family=data["summary_for_family"],
         )
         texts = [data[name] for name in RECORD_TEXTS]
         return _saved(
@@ -238,7 +242,15 @@ def meeting_cancel_view(request: HttpRequest, case_id: int, meeting_id: int) -> 
     return page.handle(form, save, "cases/meeting_cancel.html", {"meeting": meeting})
 
 
-RECORD_TEXTS = ("barriers_discussed", "parent_voice", "going_well", "agreed_actions", "outcome")
+RECORD_TEXTS = (
+    "barriers_discussed",
+    "pupil_views",
+    "parent_voice",
+    "going_well",
+    "agreed_actions",
+    "outcome",
+    "summary_for_family",
+)
 
 
 def _awaiting(carers: Sequence[PupilCarer]) -> list[PupilCarer]:
@@ -272,6 +284,7 @@ def _arrangements(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "scheduled_for": _when(data),
         "method": data["method"],
+        "place": data["place"],
         "invited_ids": data["invited"],
         "other_professionals": data["other_professionals"],
         "interpreter": data["interpreter"],

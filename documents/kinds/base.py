@@ -17,9 +17,10 @@ from typing import Any, ClassVar
 from django.utils.html import escape
 
 from accounts.models import LocalAuthority, School
-from cases.models import AttendanceCase
+from cases.models import AttendanceCase, SupportMeeting
 from notices.models import NoticeToImprove, PenaltyNotice
 from pupils.models import PupilCarer
+from pupils.selectors import correspondence_recipients
 
 
 def long_date(day: dt.date | None) -> str:
@@ -58,6 +59,7 @@ class Subject:
     penalty_notice: PenaltyNotice | None = None
     recipient: PupilCarer | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    meeting: SupportMeeting | None = None
 
     @property
     def key(self) -> str:
@@ -66,6 +68,8 @@ class Subject:
             parts.append(f"notice{self.notice.pk}")
         if self.penalty_notice is not None:
             parts.append(f"penalty{self.penalty_notice.pk}")
+        if self.meeting is not None:
+            parts.append(f"meeting{self.meeting.pk}")
         if self.recipient is not None:
             parts.append(f"to{self.recipient.pk}")
         return ":".join(parts)
@@ -75,11 +79,8 @@ class Subject:
         return self.case.school.local_authority if self.kind.issued_by_la else self.case.school
 
     def reference(self, version: int) -> str:
-        number = (
-            self.penalty_notice.pk
-            if self.penalty_notice
-            else (self.notice.pk if self.notice else self.case.pk)
-        )
+        record = self.penalty_notice or self.notice or self.meeting or self.case
+        number = record.pk
         to = f"-{self.recipient.pk}" if self.recipient else ""
         return f"{self.kind.prefix}/{self.case.pk}/{number}{to}/v{version}"
 
@@ -133,6 +134,13 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return "".join(
         f"<p>{p.strip()}</p>".replace("\n", "<br>") for p in html.split("\n\n") if p.strip()
     )
+
+
+def recipients_of(case: AttendanceCase) -> list[PupilCarer]:
+    """Who a letter about the case goes to, one letter each: the pupil's
+    parents and carers who receive correspondence (the one rule, in
+    `PupilCarer.receives_correspondence`; docs/rules.md)."""
+    return correspondence_recipients(case.pupil_id)
 
 
 def organisation_data(organisation: School | LocalAuthority) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.timezone import localdate
+
 from accounts.models import School
 from attendance import codes
 from attendance import figures as fig
@@ -150,6 +152,27 @@ def support_for_family(notice: NoticeToImprove) -> dict[str, Any]:
     return {"offers": given, "still_offered": still, "meetings": meetings}
 
 
+def not_to_send(notice: NoticeToImprove) -> dict[str, str] | None:
+    """For a corrected or withdrawn notice, what its letter says at the top so
+    that it is never mistaken for one to send; None for the live notice."""
+    if notice.is_live:
+        return None
+    ended_on = short_date(localdate(notice.ended_at)) if notice.ended_at else ""
+    if notice.status == NoticeToImprove.Status.SUPERSEDED:
+        newer = NoticeToImprove.unscoped.filter(corrects=notice).values_list("version", flat=True)
+        return {
+            "mark": "SUPERSEDED",
+            "why": f"This version of the notice was corrected on {ended_on} and replaced by "
+            f"version {newer.first() or notice.version + 1}.",
+            "reason": notice.ended_reason,
+        }
+    return {
+        "mark": "WITHDRAWN",
+        "why": f"This notice was withdrawn on {ended_on}.",
+        "reason": notice.ended_reason,
+    }
+
+
 def consequence_data() -> dict[str, str]:
     """The fixed consequence: what a penalty notice costs and when, from the
     rules (notices.penalties), so the letter and the notice agree."""
@@ -215,6 +238,7 @@ class NoticeToImproveLetter(Kind):
                 "issued_by": issued_by.full_name,
                 "issued_by_role": issued_by.job_title,
             },
+            not_to_send=not_to_send(notice),
             record=attendance_record(notice),
             support=support_for_family(notice),
             penalty=consequence_data(),

@@ -1,4 +1,5 @@
+from .batch import DocumentBatch, TextMessage
 from .document import Document
 from .wording import Wording
 
-__all__ = ["Document", "Wording"]
+__all__ = ["Document", "DocumentBatch", "TextMessage", "Wording"]

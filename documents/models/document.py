@@ -12,19 +12,41 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts.models import School
 from cases.models import AttendanceCase
 from core.scoping import ScopedManager, ScopedQuerySet
 from notices.models import NoticeToImprove, PenaltyNotice
-from pupils.models import PupilCarer
+from pupils.models import Pupil, PupilCarer
 
 
 def _upload_to(document: Document, filename: str) -> str:
-    # Grouped by case; the name carries the kind and version, never a name.
+    # Grouped by case (or, for a letter to every family, by school); the name
+    # carries the kind and version, never a name.
+    if document.case_id is None:
+        return f"documents/school-{document.school_id}/{filename}"
     return f"documents/case-{document.case_id}/{filename}"
 
 
 class Document(models.Model):
-    case = models.ForeignKey(AttendanceCase, on_delete=models.PROTECT, related_name="documents")
+    # Null for a letter made for a pupil who need not have a case (the
+    # half-term letter): `pupil` and `school` say whom it is about and who sent it.
+    case = models.ForeignKey(
+        AttendanceCase, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    pupil = models.ForeignKey(
+        Pupil, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The batch that made it (documents/models/batch.py), if any.
+    batch = models.ForeignKey(
+        "documents.DocumentBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
     # A kind's code (documents/kinds/): "notice_to_improve", "penalty_notice"…
     kind = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
@@ -67,7 +89,6 @@ class Document(models.Model):
     superseded_at = models.DateTimeField(null=True, blank=True)
     superseded_reason = models.TextField(blank=True)
 
-    scope_lookup = "case__school"
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["Document"]()
 
@@ -90,10 +111,26 @@ class Document(models.Model):
                 # saved once this one has stopped being current.
                 condition=Q(superseded_at__isnull=True) | ~Q(superseded_reason=""),
             ),
+            models.CheckConstraint(
+                name="document_about_a_case_or_a_pupil_at_a_school",
+                condition=Q(case__isnull=False) | Q(pupil__isnull=False, school__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} (version {self.version})"
+
+    @classmethod
+    def scope_filter(cls, schools: models.QuerySet[School]) -> Q:
+        # A case's documents belong to the case's school; a document with no
+        # case, to the school that made it.
+        return Q(case__school__in=schools) | Q(case__isnull=True, school__in=schools)
+
+    @property
+    def issuing_school(self) -> School:
+        school = self.case.school if self.case is not None else self.school
+        assert school is not None  # a document without a case has a school (the constraint)
+        return school
 
     @property
     def is_current(self) -> bool:

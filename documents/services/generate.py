@@ -25,15 +25,18 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import User
+from accounts.models import LocalAuthority, School, User
 from accounts.rules import can_do_school_casework, is_la_user, is_system_admin
 from cases.models import AttendanceCase
 from core.audit import audit_record
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
+from notices.models import NoticeToImprove
+from pupils.models import PupilCarer
 
 from ..kinds import KINDS, Kind, Subject
 from ..kinds.base import fill
+from ..kinds.notice_to_improve import not_to_send
 from ..models import Document
 from .wording import wording_for
 
@@ -61,17 +64,24 @@ def settings_link(subject: Subject) -> str:
     return reverse("documents:school_details")
 
 
+def address_refusal(issuer: School | LocalAuthority, link: str) -> SafeString | None:
+    """A letter says who it is from: refused while the issuer has no address."""
+    if issuer.has_address:
+        return None
+    return format_html(
+        "{} has no address yet, so the letter cannot say who it is from. "
+        '<a class="govuk-link" href="{}">Add the address in {}\'s details</a>.',
+        issuer.name,
+        link,
+        issuer.name,
+    )
+
+
 def refusal(subject: Subject) -> SafeString | None:
     """Why this document cannot be made yet, with a link to put it right; None if it can."""
-    issuer = subject.issuer
-    if not issuer.has_address:
-        return format_html(
-            "{} has no address yet, so the letter cannot say who it is from. "
-            '<a class="govuk-link" href="{}">Add the address in {}\'s details</a>.',
-            issuer.name,
-            settings_link(subject),
-            issuer.name,
-        )
+    refused = address_refusal(subject.issuer, settings_link(subject))
+    if refused is not None:
+        return refused
     if subject.recipient is not None and not subject.recipient.carer.address.strip():
         return format_html(
             "There is no address for {}. "
@@ -138,6 +148,29 @@ def render(subject: Subject, *, version: int) -> tuple[dict[str, Any], Rendered]
     )
     pdf = render_pdf(html)
     return data, Rendered(html, pdf, hashlib.sha256(pdf).hexdigest())
+
+
+def notice_letter_not_to_send(notice: NoticeToImprove, recipient: PupilCarer) -> Rendered:
+    """A corrected or withdrawn notice's letter, kept for the record: the
+    letter as stored (or as the record makes it now, if none was), marked
+    "DO NOT SEND" at the top with why. Made on request, never stored."""
+    kind = KINDS["notice_to_improve"]
+    subject = Subject(kind, notice.case, notice=notice, recipient=recipient)
+    stored = (
+        Document.unscoped.filter(kind=kind.code, notice=notice, recipient=recipient)
+        .order_by("-version")
+        .first()
+    )
+    data = dict(stored.data) if stored is not None else kind.data(subject)
+    data["not_to_send"] = not_to_send(notice)
+    html = render_html(
+        kind,
+        data,
+        reference=stored.reference if stored is not None else subject.reference(1),
+        local_authority_id=notice.case.school.local_authority_id,
+    )
+    pdf = render_pdf(html)
+    return Rendered(html, pdf, hashlib.sha256(pdf).hexdigest())
 
 
 def document_make(
@@ -256,7 +289,7 @@ def translation_attach(
             actor=acting_user,
             action=AuditEvent.Action.UPDATE,
             target=document,
-            school=document.case.school,
+            school=document.issuing_school,
             changes={
                 "translated_language": language.strip(),
                 "translated_checksum": document.translated_checksum,

@@ -159,7 +159,8 @@ def holiday_request_submit(
 
     Refused: a user who is not the school's attendance lead or DSL (403); a
     pupil not in scope (404); no G session in the dates given; the national
-    threshold not met as at the last G session; no parent, or one without
+    threshold not met as at the last G session; a child not of compulsory
+    school age on every day of the G sessions; no parent, or one without
     parental responsibility; a parent who could not be issued a notice today
     under the three-year limit; another live request for the pupil whose
     absence shares a day with this one."""
@@ -239,6 +240,19 @@ def holiday_request_submit(
                     )
                 },
                 code="no_leave_sessions",
+            )
+        # Checked here, not first when the LA comes to issue: a request the
+        # LA could accept but never act on is work for nobody.
+        too_young_or_old = rules.offence_period_refusal(
+            first=sessions[0].day,
+            last=sessions[-1].day,
+            issued_on=day,
+            date_of_birth=pupil.date_of_birth,
+        )
+        if too_young_or_old is not None:
+            raise ValidationError(
+                f"A penalty notice could not be issued for this leave. {too_young_or_old}",
+                code="not_compulsory_school_age",
             )
         threshold = threshold_as_at(pupil, sessions[-1].day)
         if not threshold.met:

@@ -29,6 +29,7 @@ from pathway.models import PathwayEvaluation, settings_for
 from pathway.rules import Evaluation, early_referral_grounds_for, long_date
 from pathway.services import evaluation_record_with_verdict
 from pupils.models import PupilCarer
+from pupils.selectors import correspondence_recipients as pupil_correspondence_recipients
 
 from ..models import LegalReferral, NoticeToImprove, ParentsToldOfReferral
 
@@ -55,10 +56,10 @@ def _require_issuing_role(user: User) -> None:
 
 
 def correspondence_recipients(case: AttendanceCase) -> list[PupilCarer]:
-    """The pupil's carers who receive the school's letters (parents with parental
-    responsibility, and a non-resident parent after the DSL's decision)."""
-    links = PupilCarer.unscoped.filter(pupil_id=case.pupil_id).select_related("carer")
-    return [link for link in links.order_by("pk") if link.receives_correspondence]
+    """The pupil's carers who receive the school's letters (pupils.selectors:
+    every parent or carer living with the pupil, and a parent who lives
+    elsewhere after the DSL's decision)."""
+    return pupil_correspondence_recipients(case.pupil_id)
 
 
 def running_notice(case_id: int) -> NoticeToImprove | None:

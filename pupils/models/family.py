@@ -116,15 +116,43 @@ class PupilCarer(models.Model):
         return f"{self.carer} ({self.get_relationship_display()} of {self.pupil})"
 
     @property
+    def is_carer(self) -> bool:
+        """A parent or someone who cares for the child, rather than a professional
+        or other contact (a childminder, a doctor, a social worker…)."""
+        return self.relationship in CARING_RELATIONSHIPS
+
+    @property
     def receives_correspondence(self) -> bool:
-        """Resident carers with parental responsibility by default; a non-resident
-        parent only after a DSL decision to include them."""
+        """Who gets the school's letters about attendance (docs/rules.md,
+        "Documents sent to parents"): every parent or carer who lives with the
+        child, with or without parental responsibility, since "parent" in the
+        Education Act 1996 (s576) includes anyone who has care of the child;
+        a parent who lives elsewhere only once the DSL has decided to include
+        them. A professional or other contact is not written to."""
         if not self.lives_with_pupil:
             return bool(self.included_in_correspondence)
         if self.included_in_correspondence is not None:
             return self.included_in_correspondence
-        return self.parental_responsibility
+        return self.parental_responsibility or self.is_carer
 
     @classmethod
     def scope_filter(cls, schools: models.QuerySet[School]) -> Q:
         return Q(pupil__in=Pupil.unscoped.filter(Pupil.scope_filter(schools)))
+
+
+# A parent, or an adult who lives with and cares for the child: written to
+# without a decision when they live with the pupil. The rest are contacts.
+CARING_RELATIONSHIPS = frozenset(
+    {
+        PupilCarer.Relationship.MOTHER,
+        PupilCarer.Relationship.FATHER,
+        PupilCarer.Relationship.PARENT,
+        PupilCarer.Relationship.STEP_MOTHER,
+        PupilCarer.Relationship.STEP_FATHER,
+        PupilCarer.Relationship.STEP_PARENT,
+        PupilCarer.Relationship.FOSTER_CARER,
+        PupilCarer.Relationship.CARER,
+        PupilCarer.Relationship.GRANDPARENT,
+        PupilCarer.Relationship.OTHER_RELATIVE,
+    }
+)
