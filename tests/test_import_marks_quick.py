@@ -223,12 +223,17 @@ def marks_files(draw: st.DrawFn) -> bytes:
             draw(st.sampled_from(rows))[column] = draw(WRONG[column])
         elif how == "twice" and rows:
             rows.append(list(draw(st.sampled_from(rows))))
+    if draw(st.booleans()):
+        # A column the import does not read, with whatever text an MIS puts there.
+        notes = st.text(st.characters(exclude_characters=',"\r\n'), max_size=6)
+        rows = [[*row, draw(notes)] if len(row) == 4 else row for row in rows]
     lines = [",".join(row) for row in rows]
     if draw(st.integers(0, 4)) == 0:
         odd = draw(st.sampled_from(["", "a,b", f"{UPN_A},2025-09-03,AM,/,extra", '"x",y,z,w']))
         lines.insert(draw(st.integers(0, len(lines))), odd)
     newline = draw(st.sampled_from(["\n", "\r\n"]))
-    text = newline.join(["upn,date,session,code", *lines])
+    header = "upn,date,session,code" + (",note" if any(len(row) == 5 for row in rows) else "")
+    text = newline.join([header, *lines])
     return (text + draw(st.sampled_from(["", newline]))).encode()
 
 
