@@ -362,6 +362,7 @@ def ctf_import(
         pupils = _pupils_save(
             imported,
             counts,
+            stored=ownership.stored_pupils,
             keep_details={
                 upn for upn, standing in ownership.pupils.items() if not standing.changes_details
             },
@@ -371,6 +372,7 @@ def ctf_import(
             pupils,
             school_ids,
             counts,
+            stored=ownership.enrolments,
             owned_school_ids=owned,
             enrolled_elsewhere=ownership.enrolled_elsewhere,
         )
@@ -694,14 +696,14 @@ def _pupil_values(pupil: CtfPupil, *, creating: bool) -> dict[str, Any]:
 
 
 def _pupils_save(
-    ctf_pupils: Sequence[CtfPupil], counts: Counts, *, keep_details: set[str]
+    ctf_pupils: Sequence[CtfPupil],
+    counts: Counts,
+    *,
+    stored: Mapping[str, Pupil],
+    keep_details: set[str],
 ) -> dict[str, Pupil]:
-    upns = [pupil.upn for pupil in ctf_pupils]
-    stored = {
-        pupil.upn: pupil
-        for chunk in _chunks(upns)
-        for pupil in Pupil.unscoped.filter(upn__in=chunk)
-    }
+    """`stored`: the pupils already held, by UPN, as read to decide the
+    ownership (with every field this writes)."""
     new: list[Pupil] = []
     changed: list[Pupil] = []
     for ctf_pupil in ctf_pupils:
@@ -720,7 +722,10 @@ def _pupils_save(
     Pupil.unscoped.bulk_update(changed, _PUPIL_FIELDS, batch_size=500)
     counts.pupils_created += len(new)
     counts.pupils_updated += len(changed)
-    return {**stored, **{pupil.upn: pupil for pupil in new}}
+    return {
+        **{p.upn: stored[p.upn] for p in ctf_pupils if p.upn in stored},
+        **{pupil.upn: pupil for pupil in new},
+    }
 
 
 def _enrolments_save(
@@ -729,6 +734,7 @@ def _enrolments_save(
     school_ids: Mapping[tuple[str, str], int],
     counts: Counts,
     *,
+    stored: Mapping[int, list[Enrolment]],
     owned_school_ids: set[int],
     enrolled_elsewhere: set[tuple[int, int]],
 ) -> None:
@@ -745,13 +751,14 @@ def _enrolments_save(
             if key[1] not in owned_school_ids and key in enrolled_elsewhere:
                 continue
             spans[key].append((year.first_date, year.last_date))
+    # `stored`: every enrolment of the pupils already held, as read to decide
+    # the ownership; a pupil new to the service has none.
     held: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
-    pupil_ids = sorted({pupil_id for pupil_id, _ in spans})
-    for chunk in _chunks(pupil_ids):
-        for enrolment in Enrolment.unscoped.filter(
-            pupil_id__in=chunk, school_id__in=set(school_ids.values())
-        ).order_by("start"):
-            held[(enrolment.pupil_id, enrolment.school_id)].append(enrolment)
+    file_schools = set(school_ids.values())
+    for pupil_id in sorted({pupil_id for pupil_id, _ in spans}):
+        for enrolment in sorted(stored.get(pupil_id, []), key=lambda e: e.start):
+            if enrolment.school_id in file_schools:
+                held[(enrolment.pupil_id, enrolment.school_id)].append(enrolment)
     new: list[Enrolment] = []
     changed: dict[int, Enrolment] = {}
     for (pupil_id, school_id), dates in spans.items():
