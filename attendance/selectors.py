@@ -17,7 +17,13 @@ from . import figures as fig
 from .codes import BY_CHAR, NO_MARK
 from .loading import pupil_data
 from .mark_problems import mark_problem_text
-from .models import ImportDiscrepancy, PupilFigures, RegisterYear, SchoolWeekFigures
+from .models import (
+    ImportDiscrepancy,
+    PupilFigures,
+    RegisterYear,
+    SchoolFigures,
+    SchoolWeekFigures,
+)
 from .years import academic_year_of, day_index, year_start
 
 if TYPE_CHECKING:
@@ -230,12 +236,30 @@ def school_dashboard(
 
 
 def la_overview(*, user: AnyUser) -> list[SchoolSummary]:
-    """Every school the user may see, with the same measures as its dashboard."""
+    """Every school the user may see, with the same measures as its dashboard,
+    as the figures refresh stored them (`SchoolFigures`): one row a school."""
     schools = list(visible_schools(user).select_related("local_authority").order_by("name"))
-    rows = PupilFigures.objects.for_user(user)
-    totals = _summaries(rows)
-    as_at = rows.values_list("as_at", flat=True).order_by("-as_at").first()
-    return [_summary(school, totals.get(school.pk), as_at) for school in schools]
+    stored = {row.school_id: row for row in SchoolFigures.objects.for_user(user)}
+    as_at = max((row.as_at for row in stored.values()), default=None)
+    return [_stored_summary(school, stored.get(school.pk), as_at) for school in schools]
+
+
+def _stored_summary(
+    school: School, row: SchoolFigures | None, as_at: dt.date | None
+) -> SchoolSummary:
+    if row is None:
+        return SchoolSummary(school=school, as_at=as_at)
+    return SchoolSummary(
+        school=school,
+        pupils=row.pupils,
+        possible=row.possible_sessions,
+        attended=row.attended_sessions,
+        persistent=row.persistent_absence,
+        severe=row.severe_absence,
+        threshold=row.national_threshold_met,
+        missing_marks=row.missing_marks,
+        as_at=as_at,
+    )
 
 
 @dataclass(frozen=True)

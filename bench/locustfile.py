@@ -7,7 +7,10 @@ order users take them, each school's sample of pupils, search terms and cases,
 and the referrals in the LA inbox). By hand, against a server already running:
 
     BENCH_LOAD_MANIFEST=/tmp/.../manifest.json locust -f bench/locustfile.py \\
-        --headless -u 20 -r 5 --run-time 3m --host http://127.0.0.1:8000
+        --headless -u 20 -r 0.5 --run-time 3m --host http://127.0.0.1:8000
+
+`-r 0.5`: one person arrives every two seconds, as a morning's sign-ins spread
+out, rather than twenty in the same second.
 
 Every request is named by its page, so the statistics are per page. A page
 that answers with the sign-in form (the session lost) or a code page counts as

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,6 +28,7 @@ from .models import (
     PlanReview,
     SupportMeeting,
     SupportOffer,
+    WishesAndFeelings,
 )
 from .services.meetings import MeetingCard, meeting_cards
 from .services.support import OfferStanding, all_exhausted, offer_standings
@@ -37,15 +40,6 @@ if TYPE_CHECKING:
     from accounts.models import User
 
     AnyUser = User | AnonymousUser
-
-
-def _held_meetings(day: dt.date) -> Q:
-    return (
-        Q(meetings__cancelled=False)
-        & Q(meetings__held_on__lte=day)
-        & Q(meetings__outcome__regex=r"\S")
-        & Q(meetings__invited__isnull=False)
-    )
 
 
 @dataclass(frozen=True)
@@ -80,19 +74,127 @@ def caseload(
     """Cases the user may see: their own first, then anything overdue, then by
     what falls due soonest."""
     day = day or today_in_england()
-    rows = _rows(
-        user=user, cases=AttendanceCase.objects.for_user(user).filter(status=status), day=day
+    order = _caseload_order(user=user, status=status, day=day)
+    return _rows_in_order(user=user, order=order, case_ids=order.case_ids, day=day)
+
+
+def caseload_page(
+    *,
+    user: AnyUser,
+    status: str = AttendanceCase.Status.OPEN,
+    page_number: str | int | None = None,
+    per_page: int = 50,
+    day: dt.date | None = None,
+) -> Page[CaseRow]:
+    """One page of the caseload, in its order. Only the order is worked out for
+    every case (one narrow query, no join of contacts or meetings); the page's
+    rows alone are read in full, so an LA's caseload of hundreds costs about
+    what a school's does."""
+    day = day or today_in_england()
+    order = _caseload_order(user=user, status=status, day=day)
+    page: Page[Any] = Paginator(order.case_ids, per_page).get_page(page_number)
+    page.object_list = _rows_in_order(
+        user=user, order=order, case_ids=list(page.object_list), day=day
     )
-    rows.sort(
-        key=lambda r: (
-            not r.is_mine,
-            # A referral the LA returned waits on the school, like an overdue contact.
-            not r.needs_action,
-            min(d for d in (r.next_contact_due, r.plan_review_due) if d is not None),
-            r.case.pupil.legal_surname,
+    return page
+
+
+@dataclass(frozen=True)
+class _Order:
+    """The caseload's order, with what working it out read and the rows need
+    again (each LA's pathway numbers, the returned referrals)."""
+
+    case_ids: list[int]
+    rules_by_la: dict[int, PathwayNumbers]
+    returned: dict[int, ReturnedReferral]
+
+
+def _latest(rows: QuerySet[Any], column: str, **conditions: Any) -> Subquery:
+    """The latest `column` of the case's `rows`: a subquery per case, where a
+    join of contacts and meetings multiplies the rows it groups."""
+    return Subquery(
+        rows.filter(case=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("case")
+        .annotate(latest=Max(column))
+        .values("latest")
+    )
+
+
+def _caseload_order(*, user: AnyUser, status: str, day: dt.date) -> _Order:
+    """The ids of the user's cases of this status in the caseload's order."""
+    keys = (
+        AttendanceCase.objects.for_user(user)
+        .filter(status=status)
+        .annotate(
+            last_contact=_latest(Contact.unscoped.all(), "occurred_at"),
+            last_meeting=_latest(
+                SupportMeeting.unscoped.all(), "held_on", cancelled=False, held_on__lte=day
+            ),
+        )
+        .values_list(
+            "pk",
+            "opened_at",
+            "last_contact",
+            "last_meeting",
+            "plan__next_review_due",
+            "lead_professional_id",
+            "school__local_authority_id",
+            "pupil__legal_surname",
         )
     )
-    return rows
+    found = list(keys)
+    returned = (
+        returned_referrals(user, [row[0] for row in found]) if returned_referrals.provided else {}
+    )
+    rules_by_la: dict[int, PathwayNumbers] = {}
+    user_id = getattr(user, "pk", None)
+    is_open = status == AttendanceCase.Status.OPEN
+    ordered = []
+    for pk, opened_at, last_contact, last_meeting, review_due, lead_id, la_id, surname in found:
+        if la_id not in rules_by_la:
+            rules_by_la[la_id] = pathway_numbers(la_id)
+        due = next_contact_due(
+            opened_on=timezone.localdate(opened_at),
+            last_contacts=[
+                timezone.localdate(last_contact) if last_contact else None,
+                last_meeting,
+            ],
+            interval_days=rules_by_la[la_id].contact_interval_days,
+        )
+        overdue = is_open and (due < day or (review_due is not None and review_due < day))
+        ordered.append(
+            (
+                (
+                    user_id != lead_id,
+                    # A referral the LA returned waits on the school, like an overdue contact.
+                    not (overdue or pk in returned),
+                    min(d for d in (due, review_due) if d is not None),
+                    surname,
+                ),
+                pk,
+            )
+        )
+    ordered.sort()
+    return _Order([pk for _, pk in ordered], rules_by_la, returned)
+
+
+def _rows_in_order(
+    *, user: AnyUser, order: _Order, case_ids: list[int], day: dt.date
+) -> list[CaseRow]:
+    if not case_ids:
+        return []
+    rows = {
+        row.case.pk: row
+        for row in _rows(
+            user=user,
+            cases=AttendanceCase.objects.for_user(user).filter(pk__in=case_ids),
+            day=day,
+            rules_by_la=order.rules_by_la,
+            returned=order.returned,
+        )
+    }
+    return [rows[pk] for pk in case_ids if pk in rows]
 
 
 def _rows(
@@ -101,26 +203,42 @@ def _rows(
     cases: QuerySet[AttendanceCase],
     day: dt.date,
     with_returned: bool = True,
+    rules_by_la: dict[int, PathwayNumbers] | None = None,
+    returned: dict[int, ReturnedReferral] | None = None,
 ) -> list[CaseRow]:
+    """The rows of these cases. `rules_by_la` and `returned`, when the caller
+    has read them already, save asking again."""
+    held = (
+        SupportMeeting.unscoped.filter(
+            case=OuterRef("pk"),
+            cancelled=False,
+            held_on__lte=day,
+            outcome__regex=r"\S",
+            invited__isnull=False,
+        )
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk", distinct=True))
+        .values("n")
+    )
     cases = cases.select_related("pupil", "school__local_authority", "lead_professional").annotate(
-        meetings_held=Count("meetings", filter=_held_meetings(day), distinct=True),
-        last_contact=Max("contacts__occurred_at"),
-        last_meeting=Max(
-            "meetings__held_on", filter=Q(meetings__cancelled=False, meetings__held_on__lte=day)
+        meetings_held=Coalesce(Subquery(held), 0),
+        last_contact=_latest(Contact.unscoped.all(), "occurred_at"),
+        last_meeting=_latest(
+            SupportMeeting.unscoped.all(), "held_on", cancelled=False, held_on__lte=day
         ),
-        plan_review_due=Max("plan__next_review_due"),
-        voice_recorded=Exists(
-            AttendanceCase.unscoped.filter(pk=OuterRef("pk"), voices__isnull=False)
-        ),
+        plan_review_due=F("plan__next_review_due"),
+        voice_recorded=Exists(WishesAndFeelings.unscoped.filter(case=OuterRef("pk"))),
     )
     rows = []
-    rules_by_la: dict[int, PathwayNumbers] = {}
+    rules_by_la = {} if rules_by_la is None else rules_by_la
     found = list(cases)
-    returned = (
-        returned_referrals(user, [c.pk for c in found])
-        if with_returned and returned_referrals.provided
-        else {}
-    )
+    if returned is None:
+        returned = (
+            returned_referrals(user, [c.pk for c in found])
+            if with_returned and returned_referrals.provided
+            else {}
+        )
     for case in found:
         la_id = case.school.local_authority_id
         if la_id not in rules_by_la:

@@ -34,11 +34,12 @@ import random
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import LocalAuthority
 from attendance.services.calendars import school_days_after
 from cases.models import AttendanceCase
+from documents.models import Document, DocumentBatch
 from notices.models import (
     HolidayRequest,
 )
@@ -133,13 +134,22 @@ def _accepted(case: AttendanceCase, day: dt.date) -> bool:
 
 
 def demo_legal_delete(pupils: QuerySet[Pupil]) -> None:
-    """The pupils' cases and holiday requests with every record that points to
-    them (notices, referrals, certificates, decisions, penalty notices, stored
-    letters, flags, verdicts), last made first: found by following the models'
+    """The pupils' cases, holiday requests and half-term letter batches with
+    every record that points to them (notices, referrals, certificates,
+    decisions, penalty notices, stored letters and texts, flags, verdicts),
+    last made first: found by following the models'
     foreign keys (records.walk), so a model added later needs no change here.
     The pupils, their families and registers are deleted by the builder."""
     found = Found()
     found.add(AttendanceCase.unscoped.filter(pupil__in=pupils))
     found.add(HolidayRequest.unscoped.filter(pupil__in=pupils))
+    # Half-term letters and texts belong to a pupil without a case; the batch
+    # that made them goes too, its letters and texts found through it.
+    found.add(
+        DocumentBatch.unscoped.filter(
+            Q(documents__pupil__in=pupils) | Q(messages__pupil__in=pupils)
+        ).distinct()
+    )
+    found.add(Document.unscoped.filter(pupil__in=pupils))
     rows_pointing_to(found, leaves=(Pupil, Carer, PupilCarer))
     delete_found(found)

@@ -23,6 +23,7 @@ from cases.models import AttendanceCase
 from cases.views.section import FormPage
 from core.dates import today
 from core.http import acting_user
+from core.pagination import page_of
 from core.scoping import get_for_user_or_404
 from pupils.models import Pupil
 
@@ -157,7 +158,7 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
         request,
         "notices/holiday_list.html",
         {
-            "rows": rows.order_by("submitted_at", "pk")[:200],
+            "rows": page_of(rows.order_by("submitted_at", "pk"), request),
             "status": status,
             "statuses": HolidayRequest.Status.choices,
             "may_review": user.has_perm("notices.review_referral"),

@@ -25,6 +25,7 @@ from cases.models import AttendanceCase
 from cases.views.section import FormPage
 from core.dates import today
 from core.http import acting_user
+from core.pagination import page_of
 from core.scoping import get_for_user_or_404
 from pupils.models import PupilCarer
 
@@ -286,9 +287,11 @@ def la_penalty_notices(request: HttpRequest) -> HttpResponse:
     if not (user.has_perm("notices.review_referral") or is_system_admin(user)):
         raise PermissionDenied("The penalty notice list is for the LA.")
     context = {
-        "rows": la_open_penalty_notices(user, today()),
+        "rows": page_of(la_open_penalty_notices(user, today()), request),
         # Prosecutions decided on a referral have the same six-month limit.
-        "decisions": la_prosecution_decisions(user, today()),
+        "decisions": page_of(
+            la_prosecution_decisions(user, today()), request, param="decisions_page"
+        ),
         "may_change": _may_change(user),
     }
     return render(request, "notices/penalty_la_list.html", context)

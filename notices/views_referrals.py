@@ -25,6 +25,7 @@ from cases.views.section import CaseFormPage, FormPage
 from core.audit import record_view
 from core.dates import long_date, now, today
 from core.http import acting_user
+from core.pagination import page_of
 from core.scoping import get_for_user_or_404, visible_schools
 from pathway.services import readiness_for
 
@@ -468,8 +469,8 @@ def la_inbox(request: HttpRequest) -> HttpResponse:
     elif status != "all":
         referrals = referrals.filter(status=status)
     # Oldest first: the referral waiting longest is the next to review.
-    referrals = referrals.order_by("submitted_at", "pk")[:200]
-    return render(request, "notices/la_inbox.html", {"form": form, "referrals": referrals})
+    page = page_of(referrals.order_by("submitted_at", "pk"), request)
+    return render(request, "notices/la_inbox.html", {"form": form, "referrals": page})
 
 
 # The bundle, as frozen at submission --------------------------------------------

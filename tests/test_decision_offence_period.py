@@ -151,6 +151,7 @@ def test_the_limit_is_shown_flagged_and_met(officer, accepted):  # noqa: F811
     assert "Offence period: 3 February 2026 to 20 March 2026" in page
     assert laid_url in page
     assert "20 Sep 2026" in listing
+    assert "Showing 1 to 1 of 1 decision" in listing
     assert laid_url in listing
     with at(D(2026, 7, 20)):
         assert "4 months since the offence" in text(client.get(referral_url))

@@ -178,6 +178,19 @@ def run(world, *, threshold: int | None = 90) -> DocumentBatch:
         return half_term_batch_run(batch_id=batch.pk)
 
 
+def test_the_demos_reset_deletes_half_term_letters_and_texts_with_their_batch(world):
+    """`seed_demo --reset` deletes the demo's pupils; letters and texts made in
+    the demo point to them and would block it."""
+    from demo.legal import demo_legal_delete
+    from pupils.models import Pupil
+
+    batch = run(world)
+    demo_legal_delete(Pupil.unscoped.filter(pk=world["amy"].pk))
+    assert not DocumentBatch.unscoped.filter(pk=batch.pk).exists()
+    assert not Document.unscoped.filter(pupil=world["amy"]).exists()
+    assert not TextMessage.unscoped.exists()
+
+
 def test_the_pupils_are_those_below_the_threshold_with_their_own_half_term_figures(world):
     with at(MADE_ON):
         chosen = pupils_chosen(

@@ -466,6 +466,27 @@ def test_the_list_reads_a_fixed_number_of_queries(world, django_assert_max_num_q
         mark(pupil, world["school"], *LEAVE, "G")
         submit({**world, "pupil": pupil, "mother": parent})
     client = signed_in_client(world["officer"])
-    with django_assert_max_num_queries(5):
+    # One of them counts the requests for the pages of the list.
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("notices:holiday_list"))
     assert response.content.decode().count("notices/holiday-requests/") >= 3
+    assert "Showing 1 to 3 of 3 requests" in response.text
+
+
+def test_the_list_pages_with_the_count_shown(world, monkeypatch):
+    monkeypatch.setattr("core.pagination.LIST_PAGE_SIZE", 2)
+    submit(world)
+    for _ in range(2):
+        pupil = PupilFactory(school=world["school"], date_of_birth=D(2015, 5, 1))
+        parent = PupilCarerFactory(pupil=pupil)
+        mark(pupil, world["school"], *LEAVE, "G")
+        submit({**world, "pupil": pupil, "mother": parent})
+    client = signed_in_client(world["officer"])
+    first = client.get(reverse("notices:holiday_list"), {"status": "all"})
+    assert "Showing 1 to 2 of 3 requests" in first.text
+    # The next page keeps the list's filter.
+    assert 'href="?status=all&amp;page=2"' in first.text
+    second = client.get(reverse("notices:holiday_list"), {"status": "all", "page": "2"})
+    assert "Showing 3 to 3 of 3 requests" in second.text
+    shown = [r.pk for r in first.context["rows"]] + [r.pk for r in second.context["rows"]]
+    assert len(set(shown)) == 3

@@ -97,9 +97,31 @@ def test_home_query_count_does_not_grow_with_schools(schools, django_assert_max_
     for _ in range(schools):
         PupilFactory(school=SchoolFactory(local_authority=la))
     client = signed_in_client(UserFactory(la_user=True, local_authority=la))
-    # One of them loads the officer's authenticator app (two-factor sign-in).
-    with django_assert_max_num_queries(7):
+    # One of them loads the officer's authenticator app (two-factor sign-in),
+    # one counts the LA's schools for the pages of its list.
+    with django_assert_max_num_queries(8):
         client.get(reverse("home"))
+
+
+def test_an_las_schools_page_25_at_a_time_each_with_its_pupils_on_roll():
+    from .factories import LocalAuthorityFactory, UserFactory
+
+    la = LocalAuthorityFactory()
+    schools = [SchoolFactory(local_authority=la, name=f"School {n:02d}") for n in range(27)]
+    for _ in range(3):
+        PupilFactory(school=schools[0])
+    EnrolmentFactory(school=schools[0], start=dt.date(2019, 9, 1), end=dt.date(2020, 7, 20))
+    client = signed_in_client(UserFactory(la_user=True, local_authority=la))
+
+    first = client.get(reverse("home"))
+    assert "Showing 1 to 25 of 27 schools" in first.text
+    assert [s.name for s in first.context["schools"]][:2] == ["School 00", "School 01"]
+    # Pupils on roll today: the pupil who left in 2020 is not counted.
+    assert first.context["schools"][0].pupils_on_roll == 3
+    assert 'href="?page=2#schools-heading"' in first.text
+    second = client.get(reverse("home"), {"page": "2"})
+    assert "Showing 26 to 27 of 27 schools" in second.text
+    assert [s.name for s in second.context["schools"]] == ["School 25", "School 26"]
 
 
 def test_a_page_that_does_not_exist_gets_the_services_own_404(lead):

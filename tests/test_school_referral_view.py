@@ -102,7 +102,8 @@ def test_caseload_and_home_flag_a_returned_referral_with_the_reasons(
     lead = case.lead_professional
     client = signed_in_client(lead)
     with at(READY):
-        with django_assert_max_num_queries(6):
+        # The order of every case, then the page's rows in full.
+        with django_assert_max_num_queries(7):
             caseload_page = client.get(reverse("cases:caseload"))
         assert f'data-returned="{case.pk}"' in caseload_page.content.decode()
         assert "Returned by the LA" in text(caseload_page.content)

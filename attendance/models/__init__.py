@@ -1,7 +1,7 @@
 from .calendar import SchoolClosure, SchoolTerm, SchoolYearDays
 from .discrepancies import ImportDiscrepancy
 from .registers import ImportBatch, MarkChange, RegisterYear
-from .snapshots import PupilFigures, SchoolWeekFigures
+from .snapshots import PupilFigures, SchoolFigures, SchoolWeekFigures
 
 __all__ = [
     "ImportBatch",
@@ -10,6 +10,7 @@ __all__ = [
     "PupilFigures",
     "RegisterYear",
     "SchoolClosure",
+    "SchoolFigures",
     "SchoolTerm",
     "SchoolWeekFigures",
     "SchoolYearDays",

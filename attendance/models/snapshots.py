@@ -89,3 +89,34 @@ class SchoolWeekFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_id} week of {self.week_start} as at {self.as_at}"
+
+
+class SchoolFigures(models.Model):
+    """A school's summary as at the refresh that stored it: the totals of its
+    `PupilFigures` (pupils on roll, sessions, pupils in persistent and severe
+    absence, at the national threshold, missing marks), so the LA overview reads
+    one row a school instead of adding up every pupil in the LA on each visit.
+    Written with PupilFigures, nightly and after every import."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="figures")
+    as_at = models.DateField()
+    pupils = models.PositiveIntegerField(help_text="On roll on the as-at date")
+    possible_sessions = models.PositiveIntegerField()
+    attended_sessions = models.PositiveIntegerField()
+    persistent_absence = models.PositiveIntegerField()
+    severe_absence = models.PositiveIntegerField()
+    national_threshold_met = models.PositiveIntegerField()
+    missing_marks = models.PositiveIntegerField()
+    refreshed_at = models.DateTimeField()
+
+    scope_lookup = "school"
+    unscoped = ScopedQuerySet.as_manager()
+    objects = ScopedManager["SchoolFigures"]()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        base_manager_name = "unscoped"
+        verbose_name_plural = "school figures"
+
+    def __str__(self) -> str:
+        return f"{self.school_id} as at {self.as_at}"

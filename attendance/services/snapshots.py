@@ -24,7 +24,7 @@ from pupils.models import Enrolment, Pupil
 from .. import signals
 from ..figures import Register, school_figures, weekly_counts
 from ..loading import context_for, registers_by_pupil, spans_by_pupil, year_overlap
-from ..models import PupilFigures, SchoolWeekFigures, SchoolYearDays
+from ..models import PupilFigures, SchoolFigures, SchoolWeekFigures, SchoolYearDays
 from ..years import academic_year_of, year_start
 from .calendars import school_days_refresh
 
@@ -98,6 +98,8 @@ def figures_refresh(*, as_at: dt.date, school_ids: Collection[int] | None = None
         _write(rows)
         SchoolWeekFigures.unscoped.filter(school_id__in=target_school_ids).delete()
         SchoolWeekFigures.unscoped.bulk_create(weeks, batch_size=2000)
+        SchoolFigures.unscoped.filter(school_id__in=target_school_ids).delete()
+        SchoolFigures.unscoped.bulk_create(school_summaries(rows, as_at=as_at, now=now))
     logger.info(
         "figures refreshed as at %s: %d schools, %d rows", as_at, len(target_school_ids), len(rows)
     )
@@ -124,6 +126,39 @@ def _school_weeks(
         for school_id, marks in marks_by_school.items()
         for monday, counts in weekly_counts(marks, year=year, as_at=as_at)
     ]
+
+
+def school_summaries(
+    rows: Iterable[PupilFigures], *, as_at: dt.date, now: dt.datetime
+) -> list[SchoolFigures]:
+    """Each school's totals of its pupils' rows, as its dashboard adds them up
+    (`attendance.selectors._summaries`): sessions over every row, including
+    pupils who left this year; the counts of pupils over those on roll."""
+    by_school: dict[int, SchoolFigures] = {}
+    for row in rows:
+        summary = by_school.get(row.school_id)
+        if summary is None:
+            summary = by_school[row.school_id] = SchoolFigures(
+                school_id=row.school_id,
+                as_at=as_at,
+                pupils=0,
+                possible_sessions=0,
+                attended_sessions=0,
+                persistent_absence=0,
+                severe_absence=0,
+                national_threshold_met=0,
+                missing_marks=0,
+                refreshed_at=now,
+            )
+        summary.possible_sessions += row.possible_sessions
+        summary.attended_sessions += row.attended_sessions
+        summary.missing_marks += row.missing_marks
+        if row.on_roll:
+            summary.pupils += 1
+            summary.persistent_absence += row.persistent_absence
+            summary.severe_absence += row.severe_absence
+            summary.national_threshold_met += row.national_threshold_met
+    return list(by_school.values())
 
 
 def figures_refresh_after_commit(*, school_ids: Collection[int]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
@@ -20,7 +19,7 @@ from pupils import selectors
 
 from ..forms_cases import CaseChangeForm, CaseCloseForm, CaseOpenForm
 from ..models import AttendanceCase
-from ..selectors_cases import case_file, caseload
+from ..selectors_cases import case_file, caseload_page
 from ..services.casework import case_close, case_open, case_update
 
 # A lead's working list: one screen of the most pressing cases, the rest a page away.
@@ -32,8 +31,12 @@ CASES_PER_PAGE = 50
 def case_list(request: HttpRequest) -> HttpResponse:
     closed = request.GET.get("status") == "closed"
     status = AttendanceCase.Status.CLOSED if closed else AttendanceCase.Status.OPEN
-    rows = caseload(user=request.user, status=status)
-    page = Paginator(rows, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = caseload_page(
+        user=request.user,
+        status=status,
+        page_number=request.GET.get("page"),
+        per_page=CASES_PER_PAGE,
+    )
     return render(request, "cases/caseload.html", {"page": page, "closed": closed})
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.dates import today
 from core.http import acting_user
+from core.pagination import page_of
 
 from ..forms_timetables import TimetableEndForm, TimetableForm, TimetableReviewForm
 from ..models import PartTimeTimetable
@@ -45,7 +46,7 @@ def timetable_list(request: HttpRequest) -> HttpResponse:
         request,
         "cases/timetables.html",
         {
-            "rows": rows,
+            "rows": page_of(rows, request),
             "show_school": acting_user(request).school_id is None,
             "reviews_overdue": sum(r.flags.review_overdue for r in rows),
             "past_end": sum(r.flags.past_planned_end for r in rows),

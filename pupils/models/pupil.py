@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Concat, Upper
 
 from accounts.models import School
 from core.scoping import ScopedManager, ScopedQuerySet
@@ -55,6 +56,27 @@ class Pupil(models.Model):
         "children's social care", max_length=3, choices=SocialCare.choices, blank=True
     )
     SPECIAL_CATEGORY_FIELDS = ("sen_status", "free_school_meals", "looked_after", "social_care")
+
+    # Search by any part of a name reads this one column (pupils.selectors): on
+    # PostgreSQL one trigram index can serve it, where a LIKE on each of four
+    # columns made the planner scan every pupil (docs/benchmarks.md). The
+    # database keeps it, so bulk creates, COPY and updates never leave it stale.
+    search_text = models.GeneratedField(
+        expression=Upper(
+            Concat(
+                "legal_forename",
+                Value(" "),
+                "legal_surname",
+                Value(" "),
+                "preferred_forename",
+                Value(" "),
+                "preferred_surname",
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+        editable=False,
+    )
 
     unscoped = ScopedQuerySet.as_manager()
     objects = ScopedManager["Pupil"]()

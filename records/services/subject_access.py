@@ -53,7 +53,8 @@ def records_about(pupil: Pupil) -> Found:
 def _row_json(row: models.Model) -> dict[str, Any]:
     data: dict[str, Any] = {"id": row.pk}
     for f in row._meta.concrete_fields:
-        if f.primary_key:
+        # A generated column (the pupil's search text) is only the fields again.
+        if f.primary_key or f.generated:
             continue
         value = getattr(row, f.attname)
         # A stored file is named here; its content is under documents/ in the ZIP.
