@@ -8,8 +8,12 @@ RUN npm run build
 
 # Stage 2: the Python application, with the libraries WeasyPrint needs.
 FROM python:3.11-slim-bookworm AS app
+# The image's Python is compiled once at build (UV_COMPILE_BYTECODE, compileall
+# below): with PYTHONDONTWRITEBYTECODE and nothing compiled, every manage.py
+# command and worker start compiled Django and the project again, about 3 s.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     DJANGO_ENV=production
@@ -26,6 +30,7 @@ COPY . .
 COPY --from=assets /app/static/build static/build
 # collectstatic needs settings but no secrets or database.
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+ && python -m compileall -q -x '(node_modules|static|tests|bench)/' /app \
  && mkdir -p /app/media && chown app /app/media
 USER app
 EXPOSE 8000

@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from xml.etree.ElementTree import Element
 from xml.parsers.expat import ErrorString
 
@@ -251,18 +252,19 @@ class _Reader:
 
     def _pupil(self, element: Element, path: str) -> CtfPupil | None:
         errors_before = len(self.errors)
-        upn = _text(element, "UPN").upper()
+        kids = _Children(element)
+        upn = kids.text("UPN").upper()
         if not upn:
             self.errors.add(f"{path}/UPN", "the pupil has no UPN")
         else:
             problem = upn_problem(upn)
             if problem is not None:
                 self.errors.add(f"{path}/UPN", f"this is not a valid UPN: {problem}", upn=upn)
-        surname, forename = _text(element, "Surname"), _text(element, "Forename")
+        surname, forename = kids.text("Surname"), kids.text("Forename")
         for label, value in (("Surname", surname), ("Forename", forename)):
             if not value:
                 self.errors.add(f"{path}/{label}", f"the pupil has no {label.lower()}", upn=upn)
-        raw_dob = _text(element, "DOB")
+        raw_dob = kids.text("DOB")
         dob = _date(raw_dob)
         if dob is None:
             self.errors.add(
@@ -272,32 +274,32 @@ class _Reader:
                 else "the pupil has no date of birth",
                 upn=upn,
             )
-        details = _kid(element, "BasicDetails")
-        sex = (_text(element, "Sex") or _text(element, "Gender")).upper()
+        details = kids.kid("BasicDetails")
+        sex = (kids.text("Sex") or kids.text("Gender")).upper()
         pupil = CtfPupil(
             path=path,
             upn=upn,
             legal_forename=forename[:100],
             legal_surname=surname[:100],
-            preferred_forename=_either(element, details, "PreferredForename")[:100],
-            preferred_surname=_either(element, details, "PreferredSurname")[:100],
+            preferred_forename=kids.either(details, "PreferredForename")[:100],
+            preferred_surname=kids.either(details, "PreferredSurname")[:100],
             date_of_birth=dob or dt.date.min,
             sex=sex if sex in {"M", "F"} else "U",
-            year_group=_either(element, details, "NCyearActual").upper()[:3],
-            sen_status=_sen_status(_kid(element, "SENhistory")),
-            free_school_meals=_free_school_meals(_kid(element, "FSMhistory")),
-            looked_after=_bool(_text(element, "LookedAfter", "InCare")),
-            address=_address_text(_kid(element, "Address")),
-            postcode=_postcode(_kid(element, "Address")),
+            year_group=kids.either(details, "NCyearActual").upper()[:3],
+            sen_status=_sen_status(kids.kid("SENhistory")),
+            free_school_meals=_free_school_meals(kids.kid("FSMhistory")),
+            looked_after=_bool(_text(kids.kid("LookedAfter"), "InCare")),
+            address=_address_text(kids.kid("Address")),
+            postcode=_postcode(kids.kid("Address")),
         )
-        contacts = _kid(element, "Contacts")
+        contacts = kids.kid("Contacts")
         if contacts is not None:
             contacts_path = f"{path}/{_name(contacts)}"
             for number, contact in enumerate(_kids(contacts, "Contact"), start=1):
                 read = self._contact(contact, f"{contacts_path}/{_name(contact)}[{number}]", pupil)
                 if read is not None:
                     pupil.contacts.append(read)
-        attendance = _kid(element, "Attendance")
+        attendance = kids.kid("Attendance")
         if attendance is not None:
             attendance_path = f"{path}/{_name(attendance)}"
             for number, year_data in enumerate(_kids(attendance, "YearData"), start=1):
@@ -431,7 +433,8 @@ class _Reader:
             )
             return None
         offset = mark_index(start, "AM")
-        unknown = set(raw) - CTF_MARK_CHARS
+        present = set(raw)
+        unknown = present - CTF_MARK_CHARS
         if unknown:
             for index, char in enumerate(raw):
                 if char in unknown:
@@ -443,10 +446,13 @@ class _Reader:
                         session=session_at(index),
                     )
             return None
-        # Legacy codes are stored as the code they map to, the original kept by position.
-        originals = {
-            str(offset + index): char for index, char in enumerate(raw) if char in LEGACY_CHARS
-        }
+        # Legacy codes are stored as the code they map to, the original kept by
+        # position; a look at each character only when there are any.
+        originals = (
+            {str(offset + index): char for index, char in enumerate(raw) if char in LEGACY_CHARS}
+            if not present.isdisjoint(LEGACY_CHARS)
+            else {}
+        )
         stored = raw.translate(_LEGACY_TO_STORED) if originals else raw
         full = empty_marks(academic_year)
         full = full[:offset] + stored + full[offset + len(stored) :]
@@ -463,6 +469,15 @@ class _Reader:
     def _registers(self, pupil: CtfPupil) -> list[CtfRegister]:
         """One register per school and year; two blocks marking the same session
         is a duplicate session, as the file cannot say which one is right."""
+        by_key: dict[tuple[tuple[str, str], int], list[CtfYear]] = {}
+        for block in pupil.years:
+            by_key.setdefault((block.school.key, block.academic_year), []).append(block)
+        if all(len(blocks) == 1 for blocks in by_key.values()):
+            # The usual pupil: one block a year, already a whole register.
+            return [
+                CtfRegister(block.school, block.academic_year, block.marks, dict(block.originals))
+                for (block,) in by_key.values()
+            ]
         merged: dict[tuple[tuple[str, str], int], tuple[list[str], dict[str, str], CtfYear]] = {}
         claimed: dict[tuple[tuple[str, str], int], dict[int, CtfYear]] = {}
         for block in pupil.years:
@@ -501,19 +516,51 @@ def _name(element: Element) -> str:
 
 
 def _local(element: Element) -> str:
-    return _name(element).lower()
+    return _local_name(element.tag)
+
+
+@cache
+def _local_name(tag: object) -> str:
+    """The tag in lower case, without a namespace; "" for a comment or a
+    processing instruction. A file has a few dozen distinct tags and half a
+    million elements, so each tag is worked out once."""
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
 def _kids(element: Element | None, name: str) -> list[Element]:
     if element is None:
         return []
     wanted = name.lower()
-    return [child for child in element if isinstance(child.tag, str) and _local(child) == wanted]
+    return [child for child in element if _local_name(child.tag) == wanted]
 
 
 def _kid(element: Element | None, name: str) -> Element | None:
     found = _kids(element, name)
     return found[0] if found else None
+
+
+class _Children:
+    """An element's children by lower-case name, gathered in one pass: a
+    pupil's twenty fields are then twenty lookups, not twenty scans of its
+    children."""
+
+    __slots__ = ("by_name",)
+
+    def __init__(self, element: Element) -> None:
+        self.by_name: dict[str, list[Element]] = {}
+        for child in element:
+            self.by_name.setdefault(_local_name(child.tag), []).append(child)
+
+    def kid(self, name: str) -> Element | None:
+        found = self.by_name.get(name.lower())
+        return found[0] if found else None
+
+    def text(self, name: str) -> str:
+        return _text(self.kid(name))
+
+    def either(self, details: Element | None, name: str) -> str:
+        """A field that suppliers put either in BasicDetails or on the pupil itself."""
+        return _text(details, name) or self.text(name)
 
 
 def _text(element: Element | None, *path: str) -> str:
@@ -522,11 +569,6 @@ def _text(element: Element | None, *path: str) -> str:
     if element is None:
         return ""
     return (element.text or "").strip()
-
-
-def _either(pupil: Element, details: Element | None, name: str) -> str:
-    """A field that suppliers put either in BasicDetails or on the pupil itself."""
-    return _text(details, name) or _text(pupil, name)
 
 
 def _long(day: dt.date) -> str:

@@ -16,9 +16,12 @@ import csv
 import datetime as dt
 import io
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO
+from itertools import repeat
+from operator import add
+from typing import IO, TypeVar
 
 from pupils.upn import upn_problem
 
@@ -61,7 +64,11 @@ def columns_parse(text: str) -> dict[str, str]:
 
 class CsvRegister:
     """One pupil's marks from the file, as the year's mark string will hold
-    them, with the line each came from (0 where the file has no mark)."""
+    them, with the line each came from (0 where the file has no mark).
+
+    The quick reader keeps no lines (`lines` is empty): a file it reads has no
+    error in itself, and for an error found later, against the roll, the
+    file is read again with `keep_lines`."""
 
     __slots__ = ("chars", "lines", "originals")
 
@@ -70,12 +77,24 @@ class CsvRegister:
         self.lines = array("I", bytes(4 * marks_length(year)))
         self.originals: dict[str, str] = {}
 
+    @classmethod
+    def without_lines(cls, chars: bytearray, originals: dict[str, str]) -> CsvRegister:
+        register = cls.__new__(cls)
+        register.chars, register.lines, register.originals = chars, array("I"), originals
+        return register
+
     @property
     def marks(self) -> str:
         return self.chars.decode("ascii")
 
     def marked_positions(self) -> Iterator[int]:
+        if not self.lines:
+            return (position for position, char in enumerate(self.chars) if char != _NO_MARK)
         return (position for position, line in enumerate(self.lines) if line)
+
+    def line_of(self, position: int) -> int:
+        assert self.lines, "read with keep_lines to know the lines"
+        return self.lines[position]
 
 
 @dataclass
@@ -84,6 +103,10 @@ class CsvParse:
     registers: dict[str, CsvRegister]
     academic_year: int | None
     errors: ErrorList
+
+    @property
+    def lines_kept(self) -> bool:
+        return all(register.lines for register in self.registers.values())
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -95,27 +118,41 @@ def parse_marks_csv(
     columns: Mapping[str, str] | None = None,
     academic_year: int | None = None,
     on_row: ProgressCallback | None = None,
+    keep_lines: bool = False,
 ) -> CsvParse:
     """Read every row. The academic year is `academic_year`, or else the year of
     the first row's date; every date must fall in it. `on_row(done, total)` is
     called now and then with bytes read so far, for a progress bar.
 
-    The file is read as a stream, a line at a time, and each distinct UPN, date,
-    session and code is checked once (a school's year has a few thousand UPNs
-    and a few hundred dates, but millions of rows), so the time grows with the
-    file and the memory with the number of pupils only.
+    The file is read as a stream, and each distinct UPN, date, session and code
+    is checked once (a school's year has a few thousand UPNs and a few hundred
+    dates, but millions of rows), so the time grows with the file and the
+    memory with the number of pupils only.
+
+    A plain file (UTF-8, no quotes, every row as wide as the header, nothing
+    wrong) is read the quick way, a block of rows at a time (`_QuickReader`).
+    Anything else, or `keep_lines` (to name the line of an error found later),
+    is read the careful way, a row at a time with the `csv` module, which says
+    what is wrong where.
     """
     errors = ErrorList()
     handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    size = _size(handle)
+    wanted = {**DEFAULT_COLUMNS, **(columns or {})}
+    if not keep_lines:
+        start = handle.tell()
+        quick = _QuickReader(wanted, academic_year, on_row, size).read(handle)
+        if quick is not None:
+            return quick
+        handle.seek(start)
     encoding = _encoding(handle)
     if encoding is None:
         errors.add("Line 1", "the file is not text in UTF-8 or Windows encoding; save it as CSV")
         return CsvParse({}, academic_year, errors)
-    size = _size(handle)
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")
     try:
         return _Reader(errors, academic_year, on_row, size).read(
-            csv.reader(text), handle.tell, {**DEFAULT_COLUMNS, **(columns or {})}
+            csv.reader(text), handle.tell, wanted
         )
     finally:
         # The caller owns the handle: let go of it without closing it.
@@ -306,6 +343,199 @@ class _Reader:
         self.fast_positions[raw_date, raw_session] = am_position + (session == "PM")
         if code is not None:
             self.fast_codes[raw_code] = code
+
+
+_NO_MARK = ord("-")
+# Rows are read a block at a time: big enough that the per-block work is
+# nothing, small enough that a block's cells (about 35,000 rows) are a few MB.
+_BLOCK = 1 << 20
+
+
+class _NeedsCarefulReader(Exception):
+    """The quick reader met something only the careful reader can explain."""
+
+
+_Cell = TypeVar("_Cell", bytes, tuple[bytes, bytes])
+
+
+class _Learned(dict[_Cell, int]):
+    """Each distinct cell, as written, to what it means: `learn` is asked once
+    per cell, the first time it is seen, and raises _NeedsCarefulReader for a
+    wrong one. Looking up a known cell stays a dictionary lookup in C."""
+
+    def __init__(self, learn: Callable[[_Cell], int]) -> None:
+        super().__init__()
+        self.learn: Callable[[_Cell], int] = learn
+
+    def __missing__(self, cell: _Cell) -> int:
+        value = self[cell] = self.learn(cell)
+        return value
+
+
+class _QuickReader:
+    """Reads a plain marks file a block of rows at a time, with no Python code
+    run per row: each block is split into its columns, the marks are placed
+    with `map` (a loop in C), and each distinct cell is checked the first time
+    it is seen (`_Learned`).
+
+    Gives up (returns None) as soon as the file needs the careful reader: a
+    quote, a row not as wide as the header (a blank row too), a value that is
+    wrong, a session marked twice, or bytes that are not UTF-8. It does not say
+    what is wrong: the careful reader reads the file again and says it, by line.
+
+    Rows are handled as bytes: a comma or a newline is never part of another
+    character in UTF-8 or Windows-1252, and the cells that matter are checked
+    as text."""
+
+    def __init__(
+        self,
+        columns: Mapping[str, str],
+        academic_year: int | None,
+        on_row: ProgressCallback | None,
+        size: int,
+    ) -> None:
+        self.columns = columns
+        self.year = academic_year
+        self.length = 0
+        self.on_row = on_row
+        self.size = size
+        # Every pupil's marks, one year's length each, by UPN in file order.
+        self.marks = bytearray()
+        self.starts: dict[str, int] = {}
+        self.originals: dict[int, str] = {}  # by place in `marks`
+        self.legacy: dict[bytes, str] = {}  # a legacy code's cell to the code as written
+        self.pupil_at = _Learned(self._pupil)
+        self.place_at = _Learned(self._place)  # keyed by (date, session) cells
+        self.char_of = _Learned(self._char)
+
+    def read(self, handle: IO[bytes]) -> CsvParse | None:
+        first = handle.read(_BLOCK)
+        end = first.find(b"\n")
+        if end < 0:
+            return None
+        try:
+            header = first[:end].decode("utf-8-sig").removesuffix("\r")
+        except UnicodeDecodeError:
+            return None
+        if '"' in header:
+            return None
+        cells = header.split(",")
+        index = _column_index(cells, self.columns, ErrorList())
+        if index is None:
+            return None
+        width, rows, rest = len(cells), 0, first[end + 1 :]
+        try:
+            while True:
+                block = handle.read(_BLOCK)
+                data = rest + block
+                if block:
+                    cut = data.rfind(b"\n") + 1
+                    data, rest = data[:cut], data[cut:]
+                    if len(rest) > _BLOCK:
+                        raise _NeedsCarefulReader  # a "line" of megabytes is no marks row
+                elif data and not data.endswith(b"\n"):
+                    data += b"\n"
+                if data:
+                    rows += self._block(data, index, width)
+                    if self.on_row is not None:
+                        self.on_row(handle.tell(), self.size)
+                if not block:
+                    break
+        except _NeedsCarefulReader:
+            return None
+        # A session marked twice leaves fewer marks than rows (no code is "-").
+        if not rows or len(self.marks) - self.marks.count(b"-") != rows:
+            return None
+        assert self.year is not None
+        return CsvParse(self._registers(), self.year, ErrorList())
+
+    def _block(self, data: bytes, index: Mapping[str, int], width: int) -> int:
+        """Place one block of whole rows; returns how many."""
+        if b'"' in data:
+            raise _NeedsCarefulReader
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _NeedsCarefulReader from None
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n")
+            if b"\r" in data:
+                raise _NeedsCarefulReader
+        lines = data.split(b"\n")
+        lines.pop()  # after the last newline
+        if set(map(bytes.count, lines, repeat(b","))) != {width - 1}:
+            raise _NeedsCarefulReader
+        cells = b",".join(lines).split(b",")
+        upns, dates, sessions, codes = (cells[index[name] :: width] for name in FIELDS)
+        if self.year is None:
+            self._year_from(dates[0])
+        at = list(
+            map(
+                add,
+                map(self.pupil_at.__getitem__, upns),
+                map(self.place_at.__getitem__, zip(dates, sessions, strict=True)),
+            )
+        )
+        deque(map(self.marks.__setitem__, at, map(self.char_of.__getitem__, codes)), maxlen=0)
+        if self.legacy and not self.legacy.keys().isdisjoint(codes):
+            legacy = self.legacy
+            self.originals.update(
+                (place, legacy[code])
+                for place, code in zip(at, codes, strict=True)
+                if code in legacy
+            )
+        return len(lines)
+
+    def _year_from(self, date_cell: bytes) -> None:
+        """The year of the first row's date, as the careful reader takes it."""
+        found = _day(date_cell.decode())
+        if found is None:
+            raise _NeedsCarefulReader
+        self.year = academic_year_of(found[0])
+
+    def _pupil(self, cell: bytes) -> int:
+        upn = cell.decode().strip().upper()
+        if _upn_problem(upn) is not None:
+            raise _NeedsCarefulReader
+        if upn not in self.starts:
+            assert self.year is not None
+            self.length = marks_length(self.year)
+            self.starts[upn] = len(self.marks)
+            self.marks.extend(b"-" * self.length)
+        return self.starts[upn]
+
+    def _place(self, cells: tuple[bytes, bytes]) -> int:
+        found, session = _day(cells[0].decode()), _session(cells[1].decode())
+        assert self.year is not None
+        if (
+            found is None
+            or session is None
+            or not (year_start(self.year) <= found[0] <= year_end(self.year))
+        ):
+            raise _NeedsCarefulReader
+        return found[1] + (session == "PM")
+
+    def _char(self, cell: bytes) -> int:
+        code = _code(cell.decode())
+        if code is None:
+            raise _NeedsCarefulReader
+        if code[1]:
+            self.legacy[cell] = code[1]
+        return code[0]
+
+    def _registers(self) -> dict[str, CsvRegister]:
+        length = self.length
+        originals: dict[int, dict[str, str]] = {}
+        for place, original in self.originals.items():
+            start = place - place % length
+            originals.setdefault(start, {})[str(place - start)] = original
+        return {
+            upn: CsvRegister.without_lines(
+                self.marks[start : start + length], originals.get(start, {})
+            )
+            for upn, start in self.starts.items()
+        }
 
 
 def _unreadable(exc: csv.Error) -> str:

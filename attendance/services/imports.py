@@ -19,6 +19,7 @@ import hashlib
 import heapq
 import logging
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -78,6 +79,8 @@ QUEUE_TIMEOUT = dt.timedelta(minutes=10)
 # A whole LA's year imports in about a minute (docs/benchmarks.md): a batch
 # "running" for an hour belongs to a worker that died.
 RUN_TIMEOUT = dt.timedelta(hours=1)
+# Seconds between two writes of a running batch's progress.
+PROGRESS_EVERY = 0.5
 
 
 class ImportRefused(Exception):
@@ -250,8 +253,16 @@ def import_batch_execute(
     """Import `source` as `batch` says (its kind, school and options) and record
     the outcome on the batch: status, progress, report, finish time."""
 
+    last_written = -PROGRESS_EVERY
+
     def on_progress(percent: int) -> None:
-        ImportBatch.unscoped.filter(pk=batch.pk).update(progress=percent)
+        # The page polls every 1.5 s: a write for every percent of a two-second
+        # import is fifty round trips that nobody sees.
+        nonlocal last_written
+        now = time.monotonic()
+        if now - last_written >= PROGRESS_EVERY:
+            last_written = now
+            ImportBatch.unscoped.filter(pk=batch.pk).update(progress=percent)
 
     try:
         if batch.kind == ImportBatch.Kind.CTF:
@@ -351,6 +362,7 @@ def ctf_import(
         pupils = _pupils_save(
             imported,
             counts,
+            stored=ownership.stored_pupils,
             keep_details={
                 upn for upn, standing in ownership.pupils.items() if not standing.changes_details
             },
@@ -360,6 +372,7 @@ def ctf_import(
             pupils,
             school_ids,
             counts,
+            stored=ownership.enrolments,
             owned_school_ids=owned,
             enrolled_elsewhere=ownership.enrolled_elsewhere,
         )
@@ -683,14 +696,14 @@ def _pupil_values(pupil: CtfPupil, *, creating: bool) -> dict[str, Any]:
 
 
 def _pupils_save(
-    ctf_pupils: Sequence[CtfPupil], counts: Counts, *, keep_details: set[str]
+    ctf_pupils: Sequence[CtfPupil],
+    counts: Counts,
+    *,
+    stored: Mapping[str, Pupil],
+    keep_details: set[str],
 ) -> dict[str, Pupil]:
-    upns = [pupil.upn for pupil in ctf_pupils]
-    stored = {
-        pupil.upn: pupil
-        for chunk in _chunks(upns)
-        for pupil in Pupil.unscoped.filter(upn__in=chunk)
-    }
+    """`stored`: the pupils already held, by UPN, as read to decide the
+    ownership (with every field this writes)."""
     new: list[Pupil] = []
     changed: list[Pupil] = []
     for ctf_pupil in ctf_pupils:
@@ -709,7 +722,10 @@ def _pupils_save(
     Pupil.unscoped.bulk_update(changed, _PUPIL_FIELDS, batch_size=500)
     counts.pupils_created += len(new)
     counts.pupils_updated += len(changed)
-    return {**stored, **{pupil.upn: pupil for pupil in new}}
+    return {
+        **{p.upn: stored[p.upn] for p in ctf_pupils if p.upn in stored},
+        **{pupil.upn: pupil for pupil in new},
+    }
 
 
 def _enrolments_save(
@@ -718,6 +734,7 @@ def _enrolments_save(
     school_ids: Mapping[tuple[str, str], int],
     counts: Counts,
     *,
+    stored: Mapping[int, list[Enrolment]],
     owned_school_ids: set[int],
     enrolled_elsewhere: set[tuple[int, int]],
 ) -> None:
@@ -734,13 +751,14 @@ def _enrolments_save(
             if key[1] not in owned_school_ids and key in enrolled_elsewhere:
                 continue
             spans[key].append((year.first_date, year.last_date))
+    # `stored`: every enrolment of the pupils already held, as read to decide
+    # the ownership; a pupil new to the service has none.
     held: dict[tuple[int, int], list[Enrolment]] = defaultdict(list)
-    pupil_ids = sorted({pupil_id for pupil_id, _ in spans})
-    for chunk in _chunks(pupil_ids):
-        for enrolment in Enrolment.unscoped.filter(
-            pupil_id__in=chunk, school_id__in=set(school_ids.values())
-        ).order_by("start"):
-            held[(enrolment.pupil_id, enrolment.school_id)].append(enrolment)
+    file_schools = set(school_ids.values())
+    for pupil_id in sorted({pupil_id for pupil_id, _ in spans}):
+        for enrolment in sorted(stored.get(pupil_id, []), key=lambda e: e.start):
+            if enrolment.school_id in file_schools:
+                held[(enrolment.pupil_id, enrolment.school_id)].append(enrolment)
     new: list[Enrolment] = []
     changed: dict[int, Enrolment] = {}
     for (pupil_id, school_id), dates in spans.items():
@@ -1071,6 +1089,7 @@ def marks_csv_import(
     date of each mark."""
     progress = _Progress(on_progress)
     progress(5)
+    start = 0 if isinstance(source, bytes) else source.tell()
     parsed = parse_marks_csv(
         source,
         columns=columns,
@@ -1091,8 +1110,17 @@ def marks_csv_import(
     for chunk in _chunks(sorted(pupil_ids.values())):
         for enrolment in Enrolment.unscoped.filter(pupil_id__in=chunk, school=school):
             enrolments[enrolment.pupil_id].append(enrolment)
-    errors = _marks_csv_roll_errors(parsed.registers, pupil_ids, enrolments, school, year)
-    if errors:
+    if _marks_csv_off_roll(parsed.registers, pupil_ids, enrolments, year):
+        if not parsed.lines_kept:
+            # Read quickly, without each mark's line: read again to name them.
+            if not isinstance(source, bytes):
+                source.seek(start)
+            parsed = parse_marks_csv(
+                source, columns=columns, academic_year=academic_year, keep_lines=True
+            )
+        errors = parsed.errors or _marks_csv_roll_errors(
+            parsed.registers, pupil_ids, enrolments, school, year
+        )
         return ImportReport.failed(errors)
     upn_of = {pk: upn for upn, pk in pupil_ids.items()}
     progress(60)
@@ -1131,6 +1159,30 @@ def marks_csv_import(
     return ImportReport(counts=counts, warnings=problems)
 
 
+def _marks_csv_off_roll(
+    registers: Mapping[str, CsvRegister],
+    pupil_ids: Mapping[str, int],
+    enrolments: Mapping[int, list[Enrolment]],
+    year: int,
+) -> bool:
+    """Is any mark for a pupil nobody knows, or on a day the pupil was not on
+    the school's roll? Cheap for the usual pupil, on roll for one stretch: a
+    count of "no mark" on either side of it, in C."""
+    for upn, register in registers.items():
+        pupil_id = pupil_ids.get(upn)
+        if pupil_id is None:
+            return True
+        on_roll = _positions_on_roll(enrolments.get(pupil_id, []), year)
+        chars = register.chars
+        if isinstance(on_roll, range) and on_roll:
+            lo, hi = on_roll.start, on_roll.stop
+            if chars.count(b"-", 0, lo) != lo or chars.count(b"-", hi) != len(chars) - hi:
+                return True
+        elif any(position not in on_roll for position in register.marked_positions()):
+            return True
+    return False
+
+
 def _marks_csv_roll_errors(
     registers: Mapping[str, CsvRegister],
     pupil_ids: Mapping[str, int],
@@ -1149,14 +1201,14 @@ def _marks_csv_roll_errors(
                     "no pupil with this UPN is known: import the pupil's Common Transfer File first"
                 )
                 for position in register.marked_positions():
-                    yield register.lines[position], reason, upn, *_session_of(year, position)
+                    yield register.line_of(position), reason, upn, *_session_of(year, position)
                 continue
             on_roll = _positions_on_roll(enrolments.get(pupil_id, []), year)
             for position in register.marked_positions():
                 if position not in on_roll:
                     day, session = _session_of(year, position)
                     reason = f"pupil {upn} is not on roll at {school.name} on {day.isoformat()}"
-                    yield register.lines[position], reason, upn, day, session
+                    yield register.line_of(position), reason, upn, day, session
 
     errors = ErrorList()
     # Every error is counted; only the earliest lines are kept to show, in a

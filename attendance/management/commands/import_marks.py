@@ -15,6 +15,10 @@ class Command(BaseCommand):
         "session (upn,date,session,code). A file with any error changes nothing."
     )
 
+    # The system checks load every URL and view (a third of the start-up) and
+    # check nothing an import uses; `manage.py check` and the deploy run them.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The marks CSV to import.")
         parser.add_argument("--school", metavar="URN", required=True, help="The school's URN.")
