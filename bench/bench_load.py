@@ -102,7 +102,8 @@ USERS = int(os.environ.get("BENCH_LOAD_USERS", 20))
 SPAWN_RATE = os.environ.get("BENCH_LOAD_SPAWN_RATE", "0.5")
 RUN_TIME = os.environ.get("BENCH_LOAD_RUN_TIME", "3m")
 WORKERS = os.environ.get("BENCH_LOAD_WORKERS", "3")
-THREADS = os.environ.get("BENCH_LOAD_THREADS", "2")
+# As the Dockerfile and docker-compose.yml serve it: 3 sync workers.
+THREADS = os.environ.get("BENCH_LOAD_THREADS", "1")
 TARGET_P95_MS = 150
 SEED = 2026
 # The key of every account's authenticator, if the product asks for a code at
@@ -611,12 +612,14 @@ def single_requests(manifest: Path) -> None:
         client = signed_in(User.objects.get(email=account["email"]))
         school = account["school"] or next(iter(data["schools"]))
         sample = data["schools"][str(school)]
+        # An LA user opens only case files shared with the LA (need to know).
+        cases = sample["cases"] if account["school"] else data["la_cases"]
         pages = [
             ("today (home)", "/"),
             ("school dashboard", f"/attendance/schools/{school}/"),
             ("pupil search", f"/pupils/?q={sample['searches'][0]}"),
             ("pupil attendance", f"/attendance/pupils/{sample['pupils'][0]}/"),
-            ("case page", f"/cases/{(sample['cases'] or [0])[0]}/"),
+            ("case page", f"/cases/{(cases or [0])[0]}/"),
             ("caseload", "/cases/"),
         ]
         if not account["school"]:
@@ -660,6 +663,27 @@ def server_env() -> dict[str, str]:
     }
     env.pop("DEBUG", None)
     return env
+
+
+def store_bundles(env: dict[str, str]) -> None:
+    """Each referral's bundle PDF, rendered and stored as the worker does when
+    a referral is submitted (notices.tasks.store_bundle_file), in the server's
+    own storage: the build wrote the referrals directly, without the task."""
+    started = time.perf_counter()
+    script = (
+        "from notices.models import LegalReferral\n"
+        "from notices.tasks import store_bundle_file\n"
+        "for pk in LegalReferral.unscoped.values_list('pk', flat=True):\n"
+        "    store_bundle_file(pk)\n"
+    )
+    # Our own interpreter and manage.py, with a fixed script.
+    subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", script],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    print(f"  referral bundles stored as at submission in {time.perf_counter() - started:.1f} s")
 
 
 def serve(workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -826,7 +850,9 @@ def main() -> None:
             connection.close()
             if os.environ.get("BENCH_LOAD_SERVE", "1") != "1":
                 return
-            server, host = serve(workdir, server_env())
+            env = {**server_env(), "MEDIA_ROOT": str(workdir / "media")}
+            store_bundles(env)
+            server, host = serve(workdir, env)
             load_before = os.getloadavg()
             print(
                 f"  {USERS} users signing in and browsing for {RUN_TIME} against gunicorn "

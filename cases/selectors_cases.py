@@ -25,9 +25,11 @@ from .models import (
     AttendanceCase,
     CaseShare,
     Contact,
+    EngagementAssessment,
     OfferFollowUp,
     PlanAction,
     PlanReview,
+    ReasonableAdjustment,
     SupportMeeting,
     SupportOffer,
     WishesAndFeelings,
@@ -345,16 +347,26 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
                 "contacts",
                 queryset=Contact.unscoped.select_related("made_by", "carer__carer"),
             ),
-            "voices__gathered_by",
+            # Joined, not prefetched a level further: each nested prefetch
+            # is a query more on the LA's busiest page.
+            Prefetch(
+                "voices", queryset=WishesAndFeelings.unscoped.select_related("gathered_by")
+            ),
             "barriers",
-            "adjustments__barrier",
-            "offers__barrier",
-            "offers__made_by",
+            Prefetch(
+                "adjustments", queryset=ReasonableAdjustment.unscoped.select_related("barrier")
+            ),
+            Prefetch(
+                "offers", queryset=SupportOffer.unscoped.select_related("barrier", "made_by")
+            ),
             Prefetch(
                 "offers__follow_ups",
                 queryset=OfferFollowUp.unscoped.select_related("made_by"),
             ),
-            "engagement_assessments__created_by",
+            Prefetch(
+                "engagement_assessments",
+                queryset=EngagementAssessment.unscoped.select_related("created_by"),
+            ),
             "timetables",
         ),
         day=day,
@@ -367,7 +379,10 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
     case = row.case
     meetings = list(
         SupportMeeting.unscoped.filter(case=case)
-        .prefetch_related("invited__carer", "attended__carer")
+        .prefetch_related(
+            Prefetch("invited", queryset=PupilCarer.unscoped.select_related("carer")),
+            Prefetch("attended", queryset=PupilCarer.unscoped.select_related("carer")),
+        )
         .order_by("sequence")
     )
     plan = (
