@@ -349,16 +349,12 @@ def case_file(*, user: AnyUser, case_id: int, day: dt.date | None = None) -> Cas
             ),
             # Joined, not prefetched a level further: each nested prefetch
             # is a query more on the LA's busiest page.
-            Prefetch(
-                "voices", queryset=WishesAndFeelings.unscoped.select_related("gathered_by")
-            ),
+            Prefetch("voices", queryset=WishesAndFeelings.unscoped.select_related("gathered_by")),
             "barriers",
             Prefetch(
                 "adjustments", queryset=ReasonableAdjustment.unscoped.select_related("barrier")
             ),
-            Prefetch(
-                "offers", queryset=SupportOffer.unscoped.select_related("barrier", "made_by")
-            ),
+            Prefetch("offers", queryset=SupportOffer.unscoped.select_related("barrier", "made_by")),
             Prefetch(
                 "offers__follow_ups",
                 queryset=OfferFollowUp.unscoped.select_related("made_by"),
