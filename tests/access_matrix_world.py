@@ -21,7 +21,6 @@ from accounts.services.tokens import api_token_create
 from attendance.models import ImportDiscrepancy, SchoolClosure, SchoolTerm
 from attendance.services.calendars import school_days_refresh
 from cases.models import (
-    ActionPlan,
     AttendanceCase,
     Barrier,
     CaseShare,
@@ -32,7 +31,6 @@ from cases.models import (
     SupportOffer,
     WishesAndFeelings,
 )
-from cases.services.casework import record_create
 from documents.kinds import KINDS
 from documents.models import DocumentBatch
 from documents.services.generate import document_make, subjects_of, translation_attach
@@ -40,6 +38,7 @@ from notices.models import HolidayRequest
 from notices.services.referrals import referral_accept, referral_decide, referral_submit
 from records.models import RetentionReview
 
+from .case_records import case_file_records
 from .factories import (
     AttendanceCaseFactory,
     LocalAuthorityFactory,
@@ -103,84 +102,6 @@ def _users(school: Any, other: Any, la: Any, far_la: Any) -> dict[str, User]:
         "far_officer": la_user(Role.LA_OFFICER, far_la),
         "far_manager": la_user(Role.LA_MANAGER, far_la),
         "admin": UserFactory(admin=True),
-    }
-
-
-def _case_file(case: AttendanceCase) -> dict[str, int]:
-    """A barrier, meeting, voice, offer, plan with an action, and a part-time
-    timetable on `case` (as tests/test_case_tenancy.py makes them)."""
-    lead = case.lead_professional
-    day = dt.date(2025, 9, 20)
-    barrier = record_create(
-        acting_user=lead,
-        case_id=case.pk,
-        model=Barrier,
-        kind="transport",
-        factor="push",
-        description="Bus cut",
-        identified_on=day,
-    )
-    plan = record_create(
-        acting_user=lead,
-        case_id=case.pk,
-        model=ActionPlan,
-        agreed_on=day,
-        target_attendance=95,
-        target_date=day + dt.timedelta(days=60),
-        next_review_due=day + dt.timedelta(days=14),
-    )
-    return {
-        "case_id": case.pk,
-        "barrier_id": barrier.pk,
-        "meeting_id": record_create(
-            acting_user=lead,
-            case_id=case.pk,
-            model=SupportMeeting,
-            sequence=1,
-            scheduled_for=dt.datetime(2025, 9, 25, 15, tzinfo=dt.UTC),
-            method="phone",
-        ).pk,
-        "voice_id": record_create(
-            acting_user=lead,
-            case_id=case.pk,
-            model=WishesAndFeelings,
-            gathered_on=day,
-            gathered_by=lead,
-            relationship="Tutor",
-            setting="Library",
-            why_hard="Noise",
-            what_would_help="Quiet room",
-        ).pk,
-        "offer_id": record_create(
-            acting_user=lead,
-            case_id=case.pk,
-            model=SupportOffer,
-            what="Early Help",
-            provider="early_help",
-            offered_on=day,
-        ).pk,
-        "action_id": PlanAction.unscoped.create(
-            case=case,
-            plan=plan,
-            barrier=barrier,
-            action="Walking bus",
-            by_when=day,
-            responsible="Sam",
-            how_we_will_know="On time",
-            created_by=lead,
-            updated_by=lead,
-        ).pk,
-        "timetable_id": PartTimeTimetable.unscoped.create(
-            pupil=case.pupil,
-            school=case.school,
-            case=case,
-            reason="Phased return",
-            agreed_hours="Mornings",
-            start=day,
-            planned_end=day + dt.timedelta(days=42),
-            next_review_due=day + dt.timedelta(days=14),
-            created_by=lead,
-        ).pk,
     }
 
 
@@ -274,7 +195,7 @@ def build_world() -> World:
     # The case the LA has not been told about.
     unshared_case = AttendanceCaseFactory(school=school, lead_professional=lead)
     PupilCarerFactory(pupil=unshared_case.pupil)
-    unshared = _case_file(unshared_case)
+    unshared = case_file_records(unshared_case)
     unshared["pupil_id"] = unshared_case.pupil_id
 
     now = dt.datetime(2026, 3, 25, 9, tzinfo=dt.UTC)

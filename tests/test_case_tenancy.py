@@ -2,25 +2,15 @@
 the same 404 as for a case that does not exist (GET and POST); read-only staff
 see the case but are refused every change."""
 
-import datetime as dt
 import re
 
 import pytest
 from django.urls import get_resolver, reverse
 
 from accounts.models import Role
-from cases.models import (
-    ActionPlan,
-    Barrier,
-    PartTimeTimetable,
-    PlanAction,
-    SupportMeeting,
-    SupportOffer,
-    WishesAndFeelings,
-)
-from cases.services.casework import record_create
 from cases.services.sharing import case_share
 
+from .case_records import case_file_records
 from .conftest import signed_in_client
 from .factories import AttendanceCaseFactory, SchoolFactory, UserFactory
 
@@ -53,81 +43,11 @@ READ_ONLY_PAGES = {"cases:case_detail", "cases:chronology", "cases:chronology_pd
 @pytest.fixture
 def a_full_case():
     case = AttendanceCaseFactory()
-    lead = case.lead_professional
-    day = dt.date(2025, 9, 20)
-    barrier = record_create(
-        acting_user=lead,
-        case_id=case.pk,
-        model=Barrier,
-        kind="transport",
-        factor="push",
-        description="Bus cut",
-        identified_on=day,
-    )
-    plan = record_create(
-        acting_user=lead,
-        case_id=case.pk,
-        model=ActionPlan,
-        agreed_on=day,
-        target_attendance=95,
-        target_date=day + dt.timedelta(days=60),
-        next_review_due=day + dt.timedelta(days=14),
-    )
-    ids = {
-        "case_id": case.pk,
-        "barrier_id": barrier.pk,
-        "meeting_id": record_create(
-            acting_user=lead,
-            case_id=case.pk,
-            model=SupportMeeting,
-            sequence=1,
-            scheduled_for=dt.datetime(2025, 9, 25, 15, tzinfo=dt.UTC),
-            method="phone",
-        ).pk,
-        "voice_id": record_create(
-            acting_user=lead,
-            case_id=case.pk,
-            model=WishesAndFeelings,
-            gathered_on=day,
-            gathered_by=lead,
-            relationship="Tutor",
-            setting="Library",
-            why_hard="Noise",
-            what_would_help="Quiet room",
-        ).pk,
-        "offer_id": record_create(
-            acting_user=lead,
-            case_id=case.pk,
-            model=SupportOffer,
-            what="Early Help",
-            provider="early_help",
-            offered_on=day,
-        ).pk,
-        "action_id": PlanAction.unscoped.create(
-            case=case,
-            plan=plan,
-            barrier=barrier,
-            action="Walking bus",
-            by_when=day,
-            responsible="Sam",
-            how_we_will_know="On time",
-            created_by=lead,
-            updated_by=lead,
-        ).pk,
-        "timetable_id": PartTimeTimetable.unscoped.create(
-            pupil=case.pupil,
-            school=case.school,
-            case=case,
-            reason="Phased return",
-            agreed_hours="Mornings",
-            start=day,
-            planned_end=day + dt.timedelta(days=42),
-            next_review_due=day + dt.timedelta(days=14),
-            created_by=lead,
-        ).pk,
-        # The school's share with the LA, so that "stop sharing" has one to stop.
-        "share_id": case_share(acting_user=lead, case_id=case.pk, reason="For the TSM").pk,
-    }
+    ids = case_file_records(case)
+    # The school's share with the LA, so that "stop sharing" has one to stop.
+    ids["share_id"] = case_share(
+        acting_user=case.lead_professional, case_id=case.pk, reason="For the TSM"
+    ).pk
     return case, ids
 
 
