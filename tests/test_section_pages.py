@@ -12,23 +12,17 @@ from django.urls import reverse
 
 from accounts.models import Role
 from cases.models import (
-    ActionPlan,
     AttendanceCase,
     Barrier,
-    PartTimeTimetable,
-    PlanAction,
     SupportMeeting,
-    SupportOffer,
-    WishesAndFeelings,
 )
-from cases.services.casework import record_create
 
+from .case_records import case_file_records
 from .conftest import signed_in_client
 from .factories import AttendanceCaseFactory
 
 pytestmark = pytest.mark.django_db
 
-DAY = dt.date(2025, 9, 20)
 CLOSED_AT = dt.datetime(2025, 10, 1, 12, 0, tzinfo=dt.UTC)
 SERVICE_WORDS = "This case was closed on 1 October 2025, so it cannot be changed."
 
@@ -88,64 +82,7 @@ def autumn_term():
 def records():
     """A case with one record of every kind its form pages are about."""
     case = AttendanceCaseFactory(lead_professional__role=Role.ATTENDANCE_LEAD)
-    lead = case.lead_professional
-
-    def add(model, **fields):
-        return record_create(acting_user=lead, case_id=case.pk, model=model, **fields)
-
-    barrier = add(
-        Barrier, kind="transport", factor="push", description="Bus cut", identified_on=DAY
-    )
-    plan = add(
-        ActionPlan,
-        agreed_on=DAY,
-        target_attendance=95,
-        target_date=DAY + dt.timedelta(days=60),
-        next_review_due=DAY + dt.timedelta(days=14),
-    )
-    ids = {
-        "case_id": case.pk,
-        "barrier_id": barrier.pk,
-        "meeting_id": add(
-            SupportMeeting,
-            sequence=1,
-            scheduled_for=dt.datetime(2025, 9, 25, 15, tzinfo=dt.UTC),
-            method="phone",
-        ).pk,
-        "voice_id": add(
-            WishesAndFeelings,
-            gathered_on=DAY,
-            gathered_by=lead,
-            relationship="Tutor",
-            setting="Library",
-            why_hard="Noise",
-            what_would_help="Quiet room",
-        ).pk,
-        "offer_id": add(SupportOffer, what="Early Help", provider="early_help", offered_on=DAY).pk,
-        "action_id": PlanAction.unscoped.create(
-            case=case,
-            plan=plan,
-            barrier=barrier,
-            action="Walking bus",
-            by_when=DAY,
-            responsible="Sam",
-            how_we_will_know="On time",
-            created_by=lead,
-            updated_by=lead,
-        ).pk,
-        "timetable_id": PartTimeTimetable.unscoped.create(
-            pupil=case.pupil,
-            school=case.school,
-            case=case,
-            reason="Phased return",
-            agreed_hours="Mornings",
-            start=DAY,
-            planned_end=DAY + dt.timedelta(days=42),
-            next_review_due=DAY + dt.timedelta(days=14),
-            created_by=lead,
-        ).pk,
-    }
-    return case, ids
+    return case, case_file_records(case)
 
 
 def close(case: AttendanceCase) -> None:
