@@ -49,6 +49,7 @@ from .models import (
     PenaltyNotice,
     RegisterCertificate,
 )
+from .penalties import pounds
 
 logger = logging.getLogger(__name__)
 
@@ -610,6 +611,10 @@ def bundle_print_context(
     period = b.get("period")
     for extract in b.get("register_extract", []):
         extract["weeks"] = _by_week(extract["days"])
+    # The frozen amounts are in pence, as the notices store them.
+    for penalty in b.get("penalty_notices", []):
+        amount = penalty.get("amount")
+        penalty["amount_shown"] = "" if amount is None else pounds(amount)
     context: dict[str, Any] = {
         "referral": referral,
         "reference": referral_reference(referral),

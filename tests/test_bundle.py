@@ -402,3 +402,23 @@ def test_two_renders_at_once_keep_the_first_stored(referral, monkeypatch):
     assert data == b"%PDF first"
     assert BundleFile.unscoped.filter(referral=referral).count() == 1
     assert stored_bytes(stored) == b"%PDF first"
+
+
+def test_an_earlier_penalty_notice_prints_its_amount_in_pounds(referral):
+    """The bundle keeps a notice's amount as the notice stores it, in pence
+    (8000 for the £80 paid within 21 days); the court reads pounds."""
+    referral.bundle["penalty_notices"] = [
+        {
+            "recipient": "Grace Okafor",
+            "issued_on": "2025-11-03",
+            "offence_first_day": "2025-09-03",
+            "offence_last_day": "2025-10-17",
+            "status": "Paid",
+            "amount": 8000,
+            "paid_on": "2025-11-20",
+            "withdrawn_on": None,
+        }
+    ]
+    text = " ".join("\n".join(pdf_pages(bundle_pdf(referral))).split())
+    assert "to Grace Okafor for 3 September 2025 to 17 October 2025, £80: Paid" in text
+    assert "£8000" not in text
