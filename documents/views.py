@@ -257,14 +257,11 @@ SAMPLE = {
 @require_GET
 def wordings(request: HttpRequest) -> HttpResponse:
     user = _la_manager(request)
-    kinds = [
-        (
-            kind,
-            [(p, wording_for(user.local_authority_id, kind.code)[p.key]) for p in kind.paragraphs],
-        )
-        for kind in KINDS.values()
-        if kind.paragraphs
-    ]
+    kinds = []
+    for kind in KINDS.values():
+        if kind.paragraphs:
+            texts = wording_for(user.local_authority_id, kind.code)
+            kinds.append((kind, [(p, texts[p.key]) for p in kind.paragraphs]))
     return render(request, "documents/wordings.html", {"kinds": kinds})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
@@ -75,7 +76,15 @@ def correspondence_recipients(pupil_id: int) -> list[PupilCarer]:
     in contact order: the one rule (`PupilCarer.receives_correspondence`) that
     every letter, notice and invitation follows. Unscoped: the caller has
     already found the pupil's case in the user's scope."""
-    links = PupilCarer.unscoped.filter(pupil_id=pupil_id).select_related("carer")
-    return [
-        link for link in links.order_by("contact_priority", "pk") if link.receives_correspondence
-    ]
+    return correspondence_recipients_of([pupil_id]).get(pupil_id, [])
+
+
+def correspondence_recipients_of(pupil_ids: Collection[int]) -> dict[int, list[PupilCarer]]:
+    """`correspondence_recipients` for many pupils in one query, by pupil id
+    (a pupil with nobody to write to is absent)."""
+    found: dict[int, list[PupilCarer]] = {}
+    links = PupilCarer.unscoped.filter(pupil_id__in=pupil_ids).select_related("carer")
+    for link in links.order_by("contact_priority", "pk"):
+        if link.receives_correspondence:
+            found.setdefault(link.pupil_id, []).append(link)
+    return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.utils.html import escape
@@ -58,7 +58,6 @@ class Subject:
     notice: NoticeToImprove | None = None
     penalty_notice: PenaltyNotice | None = None
     recipient: PupilCarer | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
     meeting: SupportMeeting | None = None
 
     @property

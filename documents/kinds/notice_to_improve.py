@@ -18,7 +18,7 @@ from accounts.models import School
 from attendance import codes
 from attendance import figures as fig
 from attendance.loading import pupil_data as load_pupil
-from attendance.years import academic_year_of, year_start
+from attendance.years import SESSIONS, academic_year_of
 from cases.models import AttendanceCase, SupportMeeting, SupportOffer
 from notices import penalties
 from notices.models import NoticeToImprove
@@ -39,31 +39,25 @@ def sessions_in_window(
     registers: list[fig.Register], first: dt.date, last: dt.date, school_names: dict[int, str]
 ) -> list[dict[str, str]]:
     """Every unauthorised session from `first` to `last`, at every school and
-    across academic years, in date order, with the register's code."""
-    found = []
-    for register in registers:
-        start = year_start(register.academic_year)
-        lo = max(0, 2 * (first - start).days)
-        hi = min(len(register.marks), 2 * ((last - start).days + 1))
-        for index in range(lo, hi):
-            char = register.marks[index]
-            if char in codes.UNAUTHORISED_CHARS:
-                code = codes.BY_CHAR[char]
-                day = start + dt.timedelta(days=index // 2)
-                found.append(
-                    {
-                        "sort": f"{day.isoformat()}{index % 2}",
-                        "day": long_date(day),
-                        "session": "Morning" if index % 2 == 0 else "Afternoon",
-                        "code": code.code,
-                        "meaning": code.meaning,
-                        "school": school_names.get(register.school_id, ""),
-                    }
-                )
-    found.sort(key=lambda row: row["sort"])
-    for row in found:
-        del row["sort"]
-    return found
+    across academic years, in date order, with the register's code: the
+    sessions the penalty notice's rule reads (`notices.penalties`), each with
+    its school."""
+    found = [
+        (session, register.school_id)
+        for register in registers
+        for session in penalties.unauthorised_sessions([register], first, last)
+    ]
+    found.sort(key=lambda row: (row[0].day, SESSIONS.index(row[0].session)))
+    return [
+        {
+            "day": long_date(session.day),
+            "session": "Morning" if session.session == "AM" else "Afternoon",
+            "code": session.code,
+            "meaning": codes.BY_CODE[session.code].meaning,
+            "school": school_names.get(school_id, ""),
+        }
+        for session, school_id in found
+    ]
 
 
 def attendance_record(notice: NoticeToImprove) -> dict[str, Any]:

@@ -27,8 +27,7 @@ import json
 import logging
 import re
 import zipfile
-from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +52,7 @@ from core.models import AuditEvent
 from core.queue import enqueue_on_commit
 from core.scoping import get_for_user_or_404
 from pupils.models import Carer, Pupil, PupilCarer
+from pupils.selectors import correspondence_recipients_of
 
 from ..kinds import KINDS
 from ..kinds.half_term import (
@@ -65,7 +65,7 @@ from ..kinds.half_term import (
     sms_parts,
 )
 from ..models import Document, DocumentBatch, TextMessage
-from .generate import DocumentRefused, address_refusal, render_html, render_pdf
+from .generate import DocumentRefused, address_refusal, carer_needs, render_html, render_pdf
 from .wording import wording_for
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def pupils_chosen(*, school: School, half_term: HalfTerm, threshold: int | None)
         and (threshold is None or (figures.rate is not None and figures.rate < threshold))
     ]
     pupils = Pupil.unscoped.filter(pk__in=wanted).order_by("legal_surname", "legal_forename", "pk")
-    links = _recipients(wanted)
+    links = correspondence_recipients_of(wanted)
     chosen = [(pupil, counts[pupil.pk]) for pupil in pupils]
     texts = sum(
         1
@@ -160,18 +160,6 @@ def pupils_chosen(*, school: School, half_term: HalfTerm, threshold: int | None)
         recipients=sum(len(links.get(pupil_id, [])) for pupil_id in wanted),
         texts=texts,
     )
-
-
-def _recipients(pupil_ids: Sequence[int]) -> dict[int, list[PupilCarer]]:
-    """Each pupil's parents and carers who receive the school's letters, in
-    contact order: `pupils.selectors.correspondence_recipients` (the rule every
-    letter follows) for many pupils in one query."""
-    out: dict[int, list[PupilCarer]] = defaultdict(list)
-    links = PupilCarer.unscoped.filter(pupil_id__in=pupil_ids).select_related("carer")
-    for link in links.order_by("contact_priority", "pk"):
-        if link.receives_correspondence:
-            out[link.pupil_id].append(link)
-    return out
 
 
 def _texted(link: PupilCarer) -> bool:
@@ -311,7 +299,7 @@ class _Maker:
             last=self.half_term.as_at,
             pupil_ids=pupil_ids,
         )
-        links = _recipients(pupil_ids)
+        links = correspondence_recipients_of(pupil_ids)
         keys = [
             HalfTermSubject(kind, self.school, self.half_term, pupils[p], link, figures[p]).key
             for kind in (self.letter, self.text)
@@ -421,7 +409,7 @@ class _Maker:
             batch.already_made += 1
             return True
         batch.letters += 1
-        needs = _needs(carer)
+        needs = ", ".join(carer_needs(carer))
         if needs:
             batch.to_explain.append(
                 {"pupil": subject.pupil.display_name, "recipient": str(carer), "needs": needs}
@@ -459,17 +447,6 @@ class _Maker:
             data=data,
             made_at=timezone.now(),
         )
-
-
-def _needs(carer: Carer) -> str:
-    needs = []
-    if carer.preferred_language.strip().lower() not in {"", "english"}:
-        needs.append(carer.preferred_language)
-    if carer.interpreter_needed:
-        needs.append("needs an interpreter")
-    if carer.literacy_support_needed:
-        needs.append("needs help with reading")
-    return ", ".join(needs)
 
 
 def text_message(texts: dict[str, str], data: dict[str, Any]) -> str | None:

@@ -32,7 +32,7 @@ from core.audit import audit_record
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
 from notices.models import NoticeToImprove
-from pupils.models import PupilCarer
+from pupils.models import Carer, PupilCarer
 
 from ..kinds import KINDS, Kind, Subject
 from ..kinds.base import fill
@@ -92,17 +92,23 @@ def refusal(subject: Subject) -> SafeString | None:
     return None
 
 
+def carer_needs(carer: Carer) -> list[str]:
+    """What a parent needs to read a letter, in words: their language when it
+    is not English, an interpreter, help with reading. Empty when nothing."""
+    needs = []
+    if carer.preferred_language.strip().lower() not in {"", "english"}:
+        needs.append(carer.preferred_language)
+    if carer.interpreter_needed:
+        needs.append("needs an interpreter")
+    if carer.literacy_support_needed:
+        needs.append("needs help with reading")
+    return needs
+
+
 def needs_explaining(subject: Subject) -> bool:
     """Does the recipient need the letter translated or explained? Then the
     sender records how it will be, before it is made."""
-    if subject.recipient is None:
-        return False
-    carer = subject.recipient.carer
-    return (
-        carer.interpreter_needed
-        or carer.literacy_support_needed
-        or carer.preferred_language.strip().lower() not in {"", "english"}
-    )
+    return subject.recipient is not None and bool(carer_needs(subject.recipient.carer))
 
 
 def may_make(user: User, kind: Kind) -> bool:
