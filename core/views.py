@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -10,11 +9,8 @@ from .dates import today
 from .health import health_report
 from .hooks import home_page, home_panels
 from .http import is_api_request
+from .pagination import page_of
 from .scoping import visible_schools
-
-# An LA's schools page 25 at a time, each counted on its own: counting every
-# pupil on roll in the LA on each visit made the LA's home page its slowest.
-SCHOOLS_PER_PAGE = 25
 
 
 @require_GET
@@ -40,11 +36,9 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("name", "pk")
     )
     # A school's own staff see one school: no pages, and no count to ask for.
-    page = (
-        None
-        if getattr(request.user, "school_id", None)
-        else Paginator(schools, SCHOOLS_PER_PAGE).get_page(request.GET.get("page"))
-    )
+    # An LA's schools come a page at a time, each page's pupils counted on
+    # their own: counting every pupil on roll in the LA made this page slow.
+    page = None if getattr(request.user, "school_id", None) else page_of(schools, request)
     panels = [panel for panel in home_panels(request) if panel]
     return render(
         request,

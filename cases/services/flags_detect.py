@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import School
 from attendance.figures import NATIONAL_THRESHOLD_SESSIONS
 from attendance.models import PupilFigures
+from core.dates import long_date
 from pupils.models import Enrolment, PupilCarer
 
 from ..flags import next_contact_due, plan_state
@@ -289,7 +290,7 @@ def _plan_review(
         state.next_review_due + DAY,
         pupil_id=pupil_id,
         case_id=case_id,
-        detail=f"Plan review was due on {_long(state.next_review_due)}",
+        detail=f"Plan review was due on {long_date(state.next_review_due)}",
     )
 
 
@@ -365,7 +366,7 @@ def _contact(case_id: int, pupil_id: int, school_id: int, latest: dt.date, inter
         due + DAY,
         pupil_id=pupil_id,
         case_id=case_id,
-        detail=f"Contact with the family was due by {_long(due)}",
+        detail=f"Contact with the family was due by {long_date(due)}",
     )
 
 
@@ -456,7 +457,7 @@ def _meeting(
         due,
         pupil_id=pupil_id,
         case_id=case_id,
-        detail=f"Meeting on {_long(on)}: nothing recorded",
+        detail=f"Meeting on {long_date(on)}: nothing recorded",
     )
 
 
@@ -506,7 +507,7 @@ def timetable_review_overdue(night: Night) -> Iterator[Due]:
                 review_due + DAY,
                 pupil_id,
                 case_id,
-                f"Review was due on {_long(review_due)}",
+                f"Review was due on {long_date(review_due)}",
             )
 
 
@@ -521,7 +522,7 @@ def timetable_past_end(night: Night) -> Iterator[Due]:
                 planned_end + DAY,
                 pupil_id,
                 case_id,
-                f"Planned to end on {_long(planned_end)}",
+                f"Planned to end on {long_date(planned_end)}",
             )
 
 
@@ -536,7 +537,7 @@ def timetable_la_not_told(night: Night) -> Iterator[Due]:
                 start,
                 pupil_id,
                 case_id,
-                f"Started on {_long(start)}; the LA has not been told",
+                f"Started on {long_date(start)}; the LA has not been told",
             )
 
 
@@ -565,17 +566,17 @@ def _timetable_judge(condition: str, date: str, make: Callable[[dt.date], tuple[
 timetable_review_overdue_judge = _timetable_judge(
     "t.next_review_due < %(as_at)s",
     "next_review_due",
-    lambda day: (day + DAY, f"Review was due on {_long(day)}"),
+    lambda day: (day + DAY, f"Review was due on {long_date(day)}"),
 )
 timetable_past_end_judge = _timetable_judge(
     "t.planned_end < %(as_at)s",
     "planned_end",
-    lambda day: (day + DAY, f"Planned to end on {_long(day)}"),
+    lambda day: (day + DAY, f"Planned to end on {long_date(day)}"),
 )
 timetable_la_not_told_judge = _timetable_judge(
     "t.la_notified_on IS NULL AND t.start <= %(as_at)s",
     "start",
-    lambda day: (day, f"Started on {_long(day)}; the LA has not been told"),
+    lambda day: (day, f"Started on {long_date(day)}; the LA has not been told"),
 )
 
 
@@ -643,10 +644,6 @@ correspondence_decision_judge = SqlJudge(
         detail="A parent who does not live with the pupil",
     ),
 )
-
-
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _case(flag: Flag, anchor: str = "") -> str:

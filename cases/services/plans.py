@@ -27,13 +27,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from accounts.models import User
 from attendance.figures import Counts, rate
 from attendance.reports import attendance_between
 from core.audit import audit_record
-from core.dates import today
+from core.dates import long_date, today
 from core.models import AuditEvent
 
 from ..models import ActionPlan, ActionProgress, AttendanceCase, Barrier, PlanAction, PlanReview
@@ -44,10 +43,6 @@ DEFAULT_REVIEW_EVERY_DAYS = 14
 # less often than every 8 weeks is not being reviewed.
 MAX_REVIEW_EVERY_DAYS = 56
 MIN_TARGET, MAX_TARGET = Decimal("1"), Decimal("100")
-
-
-def _long(day: dt.date) -> str:
-    return date_format(day, "j F Y")
 
 
 def plan_start(plan: ActionPlan) -> dt.date:
@@ -77,7 +72,7 @@ def _aim_problems(
     elif first_review is not None and agreed_on > first_review:
         problems["agreed_on"] = (
             f"The date the plan was agreed must be on or before its first review on "
-            f"{_long(first_review)}"
+            f"{long_date(first_review)}"
         )
     # An aim already written may keep a date that has since passed; a new or
     # changed date must be ahead of the day the plan was agreed, or it is not an aim.
@@ -86,7 +81,7 @@ def _aim_problems(
             "The date for the target must be in the future"
             if agreed_on >= today()
             else "The date for the target must be after the date the plan was agreed, "
-            f"{_long(agreed_on)}"
+            f"{long_date(agreed_on)}"
         )
     if not 1 <= review_every_days <= MAX_REVIEW_EVERY_DAYS:
         problems["review_every_days"] = (
@@ -199,7 +194,7 @@ def _action_problems(
             "The date for the action must be today or in the future"
             if agreed_on >= today()
             else f"The date for the action must be on or after the day the plan was agreed, "
-            f"{_long(agreed_on)}"
+            f"{long_date(agreed_on)}"
         )
     if not responsible.strip():
         problems["responsible"] = "Enter the person responsible"
@@ -305,7 +300,7 @@ def action_end(
             )
         if ended_on < started:
             raise ValidationError(
-                {"ended_on": f"The action cannot end before it was added on {_long(started)}"}
+                {"ended_on": f"The action cannot end before it was added on {long_date(started)}"}
             )
         return record_update(
             acting_user=acting_user, record=record, version=version, ended_on=ended_on
@@ -315,7 +310,7 @@ def action_end(
 def _refuse_if_ended(record: PlanAction) -> None:
     if record.ended_on is not None:
         raise ValidationError(
-            f"This action ended on {_long(record.ended_on)}, so it cannot be changed. "
+            f"This action ended on {long_date(record.ended_on)}, so it cannot be changed. "
             "Add a new action for the barrier instead."
         )
 
@@ -471,12 +466,12 @@ def _review_problems(
     elif previous is not None and reviewed_on <= previous.reviewed_on:
         problems["reviewed_on"] = (
             f"The date of the review must be after the previous review on "
-            f"{_long(previous.reviewed_on)}"
+            f"{long_date(previous.reviewed_on)}"
         )
     elif reviewed_on < start:
         problems["reviewed_on"] = (
             f"The date of the review must be on or after the day the plan was agreed, "
-            f"{_long(start)}"
+            f"{long_date(start)}"
         )
     if next_review_due <= reviewed_on:
         problems["next_review_due"] = "The next review must be after this review"

@@ -26,7 +26,7 @@ from django.db import transaction
 
 from accounts.models import User
 from attendance.services.calendars import school_days_after
-from core.dates import today
+from core.dates import long_date, today
 
 from ..models import (
     AttendanceCase,
@@ -112,8 +112,8 @@ def offer_standings(
                 not_engaged_from=counts_from,
                 follow_up=first,
                 to_do=(
-                    f"Wait for a response to the follow-up of {_long(first.followed_up_on)}: "
-                    f"counts as not engaged from {_long(counts_from)}"
+                    f"Wait for a response to the follow-up of {long_date(first.followed_up_on)}: "
+                    f"counts as not engaged from {long_date(counts_from)}"
                     if waiting
                     else ""
                 ),
@@ -155,10 +155,6 @@ def _follow_up_to_do(offer: SupportOffer) -> str:
         "Follow-up needed: make a further attempt by another method or by another member "
         f"of staff{made}, and record it"
     )
-
-
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 # Reads for the form pages -----------------------------------------------------
@@ -413,7 +409,7 @@ def offer_follow_up_create(
         elif followed_up_on < offer.offered_on:
             errors["followed_up_on"] = (
                 "The date of the follow-up must be on or after the date the support was "
-                f"offered, {_long(offer.offered_on)}"
+                f"offered, {long_date(offer.offered_on)}"
             )
         if method not in SupportOffer.Method.values:
             errors["method"] = "Select how you followed up"

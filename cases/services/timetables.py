@@ -21,11 +21,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils.formats import date_format
 
 from accounts.models import User
 from core.audit import audit_record, field_changes
-from core.dates import today
+from core.dates import long_date, today
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404
 
@@ -33,10 +32,6 @@ from ..models import PartTimeTimetable
 from .casework import case_for_change, check_version
 
 TIME_LIMITED = "a part-time timetable must be time-limited"
-
-
-def _long(day: dt.date) -> str:
-    return date_format(day, "j F Y")
 
 
 # --- Flags ------------------------------------------------------------------
@@ -141,7 +136,7 @@ def timetable_create(
         )
         if current is not None:
             raise ValidationError(
-                f"{case.pupil} already has a part-time timetable from {_long(current.start)}: "
+                f"{case.pupil} already has a part-time timetable from {long_date(current.start)}: "
                 "review it or end it first."
             )
         timetable = PartTimeTimetable(
@@ -199,7 +194,7 @@ def _timetable_for_change(*, acting_user: User, timetable_id: int) -> PartTimeTi
     )
     if timetable.ended_on is not None:
         raise ValidationError(
-            f"This timetable ended on {_long(timetable.ended_on)}, so it cannot be changed. "
+            f"This timetable ended on {long_date(timetable.ended_on)}, so it cannot be changed. "
             "Agree a new timetable if the pupil needs one."
         )
     return timetable
@@ -232,7 +227,8 @@ def timetable_review(
             problems["reviewed_on"] = "The date of the review must be today or earlier"
         elif reviewed_on < timetable.start:
             problems["reviewed_on"] = (
-                f"The date of the review must be on or after the start, {_long(timetable.start)}"
+                "The date of the review must be on or after the start, "
+                f"{long_date(timetable.start)}"
             )
         if "next_review_due" not in problems and next_review_due <= reviewed_on:
             problems["next_review_due"] = "The next review must be after this review"
@@ -276,8 +272,9 @@ def timetable_end(
                 {"ended_on": "The date the timetable ended must be today or earlier"}
             )
         if ended_on < timetable.start:
+            started = long_date(timetable.start)
             raise ValidationError(
-                {"ended_on": f"The timetable cannot end before its start, {_long(timetable.start)}"}
+                {"ended_on": f"The timetable cannot end before its start, {started}"}
             )
         timetable.ended_on = ended_on
         timetable.version += 1

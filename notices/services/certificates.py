@@ -15,12 +15,12 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from core.audit import audit_record
-from core.dates import now, today
+from core.dates import long_date, now, today
 from core.models import AuditEvent
 from core.queue import enqueue_on_commit
 from core.scoping import get_for_user_or_404
 
-from ..bundle import bundle_sections, long_date
+from ..bundle import bundle_sections
 from ..models import LegalReferral, RegisterCertificate
 from ..models.certificate import STATEMENT
 from ..tasks import store_bundle_file
