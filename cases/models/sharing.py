@@ -73,3 +73,14 @@ class CaseShare(models.Model):
         """A referral or a penalty-notice request is the LA's to work: the
         school cannot take the file back from it."""
         return self.kind == self.Kind.SCHOOL
+
+    @property
+    def revoke_refusal(self) -> str:
+        """Why the school cannot stop this share, in words for the school; empty
+        when it can."""
+        if self.school_may_revoke:
+            return ""
+        return (
+            f"This case file was shared through a {self.get_kind_display().lower()}: "
+            "the LA keeps access while it works on it."
+        )

@@ -70,11 +70,8 @@ def case_share_revoke(*, acting_user: User, share_id: int) -> CaseShare:
             acting_user,
             pk=share_id,
         )
-        if not share.school_may_revoke:
-            raise ValidationError(
-                f"The case was shared by a {share.get_kind_display().lower()}: the LA keeps "
-                "access while it works on it."
-            )
+        if share.revoke_refusal:
+            raise ValidationError(share.revoke_refusal)
         if not share.is_live:
             raise ValidationError("This share has already been taken back.")
         share.revoked_at = now()

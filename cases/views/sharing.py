@@ -57,11 +57,8 @@ def case_share_revoke_page(request: HttpRequest, case_id: int, share_id: int) ->
     )
     if share is None:
         raise Http404("No such record.")
-    if not share.school_may_revoke:
-        return page.refuse(
-            f"The case was shared by a {share.get_kind_display().lower()}: the LA keeps access "
-            "while it works on it."
-        )
+    if share.revoke_refusal:
+        return page.refuse(share.revoke_refusal)
     form = RevokeForm(request.POST if request.method == "POST" else None)
 
     def save(data: dict[str, Any]) -> HttpResponse:
