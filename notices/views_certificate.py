@@ -17,7 +17,13 @@ from core.scoping import get_for_user_or_404
 from .bundle import referral_reference
 from .forms_certificate import CertificateForm
 from .models import LegalReferral
-from .services.certificates import certificate_refusal, certificate_sign, certificate_statement
+from .services.certificates import (
+    ONLY_THE_SCHOOL_SIGNS,
+    certificate_refusal,
+    certificate_sign,
+    certificate_statement,
+    may_sign_certificate,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,16 +34,8 @@ def certificate_page(request: HttpRequest, referral_id: int) -> HttpResponse:
         user,
         pk=referral_id,
     )
-    # The service also asks for the pupil's own school: an administrator holds
-    # every permission but has no school to certify for.
-    if (
-        not user.has_perm("notices.sign_register_certificate")
-        or user.school_id != referral.case.school_id
-    ):
-        raise PermissionDenied(
-            "Only the school's attendance lead, as the head teacher or a person the head "
-            "teacher authorises, can sign the register certificate."
-        )
+    if not may_sign_certificate(user, referral):
+        raise PermissionDenied(ONLY_THE_SCHOOL_SIGNS)
     back = reverse("notices:referral_detail", args=[referral.pk])
     refusal = certificate_refusal(referral)
     page = FormPage(request, back_to=back)

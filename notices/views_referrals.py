@@ -35,7 +35,7 @@ from .forms_penalties import InformationLaidForm
 from .forms_referrals import DecisionForm, InboxFilterForm, ReturnForm, SubmitForm
 from .models import LADecision, LegalReferral, NoticeToImprove, RegisterCertificate
 from .penalties import information_limit
-from .services.certificates import certificate_refusal
+from .services.certificates import certificate_refusal, may_sign_certificate
 from .services.referrals import (
     next_version,
     referral_accept,
@@ -205,8 +205,7 @@ def _detail_context(
         "referral": referral,
         "referral_certificate": certificate,
         "may_sign_certificate": certificate is None
-        and user.has_perm("notices.sign_register_certificate")
-        and user.school_id == referral.case.school_id
+        and may_sign_certificate(user, referral)
         and not certificate_refusal(referral),
         "versions": list(_versions(referral)),
         "may_review": user.has_perm("notices.review_referral"),

@@ -55,6 +55,22 @@ def certificate_statement(referral: LegalReferral) -> str:
     )
 
 
+ONLY_THE_SCHOOL_SIGNS = (
+    "Only the school's attendance lead, as the head teacher or a person the head "
+    "teacher authorises, can sign the register certificate."
+)
+
+
+def may_sign_certificate(user: User, referral: LegalReferral) -> bool:
+    """Whether this user may certify the referral's register: the pupil's own
+    school's lead (an administrator holds every permission, but has no school
+    to certify for)."""
+    return (
+        user.has_perm("notices.sign_register_certificate")
+        and user.school_id == referral.case.school_id
+    )
+
+
 def certificate_sign(
     *,
     acting_user: User,
@@ -64,10 +80,7 @@ def certificate_sign(
     job_title: str,
 ) -> RegisterCertificate:
     if not acting_user.has_perm("notices.sign_register_certificate"):
-        raise PermissionDenied(
-            "Only the school's attendance lead, as the head teacher or a person the head "
-            "teacher authorises, can sign the register certificate."
-        )
+        raise PermissionDenied(ONLY_THE_SCHOOL_SIGNS)
     with transaction.atomic():
         referral = get_for_user_or_404(
             LegalReferral.objects.for_user(acting_user)
