@@ -131,8 +131,7 @@ def run() -> None:
             role=Role.ATTENDANCE_LEAD,
             school=school,
         )
-        client = Client()
-        client.force_login(lead)
+        client = signed_in(lead)
         url = reverse("attendance:school_dashboard", args=[school.pk])
         timings[size] = median_ms(client, url)
         print(f"  school dashboard, {size:,} pupils: {timings[size]:.1f} ms (median of {REPEATS})")

@@ -77,6 +77,7 @@ from notices.models import (
     NoticeToImprove,
     PenaltyNotice,
 )
+from notices.penalties import withdrawal_due
 from pupils.models import Enrolment, Pupil, PupilCarer
 
 from .registers import RegisterTerm, demo_attendance
@@ -2501,7 +2502,7 @@ def _legal_notes(case: AttendanceCase, today: dt.date) -> list[str]:
     for notice in PenaltyNotice.unscoped.filter(case=case).select_related("recipient__carer"):
         if notice.status == PenaltyNotice.Status.PAID:
             state = "paid"
-        elif notice.status == PenaltyNotice.Status.ISSUED and notice.full_due_on < today:
+        elif withdrawal_due(notice, today):
             state = "unpaid past its period: prosecute or withdraw (regulation 9)"
         else:
             state = notice.get_status_display().lower()

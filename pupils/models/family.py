@@ -128,7 +128,8 @@ class PupilCarer(models.Model):
         child, with or without parental responsibility, since "parent" in the
         Education Act 1996 (s576) includes anyone who has care of the child;
         a parent who lives elsewhere only once the DSL has decided to include
-        them. A professional or other contact is not written to."""
+        them. A professional or other contact is written to only when recorded
+        as living with the child with parental responsibility."""
         if not self.lives_with_pupil:
             return bool(self.included_in_correspondence)
         if self.included_in_correspondence is not None:
